@@ -1,0 +1,26 @@
+"""Typed configuration: schema, validation and composition from Hydra presets."""
+
+from channelsim.config.compose import compose, compose_run, group_options
+from channelsim.config.schema import (
+    ChannelConfig,
+    DirectSellerConfig,
+    MarketConfig,
+    ScenarioConfig,
+    ScenarioEvent,
+    StrategyConfig,
+)
+from channelsim.config.validate import ConfigError, validate
+
+__all__ = [
+    "ChannelConfig",
+    "ConfigError",
+    "DirectSellerConfig",
+    "MarketConfig",
+    "ScenarioConfig",
+    "ScenarioEvent",
+    "StrategyConfig",
+    "compose",
+    "compose_run",
+    "group_options",
+    "validate",
+]

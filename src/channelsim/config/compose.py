@@ -1,0 +1,206 @@
+"""Build the validated, typed config from Hydra presets and command-line overrides.
+
+The CLI, the Python API and sweeps all come through `compose`, so a config is
+built one way only. Overrides are checked before Hydra sees them so that a bad
+key or value gives one line naming it, never a traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hydra import compose as hydra_compose
+from hydra import initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import setup_globals
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from channelsim.config.schema import ChannelConfig, StrategyConfig
+from channelsim.config.store import register_configs
+from channelsim.config.validate import ConfigError, check_value, closest, schema_rows, validate
+
+CONFIG_MODULE = "channelsim.configs"
+GROUPS = ("market", "strategy", "scenario")
+
+
+@dataclass
+class Composed:
+    """A composed run: the typed config plus the Hydra settings the CLI needs."""
+
+    config: ChannelConfig
+    run_dir: str | None = None
+    sweep_dir: str | None = None
+    hydra_overrides: list[str] = field(default_factory=list)
+
+
+def group_options(group: str, config_dir: str | None = None) -> list[str]:
+    """Preset names available in a config group (packaged plus the user's folder)."""
+    names = {
+        p.name[: -len(".yaml")]
+        for p in resources.files(CONFIG_MODULE).joinpath(group).iterdir()
+        if p.name.endswith(".yaml")
+    }
+    if config_dir:
+        folder = Path(config_dir) / group
+        if folder.is_dir():
+            names |= {p.stem for p in folder.glob("*.yaml")}
+    return sorted(names)
+
+
+def _contains_target(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "_target_" in value or any(_contains_target(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_target(v) for v in value)
+    return False
+
+
+def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict[str, Any]:
+    """Check overrides against the schema; return the strategy lever overrides by field.
+
+    Raises ConfigError with one line naming the key and what is allowed.
+    """
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ConfigError(f"malformed override: {first}") from None
+    rows = schema_rows()
+    keys = sorted(list(rows) + list(GROUPS))
+    levers: dict[str, Any] = {}
+    for o in parsed:
+        key = o.key_or_group
+        if key == "hydra" or key.startswith(("hydra.", "hydra/")):
+            continue
+        if "_target_" in key or _contains_target(o.value()):
+            raise ConfigError(f"{key}: '_target_' is not allowed in channelsim's config groups")
+        if o.is_sweep_override():
+            raise ConfigError(
+                f"{key}: a sweep ({o.input_line}) needs `channelsim sweep`, not a single run"
+            )
+        if o.package is not None or o.is_add() or o.is_force_add() or o.is_delete():
+            raise ConfigError(
+                f"{o.input_line}: adding or deleting keys is not allowed; "
+                "set an existing key as key=value"
+            )
+        value = o.value()
+        if key in GROUPS:
+            options = group_options(key, config_dir)
+            if value not in options:
+                raise ConfigError(f"{key}={value!r} is not allowed: one of {', '.join(options)}")
+            continue
+        if key not in rows:
+            raise ConfigError(f"unknown key {key!r}; {closest(key, keys)}")
+        converted = check_value(key, value, rows[key])
+        if key.startswith("strategy."):
+            levers[key.split(".", 1)[1]] = converted
+    return levers
+
+
+def _hydra_compose(overrides: list[str], config_dir: str | None) -> DictConfig:
+    register_configs()
+    setup_globals()
+    all_overrides = list(overrides)
+    if config_dir:
+        folder = Path(config_dir).resolve()
+        if not folder.is_dir():
+            raise ConfigError(f"--config-dir {config_dir!r} is not allowed: no such folder")
+        all_overrides.append(f"hydra.searchpath=[file://{folder}]")
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+            return hydra_compose("config", overrides=all_overrides, return_hydra_config=True)
+    except (HydraException, OmegaConfBaseException, ValueError, OSError) as exc:
+        raise ConfigError(one_line(exc)) from None
+
+
+def one_line(exc: BaseException) -> str:
+    """Boil a Hydra/OmegaConf error down to one line naming the key."""
+    text = " ".join(str(exc).split())
+    key = getattr(exc, "full_key", None)
+    text = text.split(" full_key:")[0].split(" object_type=")[0]
+    return f"{key}: {text}" if key and key not in text else text
+
+
+def _strategy_preset(name: str, levers: dict[str, Any], config_dir: str | None) -> StrategyConfig:
+    raw = _hydra_compose([f"strategy={name}"], config_dir)
+    preset = _to_typed(raw).strategy
+    preset.name = name
+    for key, value in levers.items():
+        setattr(preset, key, value)
+    return preset
+
+
+def _to_typed(raw: DictConfig) -> ChannelConfig:
+    body = OmegaConf.masked_copy(raw, [k for k in raw if k != "hydra"])
+    if _contains_target(OmegaConf.to_container(body)):
+        raise ConfigError("'_target_' is not allowed in channelsim's config groups")
+    try:
+        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(ChannelConfig), body))
+    except OmegaConfBaseException as exc:
+        raise ConfigError(one_line(exc)) from None
+
+
+def compose_run(overrides: list[str] | None = None, config_dir: str | None = None) -> Composed:
+    """Compose, resolve the scenario's presets and validate; keep Hydra's run settings."""
+    overrides = list(overrides or [])
+    levers = check_overrides(overrides, config_dir)
+    raw = _hydra_compose(overrides, config_dir)
+    cfg = _to_typed(raw)
+    choices = raw.hydra.runtime.choices
+    cfg.market.name = choices.get("market", cfg.market.name)
+    cfg.strategy.name = choices.get("strategy", cfg.strategy.name)
+    cfg.scenario.name = choices.get("scenario", cfg.scenario.name)
+    cfg.presets = {}
+    for event in cfg.scenario.events:
+        if event.strategy is None or event.strategy in cfg.presets:
+            continue
+        if event.strategy not in group_options("strategy", config_dir):
+            raise ConfigError(
+                f"scenario {cfg.scenario.name!r}: strategy {event.strategy!r} is not allowed: "
+                f"one of {', '.join(group_options('strategy', config_dir))}"
+            )
+        cfg.presets[event.strategy] = _strategy_preset(event.strategy, levers, config_dir)
+    cfg.lever_overrides = dict(levers)
+    initial = initial_strategy(cfg)
+    if initial is not None:
+        cfg.strategy = copy.deepcopy(cfg.presets[initial])
+    validate(cfg)
+    hydra_overrides = [o for o in overrides if o.startswith(("hydra.", "hydra/"))]
+    return Composed(
+        config=cfg,
+        run_dir=str(raw.hydra.run.dir),
+        sweep_dir=str(raw.hydra.sweep.dir),
+        hydra_overrides=hydra_overrides,
+    )
+
+
+def initial_strategy(cfg: ChannelConfig) -> str | None:
+    """The preset the scenario puts in force at the first simulated month, if any."""
+    start = cfg.market.start
+    chosen = None
+    for event in sorted(cfg.scenario.events, key=lambda e: e.date):
+        if event.date <= start and event.strategy is not None:
+            chosen = event.strategy
+    return chosen
+
+
+def compose(overrides: list[str] | None = None, config_dir: str | None = None) -> ChannelConfig:
+    """The validated, typed config that `channelsim run OVERRIDES` would build.
+
+    Args:
+        overrides: Hydra overrides such as ``["strategy=direct", "seed=3"]``.
+        config_dir: a folder of the user's own presets (``strategy/``, ``market/``...).
+
+    Raises:
+        ConfigError: one line naming the bad key, the value and what is allowed.
+    """
+    return compose_run(overrides, config_dir).config

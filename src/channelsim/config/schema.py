@@ -1,0 +1,334 @@
+"""Typed configuration: the market (uncertainties), the strategy (levers), the scenario.
+
+Every field carries its allowed range and a one-line meaning in its metadata;
+`channelsim levers` prints them and `validate` enforces them. The model reads
+nothing but one `ChannelConfig`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from typing import Any
+
+from omegaconf import MISSING as OMEGA_MISSING
+
+
+def lever(
+    default: Any,
+    meaning: str,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """A config field with its range (or choices) and meaning kept beside it."""
+    meta = {"meaning": meaning, "lo": lo, "hi": hi, "choices": choices}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+ROUTES_KEY = ("reseller", "joint_team", "direct")
+ROUTES_GLOBAL = ("joint_team", "direct")
+ROUTES_MID = ("reseller", "direct")
+
+
+@dataclass
+class DirectSellerConfig:
+    """The direct seller: the vendor's environment, not its choice."""
+
+    markup: float = lever(0.14, "direct seller's price over its unit cost", lo=0.0, hi=1.0)
+    unit_cost: float = lever(
+        0.80, "direct seller's unit cost (vendor list price = 1)", lo=0.1, hi=2.0
+    )
+    phone_capacity: float = lever(
+        0.35, "share of enterprise accounts its telephone sales reach each month", lo=0.0, hi=1.0
+    )
+    field_reps: int = lever(
+        15, "field reps for key and global accounts at the start", lo=0, hi=100000
+    )
+    rep_growth: float = lever(0.4, "yearly growth of its field sales force", lo=0.0, hi=5.0)
+    rep_capacity: int = lever(12, "accounts one field rep works each month", lo=1, hi=200)
+    rep_turnover: float = lever(0.03, "monthly probability that a field rep leaves", lo=0.0, hi=1.0)
+    build_to_order: float = lever(0.90, "fit of its built-to-order configurations", lo=0.0, hi=1.0)
+    brand_trust: float = lever(0.85, "trust large buyers place in its global brand", lo=0.0, hi=1.0)
+    service: float = lever(0.55, "quality of its after-sales service", lo=0.0, hi=1.0)
+    consumer_availability: float = lever(
+        0.3, "its availability to transactional buyers next to the vendor's shops", lo=0.0, hi=1.0
+    )
+    consumer_reach: float = lever(
+        1.0, "its availability in the low-end consumer market (0 = withdrawn)", lo=0.0, hi=1.0
+    )
+
+
+@dataclass
+class MarketConfig:
+    """The market the vendor faces: sizes, demand, behaviour and the direct seller."""
+
+    name: str = lever("china_pc_2002", "preset name")
+    start: str = lever("2002-01", "first simulated month (YYYY-MM)")
+    n_regions: int = lever(7, "regions (the source's seven big regions)", lo=1, hi=1000)
+    resellers_per_region: int = lever(30, "resellers in each region at the start", lo=1, hi=100000)
+    distributors: int = lever(8, "national and regional distributors", lo=1, hi=1000)
+    key_accounts_per_region: int = lever(100, "local key accounts per region", lo=0, hi=1000000)
+    mid_accounts_per_region: int = lever(300, "mid-market accounts per region", lo=0, hi=1000000)
+    global_accounts: int = lever(30, "global key accounts (national)", lo=0, hi=1000000)
+    coverage_per_account: int = lever(3, "resellers covering each account", lo=1, hi=8)
+    key_units_per_year: float = lever(400.0, "mean units a key account buys a year", lo=1.0, hi=1e7)
+    global_units_per_year: float = lever(
+        1500.0, "mean units a global account buys a year", lo=1.0, hi=1e7
+    )
+    mid_units_per_year: float = lever(40.0, "mean units a mid account buys a year", lo=1.0, hi=1e7)
+    txn_units_per_region: float = lever(
+        9000.0, "transactional units a region buys a month at the start", lo=0.0, hi=1e9
+    )
+    growth: float = lever(0.10, "yearly growth of transactional demand", lo=-0.5, hi=1.0)
+    price_sensitivity: float = lever(
+        6.0, "weight of relative price in buyers' utility", lo=0.0, hi=50.0
+    )
+    choice_noise: float = lever(1.0, "scale of buyers' taste noise (logit scale)", lo=0.05, hi=10.0)
+    defer_utility: float = lever(
+        -1.5, "utility of deferring a purchase decision", lo=-20.0, hi=20.0
+    )
+    vendor_unit_cost: float = lever(0.78, "vendor's unit cost (list price = 1)", lo=0.1, hi=2.0)
+    vendor_brand_trust: float = lever(
+        0.80, "trust buyers place in the vendor brand", lo=0.0, hi=1.0
+    )
+    vendor_direct_bto: float = lever(
+        0.45, "build-to-order fit the vendor reaches selling direct by itself", lo=0.0, hi=1.0
+    )
+    vendor_direct_service: float = lever(
+        0.40, "vendor's own service without partners", lo=0.0, hi=1.0
+    )
+    standard_config_fit: float = lever(
+        0.50, "fit of standard configurations that partners sell without ERP", lo=0.0, hi=1.0
+    )
+    erp_config_fit: float = lever(
+        0.85, "fit of build-to-order through ERP integration", lo=0.0, hi=1.0
+    )
+    am_cost: float = lever(12.0, "monthly cost of one account manager or field rep", lo=0.0, hi=1e6)
+    phone_cost: float = lever(0.4, "cost of one telephone-sales contact", lo=0.0, hi=1e3)
+    am_capacity: int = lever(8, "accounts one vendor account manager works a month", lo=1, hi=1000)
+    partner_rep_capacity: int = lever(8, "accounts one partner rep works a month", lo=1, hi=1000)
+    partner_reps: float = lever(3.0, "mean sales reps of a reseller", lo=1.0, hi=1000.0)
+    partner_staff_turnover: float = lever(
+        0.04, "monthly probability a partner rep leaves", lo=0.0, hi=1.0
+    )
+    learn_face_to_face: float = lever(
+        0.15, "relationship learning rate face to face", lo=0.0, hi=1.0
+    )
+    learn_phone: float = lever(0.06, "relationship learning rate by phone", lo=0.0, hi=1.0)
+    relationship_decay: float = lever(
+        0.03, "monthly decay of an untended relationship", lo=0.0, hi=1.0
+    )
+    company_retention: float = lever(
+        0.15, "share of a leaver's relationships kept at company level without care", lo=0.0, hi=1.0
+    )
+    care_retention: float = lever(
+        0.75, "share kept at company level with a customer care system", lo=0.0, hi=1.0
+    )
+    partner_lead_rate: float = lever(
+        0.30, "monthly chance a covering reseller hears of an open project", lo=0.0, hi=1.0
+    )
+    partner_markup: float = lever(
+        0.06, "resellers' usual markup over their buying price", lo=0.0, hi=1.0
+    )
+    partner_fixed_cost: float = lever(
+        3.0, "a reseller's monthly fixed cost per rep (list-price units)", lo=0.0, hi=1e6
+    )
+    partner_capital: float = lever(
+        150.0, "a reseller's starting capital (list-price units)", lo=0.0, hi=1e9
+    )
+    partner_skill: float = lever(
+        0.20, "mean starting key-account skill of resellers", lo=0.0, hi=1.0
+    )
+    distributor_margin: float = lever(
+        0.03, "distributors' margin on what they pass on", lo=0.0, hi=0.5
+    )
+    regional_price_spread: float = lever(
+        0.04, "spread of regional wholesale promotions (fraction of price)", lo=0.0, hi=0.5
+    )
+    transport_cost: float = lever(
+        0.02, "cost of moving a unit between regions (fraction)", lo=0.0, hi=1.0
+    )
+    diversion_elasticity: float = lever(
+        4.0, "how strongly resellers divert units as the price gap grows", lo=0.0, hi=100.0
+    )
+    default_hazard: float = lever(
+        0.004, "monthly default chance of a healthy reseller", lo=0.0, hi=1.0
+    )
+    entry_rate: float = lever(
+        0.10, "monthly chance a reseller enters a thinly covered region", lo=0.0, hi=1.0
+    )
+    direct: DirectSellerConfig = field(default_factory=DirectSellerConfig)
+
+
+@dataclass
+class StrategyConfig:
+    """The vendor's channel policy: every lever the user sets."""
+
+    name: str = lever("relationship_channel", "preset name")
+    key_route: str = lever("joint_team", "how key accounts are served", choices=ROUTES_KEY)
+    global_route: str = lever("joint_team", "how global accounts are served", choices=ROUTES_GLOBAL)
+    mid_route: str = lever("reseller", "how mid-market accounts are served", choices=ROUTES_MID)
+    use_distributors: bool = lever(True, "two tiers: resellers buy through distributors")
+    wholesale_discount: float = lever(
+        0.12, "discount off list price to the channel", lo=0.0, hi=0.6
+    )
+    map_floor: float = lever(
+        0.96, "minimum advertised price as a fraction of list (0 = no MAP)", lo=0.0, hi=1.5
+    )
+    map_enforced: bool = lever(True, "MAP violations are audited and punished")
+    rebate_rate: float = lever(
+        0.02, "rebate on quarter purchases when the target is met", lo=0.0, hi=0.3
+    )
+    target_growth: float = lever(
+        0.05, "quarter target over last quarter's purchases", lo=-0.5, hi=2.0
+    )
+    training_budget: float = lever(
+        300.0, "monthly partner training budget (list-price units)", lo=0.0, hi=1e7
+    )
+    training_competition: bool = lever(True, "training covers the direct seller's offers")
+    coop_budget: float = lever(
+        200.0, "monthly co-op marketing budget (list-price units)", lo=0.0, hi=1e7
+    )
+    credit_multiple: float = lever(
+        2.0, "credit line for big projects as a multiple of a partner's capital", lo=0.0, hi=20.0
+    )
+    payment_terms: int = lever(
+        2, "months a partner may take to pay for a credited project", lo=0, hi=24
+    )
+    deal_registration: bool = lever(True, "a registered deal is locked to one partner")
+    account_planning: bool = lever(True, "every key account has a planned owner")
+    erp_integration: bool = lever(True, "partners configure to order through the vendor's ERP")
+    customer_care: bool = lever(True, "company-level customer care keeps relationships")
+    account_managers: int = lever(40, "vendor account managers", lo=0, hi=100000)
+    am_turnover: float = lever(
+        0.04, "monthly probability that an account manager leaves", lo=0.0, hi=1.0
+    )
+    phone_sales: float = lever(
+        0.0,
+        "share of enterprise accounts the vendor's own phone sales reach a month",
+        lo=0.0,
+        hi=1.0,
+    )
+    approval_levels: int = lever(
+        4, "levels that approve price and resources (rep..central)", lo=1, hi=4
+    )
+    partner_survey: bool = lever(True, "a third party surveys partner satisfaction, published")
+    partner_tiering: bool = lever(True, "tier partners each quarter; weak ones are eliminated")
+    partner_selection_volume: float = lever(
+        600.0, "annual units that qualify a reseller as relationship partner", lo=0.0, hi=1e9
+    )
+    recruit_relationship_partners: bool = lever(
+        True, "recruit resellers with strong key-account relationships or skill"
+    )
+    direct_assist: bool = lever(True, "the vendor takes an order directly with a partner's help")
+    audit_probability: float = lever(
+        0.25, "monthly chance a reseller is audited for diversion", lo=0.0, hi=1.0
+    )
+    diversion_penalty: float = lever(
+        0.15, "fine per diverted unit (fraction of price)", lo=0.0, hi=5.0
+    )
+    online_store: bool = lever(False, "the vendor sells online direct to consumers")
+    online_price_gap: float = lever(
+        0.03, "online price below the channel's retail price", lo=-0.5, hi=0.5
+    )
+    product_differentiation: float = lever(
+        0.0, "how far online and channel products differ (0 = identical)", lo=0.0, hi=1.0
+    )
+    care_cost: float = lever(
+        0.5,
+        "monthly customer care cost per key or global account (list-price units)",
+        lo=0.0,
+        hi=1e3,
+    )
+    erp_cost: float = lever(
+        1.0, "monthly ERP link cost per partner (list-price units)", lo=0.0, hi=1e4
+    )
+
+
+@dataclass
+class ScenarioEvent:
+    """One dated change: a strategy preset, single levers, and/or an external market event."""
+
+    date: str = OMEGA_MISSING
+    strategy: str | None = None
+    levers: dict[str, Any] = field(default_factory=dict)
+    market: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass
+class ScenarioConfig:
+    """A dated timeline of policy changes and external events."""
+
+    name: str = "none"
+    description: str = ""
+    events: list[ScenarioEvent] = field(default_factory=list)
+
+
+@dataclass
+class ChannelConfig:
+    """One run: seed, length, market, strategy in force at the start, scenario timeline.
+
+    `presets` holds every strategy preset the scenario switches to, resolved at
+    compose time, so that the model never reads a file; `lever_overrides` are the
+    command line's strategy levers, applied on top of whichever preset is in force.
+    """
+
+    seed: int = 0
+    steps: int = 60
+    market: MarketConfig = field(default_factory=MarketConfig)
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    presets: dict[str, StrategyConfig] = field(default_factory=dict)
+    lever_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+TOP_LEVEL_RANGES = {
+    "seed": (0, 2**63 - 1, "seed of the run's random root"),
+    "steps": (1, 100000, "months to simulate"),
+}
+
+
+def field_table(cls: type, prefix: str) -> list[dict[str, Any]]:
+    """Rows describing every field of a config dataclass, nested ones flattened."""
+    rows = []
+    for f in fields(cls):
+        key = f"{prefix}.{f.name}"
+        ftype = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        if f.default_factory is not MISSING and is_dataclass(f.default_factory):
+            rows.extend(field_table(f.default_factory, key))
+            continue
+        meta = f.metadata
+        default = f.default if f.default is not MISSING else f.default_factory()
+        rows.append(
+            {
+                "key": key,
+                "type": ftype,
+                "lo": meta.get("lo"),
+                "hi": meta.get("hi"),
+                "choices": meta.get("choices"),
+                "default": default,
+                "meaning": meta.get("meaning", ""),
+            }
+        )
+    return rows
+
+
+def allowed_text(row: dict[str, Any]) -> str:
+    """Human wording of what a field accepts."""
+    if row["choices"]:
+        return "one of " + ", ".join(row["choices"])
+    if row["type"] == "bool":
+        return "true or false"
+    kind = {"int": "an integer", "float": "a number", "str": "a string"}.get(
+        row["type"], row["type"]
+    )
+    if row["lo"] is not None and row["hi"] is not None and row["hi"] >= 2**62:
+        return f"{kind} >= {row['lo']}"
+    if row["lo"] is not None and row["hi"] is not None:
+        fmt = "d" if row["type"] == "int" else "g"
+        return f"{kind} in [{row['lo']:{fmt}}, {row['hi']:{fmt}}]"
+    return kind

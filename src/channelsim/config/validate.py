@@ -1,0 +1,133 @@
+"""Range and choice checks on a composed config, and one-line error wording."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from channelsim.config.schema import (
+    TOP_LEVEL_RANGES,
+    ChannelConfig,
+    MarketConfig,
+    StrategyConfig,
+    allowed_text,
+    field_table,
+)
+
+DATE_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class ConfigError(ValueError):
+    """A bad configuration value: one line naming the key, the value and what is allowed."""
+
+
+def schema_rows() -> dict[str, dict[str, Any]]:
+    """Every settable key (`seed`, `market.x`, `strategy.y`, ...) with its description."""
+    rows = {
+        key: {
+            "key": key,
+            "type": "int",
+            "lo": lo,
+            "hi": hi,
+            "choices": None,
+            "default": getattr(ChannelConfig(), key),
+            "meaning": meaning,
+        }
+        for key, (lo, hi, meaning) in TOP_LEVEL_RANGES.items()
+    }
+    for row in field_table(MarketConfig, "market") + field_table(StrategyConfig, "strategy"):
+        rows[row["key"]] = row
+    return rows
+
+
+def closest(name: str, candidates: list[str]) -> str:
+    """'did you mean' wording for an unknown name."""
+    near = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+    if not near:
+        tail = name.rsplit(".", 1)[-1]
+        near = [c for c in candidates if c.rsplit(".", 1)[-1].startswith(tail[:4])][:3]
+    if not near:
+        near = difflib.get_close_matches(name, candidates, n=3, cutoff=0.0)
+    return f"closest valid: {', '.join(near)} (all: `channelsim levers`)"
+
+
+def check_value(key: str, value: Any, row: dict[str, Any]) -> Any:
+    """Check one value against its row; return it converted to the field's type."""
+    kind = row["type"]
+    bad = ConfigError(f"{key}={value!r} is not allowed: expected {allowed_text(row)}")
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise bad
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise bad
+    elif kind == "str":
+        if not isinstance(value, str):
+            raise bad
+        if row["choices"] and value not in row["choices"]:
+            raise bad
+        return value
+    lo, hi = row["lo"], row["hi"]
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise bad
+    return value
+
+
+def _check_dataclass(obj: Any, prefix: str, rows: dict[str, dict[str, Any]]) -> None:
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{prefix}.{f.name}"
+        if is_dataclass(value):
+            _check_dataclass(value, key, rows)
+        elif key in rows:
+            setattr(obj, f.name, check_value(key, value, rows[key]))
+
+
+def _check_date(key: str, value: str) -> None:
+    if not isinstance(value, str) or not DATE_RE.match(value):
+        raise ConfigError(f"{key}={value!r} is not allowed: expected a month as YYYY-MM")
+
+
+def validate(cfg: ChannelConfig) -> ChannelConfig:
+    """Check every value of a config against its declared range; raise ConfigError if not."""
+    rows = schema_rows()
+    for key in TOP_LEVEL_RANGES:
+        setattr(cfg, key, check_value(key, getattr(cfg, key), rows[key]))
+    _check_dataclass(cfg.market, "market", rows)
+    _check_dataclass(cfg.strategy, "strategy", rows)
+    for name, preset in cfg.presets.items():
+        _check_dataclass(preset, "strategy", rows)
+        preset.name = preset.name or name
+    _check_date("market.start", cfg.market.start)
+    strategy_keys = [k for k in rows if k.startswith("strategy.")]
+    market_keys = [k for k in rows if k.startswith("market.")]
+    for i, event in enumerate(cfg.scenario.events):
+        where = f"scenario.events[{i}]"
+        _check_date(f"{where}.date", event.date)
+        if event.strategy is not None and event.strategy not in cfg.presets:
+            raise ConfigError(
+                f"{where}.strategy={event.strategy!r} is not a resolved strategy preset "
+                f"(compose the config with channelsim.compose)"
+            )
+        for table, known, group in (
+            (event.levers, strategy_keys, "strategy"),
+            (event.market, market_keys, "market"),
+        ):
+            for sub, value in table.items():
+                key = f"{group}.{sub}"
+                if key not in rows:
+                    raise ConfigError(f"{where}: unknown key {key!r}; {closest(key, known)}")
+                table[sub] = check_value(key, value, rows[key])
+    return cfg
