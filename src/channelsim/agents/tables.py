@@ -1,0 +1,178 @@
+"""Struct-of-arrays state for the numerous agent types (accounts, resellers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from channelsim.config.schema import MarketConfig
+from channelsim.domain import Segment
+
+# Stakeholder weights of buying centres by segment (Dirichlet concentration):
+# mid-market buyers lean on purchasing; key and global accounts on IT and executives.
+CENTRE_ALPHA = {
+    Segment.MID: (4.0, 2.0, 1.0, 1.0),
+    Segment.KEY: (1.5, 1.5, 2.0, 2.5),
+    Segment.GLOBAL: (1.5, 1.5, 2.5, 2.5),
+}
+# Chance an account opens a purchase project in a month, by segment.
+OPEN_PROBABILITY = np.array([1 / 6, 1 / 3, 1 / 3])
+
+
+@dataclass
+class AccountTable:
+    """Enterprise accounts: one row each (mid, key and global segments)."""
+
+    segment: np.ndarray  # int8, Segment
+    region: np.ndarray  # int32
+    size: np.ndarray  # units a year
+    centre: np.ndarray  # (n, roles) buying-centre weights
+    cover: np.ndarray  # (n, K) reseller rows covering the account
+    rel_vendor: np.ndarray  # held by the vendor's account manager (and company)
+    rel_direct: np.ndarray  # held by the direct seller's rep (and company)
+    rel_partner: np.ndarray  # (n, K) held by the covering resellers' reps
+    am: np.ndarray  # vendor account manager holding the account, -1 none
+    rep: np.ndarray  # direct seller's field rep holding the account, -1 none
+    owner: np.ndarray  # planned owner slot in cover, -1 none
+    incumbent: np.ndarray  # int8, Supplier
+    effort_vendor: np.ndarray
+    effort_direct: np.ndarray
+    effort_partner: np.ndarray  # (n, K)
+    phone_direct: np.ndarray  # bool: reached by the direct seller's phone sales this month
+    phone_vendor: np.ndarray  # bool
+    # the open purchase project of each account (at most one)
+    opp_open: np.ndarray
+    opp_stage: np.ndarray
+    opp_units: np.ndarray
+    opp_age: np.ndarray
+    found_direct: np.ndarray
+    found_vendor: np.ndarray
+    found_partner: np.ndarray  # (n, K)
+    registered: np.ndarray  # slot holding the deal registration, -1 none
+
+    @property
+    def n(self) -> int:
+        return self.segment.size
+
+
+@dataclass
+class ResellerTable:
+    """Resellers: rows for those at the start plus room for entrants."""
+
+    region: np.ndarray
+    distributor: np.ndarray
+    b2b: np.ndarray  # bool: business reseller (else retail, B2C)
+    active: np.ndarray  # bool
+    tier: np.ndarray  # int8, 1 or 2
+    relationship_partner: np.ndarray  # bool: selected as relationship partner
+    skill: np.ndarray  # key-account relationship-marketing skill
+    knowledge: np.ndarray  # product knowledge
+    competition: np.ndarray  # knowledge of the direct seller's offers
+    service: np.ndarray  # after-sales service quality
+    capital: np.ndarray
+    receivable: np.ndarray  # owed to the vendor for credited projects
+    reps: np.ndarray
+    markup: np.ndarray
+    satisfaction: np.ndarray
+    special: np.ndarray  # special discount approved for this partner this quarter
+    complaint: np.ndarray  # bool: complains of unfair discounts or broken promises
+    retail_price: np.ndarray
+    cost: np.ndarray  # what it pays per unit this month
+    compliant: np.ndarray  # bool: keeps to the MAP floor
+    units: np.ndarray  # units sold this month
+    revenue: np.ndarray
+    purchases: np.ndarray  # value bought this month
+    profit: np.ndarray
+    key_wins: np.ndarray
+    gray_lost: np.ndarray  # units lost to diverted goods this month
+    diverted: np.ndarray  # units diverted this month
+    quarter_purchases: np.ndarray
+    target: np.ndarray  # this quarter's purchase target (nan: none yet)
+    completion: np.ndarray  # last quarter's purchases over target
+    year_units: np.ndarray  # units over the last four quarters (rolling)
+    quarter_units: np.ndarray
+    low_months: np.ndarray  # consecutive months of very low satisfaction
+    weak_quarters: np.ndarray  # consecutive quarters in the weakest group
+    training: np.ndarray  # training spend this month
+
+    @property
+    def n(self) -> int:
+        return self.region.size
+
+
+def empty_resellers(capacity: int) -> ResellerTable:
+    """A reseller table of `capacity` rows, all inactive."""
+    f = np.zeros
+    return ResellerTable(
+        region=f(capacity, np.int32),
+        distributor=f(capacity, np.int32),
+        b2b=f(capacity, bool),
+        active=f(capacity, bool),
+        tier=np.full(capacity, 2, np.int8),
+        relationship_partner=f(capacity, bool),
+        skill=f(capacity),
+        knowledge=f(capacity),
+        competition=f(capacity),
+        service=f(capacity),
+        capital=f(capacity),
+        receivable=f(capacity),
+        reps=f(capacity),
+        markup=f(capacity),
+        satisfaction=f(capacity),
+        special=f(capacity),
+        complaint=f(capacity, bool),
+        retail_price=np.ones(capacity),
+        cost=np.ones(capacity),
+        compliant=np.ones(capacity, bool),
+        units=f(capacity),
+        revenue=f(capacity),
+        purchases=f(capacity),
+        profit=f(capacity),
+        key_wins=f(capacity),
+        gray_lost=f(capacity),
+        diverted=f(capacity),
+        quarter_purchases=f(capacity),
+        target=np.full(capacity, np.nan),
+        completion=np.ones(capacity),
+        year_units=f(capacity),
+        quarter_units=f(capacity),
+        low_months=f(capacity, np.int32),
+        weak_quarters=f(capacity, np.int32),
+        training=f(capacity),
+    )
+
+
+def draw_reseller(
+    t: ResellerTable,
+    rows: np.ndarray,
+    region: np.ndarray,
+    m: MarketConfig,
+    rng: np.random.Generator,
+    entrant: bool = False,
+) -> None:
+    """Fill rows with freshly drawn resellers (at the start, or entering later)."""
+    k = rows.size
+    scale = 0.8 if entrant else 1.0
+    t.region[rows] = region
+    t.distributor[rows] = (region + rng.integers(0, 2, k)) % m.distributors
+    t.b2b[rows] = rng.random(k) < 0.5
+    t.active[rows] = True
+    t.tier[rows] = 2
+    t.relationship_partner[rows] = False
+    t.skill[rows] = np.clip(rng.beta(2, 6, k) * m.partner_skill / 0.25 * scale, 0, 1)
+    t.knowledge[rows] = np.clip(rng.beta(2, 5, k) * scale, 0, 1)
+    t.competition[rows] = np.clip(rng.beta(1, 9, k) * scale, 0, 1)
+    t.service[rows] = rng.uniform(0.35, 0.75, k)
+    t.capital[rows] = m.partner_capital * scale * rng.lognormal(-0.18, 0.6, k)
+    t.receivable[rows] = 0.0
+    t.reps[rows] = np.maximum(1.0, np.round(m.partner_reps * rng.lognormal(-0.1, 0.45, k)))
+    t.markup[rows] = np.clip(m.partner_markup + rng.normal(0, 0.015, k), 0.0, None)
+    t.satisfaction[rows] = 0.6
+    t.target[rows] = np.nan
+    t.completion[rows] = 1.0
+    t.year_units[rows] = 0.0
+    t.quarter_units[rows] = 0.0
+    t.quarter_purchases[rows] = 0.0
+    t.low_months[rows] = 0
+    t.weak_quarters[rows] = 0

@@ -1,0 +1,1 @@
+"""Vectorised behaviour rules: plain functions on numpy arrays, no Mesa in them."""

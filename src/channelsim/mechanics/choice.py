@@ -1,0 +1,70 @@
+"""Buying-centre choice: stakeholders score offers; a multinomial logit with defer picks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Rows: purchasing, user, IT, executive. Columns: price, relationship, trust, fit, service.
+# Purchasing weighs price; users weigh fit and service; IT weighs fit and trust;
+# executives weigh relationship and trust (CASE.md section 1: group decisions).
+ROLE_WEIGHTS = np.array(
+    [
+        [1.00, 0.5, 0.3, 0.1, 0.3],
+        [0.30, 0.6, 0.3, 0.6, 1.0],
+        [0.30, 0.4, 1.0, 0.8, 0.4],
+        [0.30, 1.6, 1.0, 0.2, 0.3],
+    ]
+)
+
+
+def utilities(
+    centre: np.ndarray, attributes: np.ndarray, price_sensitivity: float, value_scale: float = 2.5
+) -> np.ndarray:
+    """Deterministic utility of each offer to each buying centre.
+
+    Args:
+        centre: (n, roles) stakeholder weights of each buying centre, rows summing to 1.
+        attributes: (n, offers, 5) price relative to list (1 = list price), relationship,
+            trust, fit and service, each in [0, 1] but price.
+        price_sensitivity: utility lost per unit of relative price.
+        value_scale: utility of a full point of relationship, trust, fit or service.
+
+    Returns:
+        (n, offers) utilities.
+    """
+    beta = centre @ ROLE_WEIGHTS  # (n, 5)
+    price = -price_sensitivity * beta[:, None, 0] * (attributes[..., 0] - 1.0)
+    rest = value_scale * np.einsum("na,noa->no", beta[:, 1:], attributes[..., 1:])
+    return price + rest
+
+
+def logit_choice(
+    utility: np.ndarray,
+    available: np.ndarray,
+    defer_utility: float,
+    scale: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Pick an offer per row by multinomial logit with a 'defer' option.
+
+    Gumbel-max sampling: adding independent Gumbel noise of scale `scale` to each
+    utility and taking the largest gives exactly the logit probabilities.
+
+    Returns:
+        index of the chosen offer per row, or -1 where the buyer defers.
+    """
+    n, m = utility.shape
+    noise = rng.gumbel(0.0, scale, size=(n, m + 1))
+    scored = np.where(available, utility, -np.inf) + noise[:, :m]
+    best = np.argmax(scored, axis=1)
+    defer = defer_utility + noise[:, m]
+    take = scored[np.arange(n), best] > defer
+    return np.where(take, best, -1)
+
+
+def logit_shares(utility: np.ndarray, outside: float, scale: float) -> np.ndarray:
+    """Expected logit shares over options (last axis) and an outside option."""
+    z = np.concatenate([utility, np.full((*utility.shape[:-1], 1), outside)], axis=-1) / scale
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=-1, keepdims=True))[..., :-1]

@@ -1,0 +1,43 @@
+"""Partner capability, satisfaction, tiering and credit."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def learn(
+    level: np.ndarray, spend: np.ndarray, half: float, rate: float, forget: float = 0.005
+) -> np.ndarray:
+    """Training lifts a capability with diminishing returns; untrained skills fade slowly."""
+    lift = rate * spend / (spend + half) * (1.0 - level)
+    return np.clip(level + lift - forget * level, 0.0, 1.0)
+
+
+def satisfaction(previous: np.ndarray, target: np.ndarray, speed: float = 0.15) -> np.ndarray:
+    """Satisfaction moves a step towards what this month's experience says."""
+    return np.clip(previous + speed * (target - previous), 0.0, 1.0)
+
+
+def tiers(strength: np.ndarray, active: np.ndarray, top_share: float = 0.3) -> np.ndarray:
+    """Tier 1 for the strongest active partners (by strength), tier 2 for the rest."""
+    tier = np.full(strength.shape, 2, dtype=np.int8)
+    idx = np.flatnonzero(active)
+    if idx.size:
+        n_top = max(1, round(top_share * idx.size))
+        order = idx[np.argsort(-strength[idx], kind="stable")]
+        tier[order[:n_top]] = 1
+    return tier
+
+
+def credit_line(capital: np.ndarray, multiple: float, reputable: np.ndarray) -> np.ndarray:
+    """Credit the vendor gives a reputable partner for big projects (longer payment terms)."""
+    return np.where(reputable, multiple * np.maximum(capital, 0.0), 0.0)
+
+
+def default_hazard(
+    base: float, capital: np.ndarray, receivable: np.ndarray, reference_capital: float
+) -> np.ndarray:
+    """Monthly chance a partner fails: higher when capital is thin and debt to the vendor high."""
+    distress = np.maximum(0.0, 1.0 - capital / max(reference_capital, 1e-9))
+    leverage = receivable / (np.maximum(capital, 0.0) + reference_capital * 0.1)
+    return np.clip(base * (1.0 + 4.0 * distress + leverage), 0.0, 1.0)

@@ -1,0 +1,38 @@
+"""Prices along the channel: wholesale, partner markups, MAP and intra-brand bidding."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def channel_cost(
+    list_price: float,
+    wholesale_discount: float,
+    promo: np.ndarray,
+    special: np.ndarray,
+    distributor_margin: float,
+) -> np.ndarray:
+    """What a reseller pays a unit: wholesale, regional promotion, special discount, distributor."""
+    return (
+        list_price
+        * (1.0 - wholesale_discount)
+        * (1.0 + promo - special)
+        * (1.0 + distributor_margin)
+    )
+
+
+def retail_price(
+    cost: np.ndarray, markup: np.ndarray, floor: float, compliant: np.ndarray
+) -> np.ndarray:
+    """A reseller's advertised price: its markup, raised to the MAP floor where it complies."""
+    own = cost * (1.0 + markup)
+    return np.where(compliant, np.maximum(own, floor), own)
+
+
+def bid_markup(markup: np.ndarray, bidders: np.ndarray) -> np.ndarray:
+    """Partners bidding against each other for one project give up margin.
+
+    With n partners of the same brand on a deal, each keeps about 1/n of its usual
+    markup (Bertrand-like undercutting between them); deal registration keeps n at 1.
+    """
+    return markup / np.maximum(bidders, 1)

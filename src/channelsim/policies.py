@@ -1,0 +1,79 @@
+"""The channel policy in force and its timeline of dated changes."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from channelsim.config.schema import ChannelConfig, MarketConfig, StrategyConfig
+
+
+def month_index(date: str) -> int:
+    """Months since year 0 of a YYYY-MM date."""
+    year, month = date.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def month_label(index: int) -> str:
+    """YYYY-MM of a month index."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def set_path(obj: Any, dotted: str, value: Any) -> None:
+    """Set `a.b.c` on nested dataclasses."""
+    *head, last = dotted.split(".")
+    for part in head:
+        obj = getattr(obj, part)
+    setattr(obj, last, value)
+
+
+@dataclass
+class Change:
+    """What a scenario changes at one month."""
+
+    date: str
+    strategy: str | None
+    levers: dict[str, Any] = field(default_factory=dict)
+    market: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+class Timeline:
+    """Dated policy changes and external events, applied at the start of their month."""
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self.presets = config.presets
+        self.overrides = dict(config.lever_overrides)
+        self.changes = sorted(
+            (
+                Change(e.date, e.strategy, dict(e.levers), dict(e.market), e.source)
+                for e in config.scenario.events
+            ),
+            key=lambda c: c.date,
+        )
+        self.applied = 0
+
+    def due(self, date: str) -> list[Change]:
+        """Changes dated at or before `date` not yet applied (marks them applied)."""
+        out = []
+        while self.applied < len(self.changes) and self.changes[self.applied].date <= date:
+            out.append(self.changes[self.applied])
+            self.applied += 1
+        return out
+
+    def apply(
+        self, date: str, strategy: StrategyConfig, market: MarketConfig
+    ) -> tuple[StrategyConfig, list[Change]]:
+        """The strategy in force from `date` on; external market events applied in place."""
+        changes = self.due(date)
+        for change in changes:
+            if change.strategy is not None:
+                strategy = copy.deepcopy(self.presets[change.strategy])
+            for key, value in change.levers.items():
+                setattr(strategy, key, value)
+            for key, value in self.overrides.items():
+                setattr(strategy, key, value)
+            for key, value in change.market.items():
+                set_path(market, key, value)
+        return strategy, changes
