@@ -1,0 +1,1 @@
+"""Figures and reports read result tables, never a live model."""

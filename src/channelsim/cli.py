@@ -1,0 +1,156 @@
+"""The `channelsim` console script.
+
+    channelsim                      the main job (one run of scenario=history)
+    channelsim run [OVERRIDES...]   one simulation, e.g. strategy=direct seed=3
+    channelsim levers               every lever and market parameter
+
+Bad input exits 2 with one line on stderr; a run that fails exits 1 and says why
+in its own summary.json.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from channelsim.config.compose import compose_run
+from channelsim.config.validate import ConfigError, schema_rows
+
+USAGE = """usage: channelsim [COMMAND] [--config-dir DIR] [OVERRIDES...]
+
+commands:
+  (none)    the main job: one run of scenario=history on the default market
+  run       one simulation; overrides such as strategy=direct seed=3 steps=24
+            strategy.rebate_rate=0.05 hydra.run.dir=PATH
+  levers    print every lever (strategy.*) and market parameter (market.*)
+
+options:
+  --config-dir DIR, -cd DIR   a folder of your own presets (strategy/, market/, scenario/)
+  -h, --help                  this help
+
+groups: market=china_pc_2002  strategy=relationship_channel|traditional_channel|direct|dual
+        scenario=none|history|stay_traditional|copy_direct
+"""
+
+
+class UsageError(Exception):
+    """A malformed command line (exit 2)."""
+
+
+def split_args(args: list[str]) -> tuple[str | None, list[str]]:
+    """Pull `--config-dir DIR` out of the arguments; return it and the overrides."""
+    config_dir = None
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("--config-dir", "-cd"):
+            if i + 1 >= len(args):
+                raise UsageError(f"{arg} needs a folder")
+            config_dir = args[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--config-dir="):
+            config_dir = arg.split("=", 1)[1]
+        elif arg.startswith("-"):
+            raise UsageError(f"unknown option {arg!r}; allowed: --config-dir DIR, --help")
+        else:
+            rest.append(arg)
+        i += 1
+    return config_dir, rest
+
+
+def command_run(args: list[str], out=None) -> int:
+    """One simulation into Hydra's run folder (or `hydra.run.dir=PATH`)."""
+    from channelsim.experiment.run import run, write_failed
+
+    config_dir, overrides = split_args(args)
+    composed = compose_run(overrides, config_dir)
+    out_dir = Path(composed.run_dir)
+    began = time.perf_counter()
+    try:
+        result = run(composed.config, out_dir)
+    except Exception as exc:  # the run's own folder says why; other runs are untouched
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        write_failed(out_dir, composed.config, message, round(time.perf_counter() - began, 4))
+        (out_dir / "error.log").write_text(traceback.format_exc())
+        print(
+            f"channelsim: run failed: {message} (see {out_dir / 'summary.json'})", file=sys.stderr
+        )
+        return 1
+    k = result.summary["kpis"]
+    cfg = composed.config
+    print(
+        f"{cfg.scenario.name}/{cfg.strategy.name} seed {cfg.seed}: vendor key-account share "
+        f"{_fmt(k['share_vendor_key'], '.3f')}, vendor profit {_fmt(k['profit_vendor'], '.0f')}"
+        "/month (final 12 months)",
+        file=out,
+    )
+    print(out_dir, file=out)
+    return 0
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def command_levers(args: list[str], out=None) -> int:
+    """Print every lever and market parameter with type, range, default and meaning."""
+    from channelsim.config.compose import compose
+    from channelsim.config.schema import allowed_text
+
+    config_dir, overrides = split_args(args)
+    cfg = compose(overrides, config_dir)
+    rows = schema_rows()
+    width = max(len(k) for k in rows)
+    print(f"{'key':<{width}}  {'type':<5}  {'allowed':<34}  {'default':<20}  meaning", file=out)
+    for key, row in rows.items():
+        value = cfg
+        for part in key.split("."):
+            value = getattr(value, part)
+        allowed = allowed_text(row)
+        print(
+            f"{key:<{width}}  {row['type']:<5}  {allowed:<34}  {value!s:<20}  {row['meaning']}",
+            file=out,
+        )
+    return 0
+
+
+COMMANDS = {"run": command_run, "levers": command_levers}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    try:
+        if not args:
+            return command_run(["scenario=history"])
+        command = args[0]
+        if command in COMMANDS:
+            return COMMANDS[command](args[1:])
+        if "=" in command or command.startswith("-"):
+            return command_run(args)
+        import difflib
+
+        near = difflib.get_close_matches(command, list(COMMANDS), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise UsageError(f"unknown command {command!r}{hint} (commands: {', '.join(COMMANDS)})")
+    except (ConfigError, UsageError) as exc:
+        print(f"channelsim: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into a pager or head that closed early
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+    except KeyboardInterrupt:
+        print("channelsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Running configs into result files."""

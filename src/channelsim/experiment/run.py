@@ -1,0 +1,212 @@
+"""Run one config: simulate, then write its folder of result files."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from channelsim.config.schema import ChannelConfig
+from channelsim.experiment.io import (
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_parquet,
+    atomic_write_text,
+)
+from channelsim.model import METRICS, ChannelModel
+from channelsim.network import channel_graph
+
+KPI_WINDOW = 12  # summary KPIs: each metric averaged over the final 12 steps
+
+
+@dataclass
+class RunResult:
+    """What one run gives: the monthly metrics, the summary, and the final model."""
+
+    metrics: pd.DataFrame
+    summary: dict[str, Any]
+    model: ChannelModel
+    out_dir: Path | None = None
+
+
+def config_dict(config: ChannelConfig) -> dict[str, Any]:
+    """The fully resolved config as plain data (no output paths, no Hydra runtime)."""
+    return dataclasses.asdict(config)
+
+
+def config_hash(config: ChannelConfig) -> str:
+    """A stable hash of the resolved config: the same on any machine."""
+    text = json.dumps(config_dict(config), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def version() -> str:
+    from channelsim import __version__
+
+    return __version__
+
+
+def simulate(config: ChannelConfig) -> tuple[pd.DataFrame, ChannelModel]:
+    """Run the model for `config.steps` months; one row of metrics a month."""
+    model = ChannelModel(config)
+    for _ in range(config.steps):
+        model.step()
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    start = model.start_index
+    frame.insert(0, "date", [_label(start + i) for i in range(len(frame))])
+    frame.insert(0, "step", np.arange(1, len(frame) + 1, dtype=np.int64))
+    return frame.astype({name: "float64" for name in METRICS}), model
+
+
+def _label(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def kpis(metrics: pd.DataFrame) -> dict[str, float | None]:
+    """Each metric averaged over the final KPI_WINDOW steps (NaN months skipped)."""
+    tail = metrics.tail(KPI_WINDOW)
+    out: dict[str, float | None] = {}
+    for name in METRICS:
+        value = tail[name].mean(skipna=True)
+        out[name] = None if pd.isna(value) else float(value)
+    return out
+
+
+def base_summary(config: ChannelConfig) -> dict[str, Any]:
+    """The fields every summary carries, ok or failed."""
+    return {
+        "status": "ok",
+        "error": None,
+        "seed": config.seed,
+        "strategy": config.strategy.name,
+        "scenario": config.scenario.name,
+        "market": config.market.name,
+        "steps": config.steps,
+        "config_hash": config_hash(config),
+        "version": version(),
+        "runtime_s": None,
+        "kpis": {},
+    }
+
+
+def failed_summary(
+    config: ChannelConfig | None, error: str, runtime_s: float | None = None
+) -> dict[str, Any]:
+    """The summary of a run that did not finish."""
+    summary = (
+        base_summary(config)
+        if config is not None
+        else {
+            "status": "failed",
+            "error": error,
+            "seed": None,
+            "strategy": None,
+            "scenario": None,
+            "market": None,
+            "steps": None,
+            "config_hash": None,
+            "version": version(),
+            "runtime_s": runtime_s,
+            "kpis": {},
+        }
+    )
+    summary.update(status="failed", error=error, runtime_s=runtime_s)
+    return summary
+
+
+def write_failed(
+    out_dir: Path, config: ChannelConfig | None, error: str, runtime_s: float | None = None
+) -> dict[str, Any]:
+    """Record in the run's own folder why it failed."""
+    summary = failed_summary(config, error, runtime_s)
+    atomic_write_json(Path(out_dir) / "summary.json", summary)
+    return summary
+
+
+def run(
+    config: ChannelConfig, out_dir: str | Path | None = None, figures: bool = True
+) -> RunResult:
+    """Run one simulation; with `out_dir`, write its result files there atomically.
+
+    Files: ``metrics.parquet``, ``partners.parquet``, ``regions.parquet``, ``config.yaml``,
+    ``channel.graphml``, ``figures/*.png`` and, last, ``summary.json``.
+
+    Raises:
+        Exception: whatever the model raised; callers that must not stop (the CLI,
+        sweeps) catch it and write a failed summary with `write_failed`.
+    """
+    began = time.perf_counter()
+    metrics, model = simulate(config)
+    summary = base_summary(config)
+    summary["kpis"] = kpis(metrics)
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        stale = out / "summary.json"
+        stale.unlink(missing_ok=True)
+        atomic_write_parquet(out / "metrics.parquet", metrics)
+        atomic_write_parquet(out / "partners.parquet", partners_frame(model))
+        atomic_write_parquet(out / "regions.parquet", regions_frame(model))
+        atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
+        atomic_write_bytes(out / "channel.graphml", graphml_bytes(model))
+        if figures:
+            from channelsim.analysis.figures import run_figures
+
+            run_figures(metrics, out / "figures", changes=model.changes)
+    summary["runtime_s"] = round(time.perf_counter() - began, 4)
+    if out is not None:
+        atomic_write_json(out / "summary.json", summary)
+    return RunResult(metrics=metrics, summary=summary, model=model, out_dir=out)
+
+
+def graphml_bytes(model: ChannelModel) -> bytes:
+    """The channel network in GraphML."""
+    return "\n".join(nx.generate_graphml(channel_graph(model))).encode("utf-8")
+
+
+def partners_frame(model: ChannelModel) -> pd.DataFrame:
+    """Final state of every reseller that took part."""
+    t, n = model.resellers, model.resellers_used
+    return pd.DataFrame(
+        {
+            "reseller": np.arange(n),
+            "region": t.region[:n],
+            "active": t.active[:n],
+            "tier": t.tier[:n],
+            "b2b": t.b2b[:n],
+            "relationship_partner": t.relationship_partner[:n],
+            "skill": t.skill[:n],
+            "knowledge": t.knowledge[:n],
+            "competition": t.competition[:n],
+            "service": t.service[:n],
+            "capital": t.capital[:n],
+            "receivable": t.receivable[:n],
+            "satisfaction": t.satisfaction[:n],
+            "markup": t.markup[:n],
+            "year_units": t.year_units[:n],
+        }
+    )
+
+
+def regions_frame(model: ChannelModel) -> pd.DataFrame:
+    """Final state of every region."""
+    m, t = model.market, model.resellers
+    g = m.n_regions
+    return pd.DataFrame(
+        {
+            "region": np.arange(g),
+            "transactional_demand": model.region_demand,
+            "retail_price": model.region_price,
+            "promotion": model.promo,
+            "active_resellers": np.bincount(t.region[t.active], minlength=g),
+        }
+    )
