@@ -1,0 +1,116 @@
+"""Config composition, presets, scenarios, user config folders and validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from channelsim import ChannelConfig, ConfigError, compose
+from channelsim.config.schema import StrategyConfig
+
+
+def test_compose_returns_the_typed_default():
+    cfg = compose([])
+    assert isinstance(cfg, ChannelConfig)
+    assert isinstance(cfg.strategy, StrategyConfig)
+    assert (cfg.seed, cfg.steps) == (0, 60)
+    assert cfg.market.name == "china_pc_2002" and cfg.market.n_regions == 7
+    assert cfg.market.start == "2002-01"
+    assert cfg.strategy.name == "relationship_channel"
+    assert cfg.scenario.name == "none" and cfg.scenario.events == []
+
+
+@pytest.mark.parametrize("name", ["direct", "traditional_channel", "relationship_channel", "dual"])
+def test_every_strategy_preset_composes(name):
+    cfg = compose([f"strategy={name}"])
+    assert cfg.strategy.name == name
+
+
+def test_dual_builds_on_the_relationship_channel():
+    rel, dual = (
+        compose(["strategy=relationship_channel"]).strategy,
+        compose(["strategy=dual"]).strategy,
+    )
+    assert dual.online_store and not rel.online_store
+    assert dual.training_budget == rel.training_budget
+
+
+def test_scenario_resolves_its_presets_with_command_line_levers():
+    cfg = compose(["scenario=copy_direct", "strategy.training_budget=77"])
+    assert set(cfg.presets) == {"traditional_channel", "direct"}
+    assert cfg.strategy.name == "traditional_channel"
+    assert all(p.training_budget == 77 for p in cfg.presets.values())
+    assert cfg.lever_overrides == {"training_budget": 77.0}
+
+
+def test_strategy_choice_is_ignored_under_a_scenario():
+    cfg = compose(["scenario=history", "strategy=direct"])
+    assert cfg.strategy.name == "traditional_channel"
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("steps=-5", ["steps", "-5", "[1, 100000]"]),
+        ("seed=abc", ["seed", "abc", "integer"]),
+        ("seed=-1", ["seed", ">= 0"]),
+        ("strategy=nosuch", ["strategy", "nosuch", "relationship_channel"]),
+        ("scenario=nosuch", ["scenario", "history"]),
+        ("market.n_regions=0", ["market.n_regions", "0", "[1, 1000]"]),
+        ("strategy.rebat_rate=0.1", ["strategy.rebat_rate", "strategy.rebate_rate"]),
+        ("strategy.map_enforced=maybe", ["strategy.map_enforced", "true or false"]),
+        ("strategy.key_route=phone", ["strategy.key_route", "joint_team"]),
+        ("market.start=2002-13", ["market.start", "YYYY-MM"]),
+        ("market.direct.markup=2", ["market.direct.markup", "[0, 1]"]),
+        ("strategy.approval_levels=2.5", ["strategy.approval_levels", "integer"]),
+        ("nosuch=1", ["nosuch", "closest valid"]),
+        ("+strategy.extra=1", ["adding"]),
+        ("steps=[1", ["malformed"]),
+        ("seed=1,2", ["sweep"]),
+    ],
+)
+def test_bad_input_names_the_key_and_what_is_allowed(override, words):
+    with pytest.raises(ConfigError) as info:
+        compose([override])
+    message = str(info.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_target_is_never_instantiated():
+    with pytest.raises(ConfigError, match="_target_"):
+        compose(["strategy._target_=os.system"])
+
+
+def test_user_presets_from_a_config_dir(tmp_path):
+    (tmp_path / "strategy").mkdir()
+    (tmp_path / "strategy" / "my_policy.yaml").write_text(
+        "defaults:\n  - relationship_channel\n  - _self_\nrebate_rate: 0.11\n"
+    )
+    (tmp_path / "market").mkdir()
+    (tmp_path / "market" / "tiny.yaml").write_text(
+        "n_regions: 2\nresellers_per_region: 5\nkey_accounts_per_region: 5\n"
+    )
+    cfg = compose(["strategy=my_policy", "market=tiny"], config_dir=str(tmp_path))
+    assert cfg.strategy.name == "my_policy"
+    assert cfg.strategy.rebate_rate == 0.11
+    assert cfg.strategy.erp_integration  # inherited from relationship_channel
+    assert cfg.market.n_regions == 2 and cfg.market.name == "tiny"
+
+
+def test_user_preset_values_are_validated(tmp_path):
+    (tmp_path / "strategy").mkdir()
+    (tmp_path / "strategy" / "bad.yaml").write_text("rebate_rate: 7\n")
+    with pytest.raises(ConfigError, match=r"strategy.rebate_rate=7"):
+        compose(["strategy=bad"], config_dir=str(tmp_path))
+    (tmp_path / "strategy" / "typo.yaml").write_text("rebate_rat: 0.1\n")
+    with pytest.raises(ConfigError, match="rebate_rat"):
+        compose(["strategy=typo"], config_dir=str(tmp_path))
+    (tmp_path / "strategy" / "evil.yaml").write_text("_target_: os.system\n")
+    with pytest.raises(ConfigError, match="_target_"):
+        compose(["strategy=evil"], config_dir=str(tmp_path))
+
+
+def test_missing_config_dir_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="no such folder"):
+        compose([], config_dir=str(tmp_path / "nope"))

@@ -1,0 +1,128 @@
+"""Invariants on every step: units and money conserved along the channel, shares in [0, 1],
+relationships in [0, 1], capital finite — for presets and for random valid configs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from channelsim import ChannelModel, compose
+from channelsim.config.validate import schema_rows
+
+SEGMENTS = ("key", "global", "mid", "txn")
+
+
+def check_step(model: ChannelModel) -> None:
+    led, last = model.ledger, model.last
+    close = dict(rel=1e-9, abs=1e-6)
+    # money: what accounts pay partners is partners' revenue, and so on up the channel
+    assert led["accounts_paid_partners"] == pytest.approx(led["partner_revenue"], **close)
+    assert led["partners_paid"] == pytest.approx(led["distributor_revenue"], **close)
+    assert led["distributors_paid"] == pytest.approx(led["vendor_channel_revenue"], **close)
+    assert led["revenue_vendor"] == pytest.approx(
+        led["vendor_channel_revenue"] + led["accounts_paid_vendor"], **close
+    )
+    assert last["revenue_vendor"] == pytest.approx(led["revenue_vendor"], **close)
+    # units: shipped by each side equal received by the next
+    assert led["units_partners_received"] == pytest.approx(led["units_partners_shipped"], **close)
+    own_and_online = led["units_accounts_received_vendor"] - led["units_partners_shipped"]
+    assert own_and_online >= -1e-9
+    if model.strategy.use_distributors:
+        assert led["units_distributors_shipped"] == pytest.approx(
+            led["units_partners_received"], **close
+        )
+        assert led["units_vendor_shipped"] == pytest.approx(
+            led["units_distributors_received"] + own_and_online, **close
+        )
+    else:
+        assert led["units_vendor_shipped"] == pytest.approx(
+            led["units_accounts_received_vendor"], **close
+        )
+    assert led["inventory"] >= -1e-9
+    # shares
+    for seg in SEGMENTS:
+        v, d = last[f"share_vendor_{seg}"], last[f"share_direct_{seg}"]
+        if math.isnan(v):
+            assert math.isnan(d)
+        else:
+            assert 0.0 <= v <= 1.0 and 0.0 <= d <= 1.0
+            assert v + d == pytest.approx(1.0)
+    assert 0.0 <= last["conflict_index"] <= 1.0
+    assert 0.0 <= last["coverage_key"] <= 1.0
+    # state
+    a, t = model.accounts, model.resellers
+    for arr in (a.rel_vendor, a.rel_direct, a.rel_partner):
+        assert np.all((arr >= 0.0) & (arr <= 1.0))
+    assert np.isfinite(t.capital).all()
+    assert np.isfinite(t.receivable).all() and (t.receivable >= -1e-9).all()
+    assert (a.opp_units[a.opp_open] > 0).all()
+    for name, value in last.items():
+        if not name.startswith("share_"):
+            assert math.isfinite(value), name
+
+
+@pytest.mark.parametrize("scenario", ["history", "stay_traditional", "copy_direct"])
+def test_invariants_every_step_of_the_scenarios(scenario):
+    model = ChannelModel(compose([f"scenario={scenario}", "steps=60"]))
+    for _ in range(60):
+        model.step()
+        check_step(model)
+
+
+def test_invariants_without_distributors(small_overrides):
+    model = ChannelModel(compose([*small_overrides, "strategy.use_distributors=false"]))
+    for _ in range(18):
+        model.step()
+        check_step(model)
+
+
+ROWS = {
+    k: r for k, r in schema_rows().items() if k.startswith("strategy.") and k != "strategy.name"
+}
+CAP = {
+    "strategy.training_budget": 3000.0,
+    "strategy.coop_budget": 3000.0,
+    "strategy.account_managers": 200,
+    "strategy.partner_selection_volume": 10000.0,
+    "strategy.care_cost": 10.0,
+    "strategy.erp_cost": 20.0,
+}
+
+
+def lever_value(row):
+    key = row["key"]
+    if row["choices"]:
+        return st.sampled_from(row["choices"])
+    if row["type"] == "bool":
+        return st.booleans()
+    hi = CAP.get(key, row["hi"])
+    if row["type"] == "int":
+        return st.integers(int(row["lo"]), int(hi))
+    return st.floats(row["lo"], hi, allow_nan=False)
+
+
+def fmt(value):
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(
+    levers=st.fixed_dictionaries({k: lever_value(r) for k, r in ROWS.items()}),
+    seed=st.integers(0, 2**32 - 1),
+    strategy=st.sampled_from(["direct", "traditional_channel", "relationship_channel", "dual"]),
+)
+def test_invariants_hold_for_random_valid_levers(levers, seed, strategy):
+    from tests.conftest import SMALL
+
+    overrides = [*SMALL, f"strategy={strategy}", f"seed={seed}"]
+    overrides += [f"{k}={fmt(v)}" for k, v in levers.items()]
+    model = ChannelModel(compose(overrides))
+    for _ in range(12):
+        model.step()
+        check_step(model)

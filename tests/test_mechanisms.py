@@ -1,0 +1,266 @@
+"""Each mechanism in a small hand-built situation: its lever moves it the right way."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from channelsim import ChannelModel, compose
+from channelsim.agents import account as account_rules
+from channelsim.agents import regional_market as market_rules
+from channelsim.agents import reseller as reseller_rules
+from channelsim.config.schema import ScenarioEvent
+from channelsim.domain import Segment, Stage, Supplier
+
+
+def model_with(overrides, small_overrides):
+    return ChannelModel(compose(small_overrides + overrides))
+
+
+def test_training_raises_partner_skill_and_knowledge(small_overrides):
+    low = model_with(["strategy.training_budget=0"], small_overrides)
+    high = model_with(["strategy.training_budget=2000"], small_overrides)
+    before = high.resellers.skill.copy()
+    reseller_rules.train(low)
+    reseller_rules.train(high)
+    active = high.resellers.active
+    assert (high.resellers.skill[active] > low.resellers.skill[active]).all()
+    assert (high.resellers.knowledge[active] > low.resellers.knowledge[active]).all()
+    assert (high.resellers.skill[active] > before[active]).all()
+
+
+def test_competitive_knowledge_only_when_taught(small_overrides):
+    off = model_with(["strategy.training_competition=false"], small_overrides)
+    on = model_with(["strategy.training_competition=true"], small_overrides)
+    start = on.resellers.competition.copy()
+    reseller_rules.train(off)
+    reseller_rules.train(on)
+    active = on.resellers.active
+    assert (off.resellers.competition[active] <= start[active]).all()
+    assert (on.resellers.competition[active] > start[active]).all()
+
+
+@pytest.mark.parametrize("care", [False, True])
+def test_customer_care_keeps_relationships_when_account_managers_leave(small_overrides, care):
+    m = model_with(
+        [
+            f"strategy.customer_care={str(care).lower()}",
+            "strategy.am_turnover=1.0",
+            "market.partner_staff_turnover=0",
+            "market.direct.rep_turnover=0",
+            "market.relationship_decay=0",
+        ],
+        small_overrides,
+    )
+    a = m.accounts
+    a.am[:] = 0
+    a.rel_vendor[:] = 0.8
+    a.effort_vendor[:] = 0.0
+    a.phone_vendor[:] = False
+    a.effort_partner[:] = 0.0
+    a.effort_direct[:] = 0.0
+    a.phone_direct[:] = False
+    lost = account_rules.tend_relationships(m)
+    keep = m.market.care_retention if care else m.market.company_retention
+    assert a.rel_vendor == pytest.approx(np.full(a.n, 0.8 * keep))
+    assert lost == pytest.approx(a.n * 0.8 * (1 - keep))
+
+
+def _gray_units(model):
+    model.vendor.set_terms()
+    t = model.resellers
+    t.retail_price[:] = np.where(t.region == 0, 1.05, 0.95)  # region 0 is dear
+    txn = {
+        "retail_units": np.where(t.active, np.where(t.region == 0, 1000.0, 100.0), 0.0),
+        "region_price": np.array([1.05, 0.95, 0.95]),
+        "online_units": np.zeros(3),
+        "online_price": np.ones(3),
+    }
+    return market_rules.gray_market(model, txn)["gray_units"]
+
+
+def test_enforcement_audits_and_penalties_lower_gray_market_units(small_overrides):
+    base = [
+        "strategy.audit_probability=0.1",
+        "strategy.diversion_penalty=0.1",
+        "market.regional_price_spread=0",
+        "strategy.approval_levels=4",
+    ]
+    loose = _gray_units(model_with([*base, "strategy.map_enforced=false"], small_overrides))
+    enforced = _gray_units(model_with([*base, "strategy.map_enforced=true"], small_overrides))
+    audited = _gray_units(
+        model_with(
+            [*base[1:], "strategy.audit_probability=0.9", "strategy.map_enforced=false"],
+            small_overrides,
+        )
+    )
+    fined = _gray_units(
+        model_with(
+            [base[0], *base[2:], "strategy.diversion_penalty=1.0", "strategy.map_enforced=false"],
+            small_overrides,
+        )
+    )
+    assert loose > 0
+    assert enforced < loose
+    assert audited < loose
+    assert fined == 0.0
+
+
+def at_decision(model, units, *, capital=None, credit=None, direct=False, segments=(1,)):
+    """Open a project of `units` at the decision stage for every account of `segments`,
+    heard of by every covering partner (and by the direct seller if `direct`)."""
+    a, t = model.accounts, model.resellers
+    rows = np.flatnonzero(np.isin(a.segment, segments))
+    model.vendor.set_terms()
+    if capital is not None:
+        t.capital[:] = capital
+    if credit is not None:
+        model.credit[:] = credit
+    a.opp_open[:] = False
+    a.opp_open[rows] = True
+    a.opp_stage[rows] = Stage.DECISION
+    a.opp_units[rows] = units
+    a.found_partner[rows] = True
+    a.found_direct[rows] = direct
+    a.registered[rows] = 0
+    return account_rules.decide(model)
+
+
+def _decision_case(small_overrides, registration: bool):
+    m = model_with(
+        [
+            f"strategy.deal_registration={str(registration).lower()}",
+            "strategy.key_route=reseller",
+            "strategy.credit_multiple=5",
+        ],
+        small_overrides,
+    )
+    deal = at_decision(m, 50.0, capital=1e6, direct=True)  # every partner can finance it
+    partner_offers = deal["available"][:, 2:]
+    prices = deal["attributes"][:, 2:, 0][partner_offers]
+    return partner_offers.sum(axis=1), prices, m.resellers.complaint.mean()
+
+
+def test_deal_registration_stops_partners_bidding_against_each_other(small_overrides):
+    bidders_free, prices_free, complaints_free = _decision_case(small_overrides, False)
+    bidders_reg, prices_reg, complaints_reg = _decision_case(small_overrides, True)
+    assert (bidders_reg == 1).all()
+    assert (bidders_free == 3).all()
+    # rival partners cut their own margins; registered deals keep the partner's markup
+    assert prices_free.mean() < prices_reg.mean()
+    assert complaints_free > complaints_reg
+
+
+def test_partner_cannot_take_a_project_beyond_capital_plus_credit(small_overrides):
+    m = model_with(
+        [
+            "strategy.deal_registration=false",
+            "strategy.key_route=reseller",
+            "strategy.direct_assist=false",
+        ],
+        small_overrides,
+    )
+    deal = at_decision(m, 500.0, capital=1.0, credit=0.0)
+    assert not deal["available"][:, 2:].any()
+    # with the vendor's credit for big projects, they can
+    m2 = model_with(
+        ["strategy.deal_registration=false", "strategy.key_route=reseller"], small_overrides
+    )
+    assert at_decision(m2, 500.0, capital=1.0, credit=1e6)["available"][:, 2:].all()
+
+
+def test_build_to_order_fit_needs_erp(small_overrides):
+    fits = {}
+    for erp in (False, True):
+        m = model_with([f"strategy.erp_integration={str(erp).lower()}"], small_overrides)
+        deal = at_decision(m, 20.0)
+        fits[erp] = deal["attributes"][:, 2:, 3].mean()
+    assert fits[True] > fits[False]
+
+
+def test_phone_sales_discover_more_opportunities(small_overrides):
+    found = {}
+    for capacity in (0.0, 1.0):
+        m = model_with(
+            [f"market.direct.phone_capacity={capacity}", "market.direct.field_reps=0"],
+            small_overrides,
+        )
+        m.direct_seller.assign_effort()
+        a = m.accounts
+        a.rel_direct[:] = 0.0
+        a.opp_open[:] = True
+        a.found_direct[:] = False
+        account_rules.discover(m)
+        found[capacity] = a.found_direct[a.segment != Segment.GLOBAL].mean()
+    assert found[1.0] > 0.7
+    assert found[0.0] == 0.0
+
+
+def test_incumbent_keeps_a_switching_advantage(small_overrides):
+    shares = {}
+    for incumbent in (Supplier.VENDOR, Supplier.DIRECT):
+        m = model_with(["strategy.deal_registration=true"], small_overrides)
+        m.accounts.incumbent[:] = incumbent
+        pick = at_decision(m, 10.0, capital=1e6, direct=True, segments=(1, 2))["pick"]
+        shares[incumbent] = np.mean(pick >= 1)
+    assert shares[Supplier.VENDOR] > shares[Supplier.DIRECT]
+
+
+def test_approval_levels_narrow_special_discounts(small_overrides):
+    spread = {}
+    for levels in (1, 4):
+        m = model_with(
+            [f"strategy.approval_levels={levels}", "strategy.partner_survey=false"], small_overrides
+        )
+        m.vendor.set_terms()
+        spread[levels] = m.resellers.special[m.resellers.active].std()
+    assert spread[4] < spread[1]
+
+
+def test_online_store_sells_online_only_when_on(small_overrides):
+    for on in (False, True):
+        m = model_with([f"strategy.online_store={str(on).lower()}"], small_overrides)
+        m.vendor.set_terms()
+        txn = market_rules.transactional(m)
+        assert (txn["online_units"].sum() > 0) == on
+
+
+def test_market_growth_raises_transactional_demand_each_year(small_overrides):
+    m = model_with(["market.growth=0.2", "steps=25"], small_overrides)
+    demand = []
+    for _ in range(25):
+        m.step()
+        demand.append(m.region_demand.sum())
+    assert demand[11] == pytest.approx(demand[0])
+    assert demand[12] == pytest.approx(demand[0] * 1.2)
+    assert demand[24] == pytest.approx(demand[0] * 1.44)
+
+
+def test_scenario_switches_presets_at_their_dates(small_overrides):
+    cfg = compose([*small_overrides, "scenario=history", "steps=49", "strategy.rebate_rate=0.07"])
+    m = ChannelModel(cfg)
+    seen = {}
+    for _ in range(49):
+        m.step()
+        seen[m.date] = (m.strategy.name, m.strategy.rebate_rate)
+    assert seen["2003-12"][0] == "traditional_channel"
+    assert seen["2004-01"][0] == "relationship_channel"
+    assert seen["2006-01"][0] == "dual"
+    # command-line levers apply on top of whichever preset is in force
+    assert {rate for _, rate in seen.values()} == {0.07}
+    assert [d for d, _ in m.changes] == ["2002-01", "2004-01", "2006-01"]
+
+
+def test_scenario_market_events_apply_at_their_date(small_overrides):
+    cfg = compose([*small_overrides, "steps=8"])
+    event = ScenarioEvent(date="2002-05", market={"direct.consumer_reach": 0.0}, source="test")
+    cfg.scenario = dataclasses.replace(cfg.scenario, name="exit", events=[event])
+    m = ChannelModel(cfg)
+    for _ in range(8):
+        m.step()
+        if m.date < "2002-05":
+            assert m.market.direct.consumer_reach == 1.0
+    assert m.market.direct.consumer_reach == 0.0
+    assert m.last["share_direct_txn"] == 0.0
