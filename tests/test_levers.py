@@ -27,7 +27,15 @@ TAIL = 24
 # lever, low, high, metric, +1 if the metric rises from low to high, base overrides
 CASES = [
     ("key_route", "reseller", "joint_team", "share_vendor_key", +1, []),
-    ("global_route", "joint_team", "direct", "share_vendor_global", -1, []),
+    # enough global accounts for their monthly share to be more than noise
+    (
+        "global_route",
+        "joint_team",
+        "direct",
+        "share_vendor_global",
+        -1,
+        ["market.global_accounts=300"],
+    ),
     ("mid_route", "reseller", "direct", "share_vendor_mid", -1, []),
     ("use_distributors", "false", "true", "share_vendor_txn", -1, []),
     ("wholesale_discount", 0.08, 0.2, "vendor_margin_per_unit", -1, []),
@@ -49,7 +57,7 @@ CASES = [
     ("phone_sales", 0.0, 0.5, "coverage_key", +1, ["strategy=direct"]),
     ("approval_levels", 1, 4, "conflict_index", -1, []),
     ("partner_survey", "false", "true", "conflict_index", -1, []),
-    ("partner_tiering", "false", "true", "partner_exits", +1, []),
+    ("partner_tiering", "false", "true", "active_resellers", -1, []),
     (
         "partner_selection_volume",
         0,
