@@ -46,7 +46,7 @@ CASES = [
     ("training_budget", 0, 1000, "mean_partner_capability", +1, []),
     ("training_competition", "false", "true", "mean_partner_capability", +1, []),
     ("coop_budget", 0, 1000, "share_vendor_txn", +1, []),
-    ("credit_multiple", 0, 5, "bad_debt_vendor", +1, []),
+    ("credit_multiple", 0, 5, "share_vendor_key", +1, []),
     ("payment_terms", 1, 12, "bad_debt_vendor", +1, []),
     ("deal_registration", "false", "true", "conflict_index", -1, []),
     ("account_planning", "false", "true", "share_vendor_key", +1, []),
@@ -56,7 +56,7 @@ CASES = [
     ("am_turnover", 0.0, 0.2, "relationships_lost", +1, []),
     ("phone_sales", 0.0, 0.5, "coverage_key", +1, ["strategy=direct"]),
     ("approval_levels", 1, 4, "conflict_index", -1, []),
-    ("partner_survey", "false", "true", "conflict_index", -1, []),
+    ("partner_survey", "false", "true", "conflict_index", -1, ["strategy=traditional_channel"]),
     ("partner_tiering", "false", "true", "active_resellers", -1, []),
     (
         "partner_selection_volume",

@@ -131,3 +131,22 @@ def test_default_hazard_rises_with_debt_and_thin_capital():
     assert healthy[0] == pytest.approx(0.01)
     assert indebted[0] > healthy[0]
     assert broke[0] == pytest.approx(0.05)
+
+
+def test_brand_choice_compares_brands_on_their_best_offer():
+    rng = np.random.default_rng(3)
+    n = 40000
+    # brand 0 makes one offer; brand 1 makes three identical ones: no advantage from numbers
+    u = np.zeros((n, 4))
+    avail = np.ones((n, 4), dtype=bool)
+    pick = choice.brand_choice(u, avail, np.array([0, 1, 1, 1]), -50.0, 1.0, rng)
+    assert np.mean(pick == 0) == pytest.approx(0.5, abs=0.01)
+    # within a brand, the best offer is the one taken
+    u2 = np.tile([0.0, 0.1, 2.0, 0.5], (100, 1))
+    pick2 = choice.brand_choice(
+        u2, np.ones((100, 4), bool), np.array([0, 1, 1, 1]), -50.0, 1.0, rng
+    )
+    assert set(pick2.tolist()) <= {0, 2}
+    # a brand with nothing available is never chosen
+    none = np.array([[True, False, False, False]] * 50)
+    assert (choice.brand_choice(u2[:50], none, np.array([0, 1, 1, 1]), -50.0, 1.0, rng) == 0).all()

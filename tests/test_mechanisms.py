@@ -250,7 +250,12 @@ def test_scenario_switches_presets_at_their_dates(small_overrides):
     assert seen["2006-01"][0] == "dual"
     # command-line levers apply on top of whichever preset is in force
     assert {rate for _, rate in seen.values()} == {0.07}
-    assert [d for d, _ in m.changes] == ["2002-01", "2004-01", "2006-01"]
+    assert m.changes == [
+        ("2002-01", "traditional_channel"),
+        ("2004-01", "relationship_channel"),
+        ("2004-08", "event: direct.consumer_reach=0.8"),
+        ("2006-01", "dual"),
+    ]
 
 
 def test_scenario_market_events_apply_at_their_date(small_overrides):

@@ -66,6 +66,7 @@ METRICS = (
     "units_vendor",
     "units_direct",
     "units_online",
+    "units_channel",
     "partner_exits",
     "partner_entries",
     "complaint_share",
@@ -151,7 +152,7 @@ class ChannelModel(mesa.Model):
         cover = draw_coverage(region, t.region[:n0], k, net_rng)
         # the vendor starts as the incumbent of most accounts, through its resellers' ties
         rel_partner = np.zeros((n, k))
-        rel_partner[:, 0] = rng.uniform(0.2, 0.6, n)
+        rel_partner[:, 0] = rng.uniform(0.3, 0.8, n)
         rel_partner[:, 1:] = rng.uniform(0.0, 0.25, (n, k - 1))
         incumbent = np.where(
             rng.random(n) < np.array([0.8, 0.7, 0.55])[seg], Supplier.VENDOR, Supplier.DIRECT
@@ -188,7 +189,7 @@ class ChannelModel(mesa.Model):
         self.route = account_rules.routes(self)
         self.joint = self._joint()
         reseller_rules.plan_owners(self)
-        weight = np.where(t.b2b, 0.3, 1.0) * t.active * (0.5 + t.service)
+        weight = market_rules.retail_pull(t)
         self.initial_region_weight = np.maximum(np.bincount(t.region, weight, minlength=g), 1e-9)
 
         self.vendor = Vendor(self, 0)
@@ -219,17 +220,27 @@ class ChannelModel(mesa.Model):
         return month_label(self.start_index + max(self.steps - 1, 0))
 
     @property
+    def years_elapsed(self) -> int:
+        """Calendar years begun since the start year (0 in the first year)."""
+        return (self.start_index + max(self.steps - 1, 0)) // 12 - self.start_index // 12
+
+    @property
     def month_in_quarter(self) -> int:
         return (self.start_index + max(self.steps - 1, 0)) % 3
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
-        """One month, in the order of DESIGN.md."""
+        """One month: policy, terms, effort, relationships, projects, decisions,
+        transactional markets, gray market, partners, metrics (docs/ODD.md section 3)."""
         a, t, m = self.accounts, self.resellers, self.market
         # 1. policy timeline
         self.strategy, changes = self.timeline.apply(self.date, self.strategy, self.market)
         for change in changes:
-            self.changes.append((self.date, change.strategy or "levers"))
+            self.changes.append((self.date, change.strategy or change_label(change)))
+        if any(change.strategy for change in changes) and self.steps > 1:
+            # a new policy re-selects relationship partners and re-plans accounts at once
+            reseller_rules.select_partners(self)
+            reseller_rules.plan_owners(self)
         self.route = account_rules.routes(self)
         self.joint = self._joint()
         s = self.strategy
@@ -429,6 +440,7 @@ class ChannelModel(mesa.Model):
             "units_vendor": vendor_total,
             "units_direct": direct_total,
             "units_online": online_units,
+            "units_channel": float(t.units.sum()),
             "partner_exits": float(self.exits - exits0),
             "partner_entries": float(self.entries - entries0),
             "complaint_share": complaints,
@@ -437,6 +449,13 @@ class ChannelModel(mesa.Model):
             "tier1_resellers": float(((t.tier == 1) & active).sum()),
         }
         self.datacollector.collect(self)
+
+
+def change_label(change) -> str:
+    """A short label for a dated change that switches no preset."""
+    if change.market:
+        return "event: " + ", ".join(f"{k}={v}" for k, v in change.market.items())
+    return "levers: " + ", ".join(f"{k}={v}" for k, v in change.levers.items())
 
 
 def _metric(model: ChannelModel, name: str) -> float:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 STAGE_ADVANCE = 0.7  # monthly chance a project moves to the next funnel stage
 MAX_DEFERRALS = 6  # a project deferred more often than this is cancelled
 INCUMBENT_BONUS = 1.0  # utility of staying with the last supplier (switching cost)
+HABIT_FLOOR = 0.1  # habit's weight on an account with no relationship yet
+FREE_RIDING = 0.7  # pre-sales effort on key deals without registration, relative to with it
+DIRECT_ASSIST_SHARE = 0.3  # share of key projects the vendor will take directly when asked
 CONTESTED_COMPLAINT = 0.5  # chance of complaining when every bid was against a partner
 ENTERPRISE_TIME_B2B = 0.8  # share of a business reseller's rep time spent on accounts
 ENTERPRISE_TIME_B2C = 0.25  # share of a retail reseller's
@@ -61,8 +64,9 @@ def assign_partner_effort(model: ChannelModel) -> None:
     """Resellers spread their reps over the accounts they cover.
 
     Without account planning every covering reseller calls on its accounts as habit
-    has it; with planning only the planned owner works a key or global account,
-    so its effort is concentrated where it was assigned (CASE.md section 3).
+    has it, in proportion to the relationship it already has; with planning only the
+    planned owner works a key or global account, so its effort is concentrated where it
+    was assigned (CASE.md section 3).
     """
     a, t, s, m = model.accounts, model.resellers, model.strategy, model.market
     route = model.route
@@ -80,11 +84,18 @@ def assign_partner_effort(model: ChannelModel) -> None:
         count = np.bincount(a.cover[owned], minlength=t.n)
         first = np.minimum(1.0, capacity / np.maximum(count, 1))
         capacity = np.maximum(capacity - count * first, 0.0)
-    count = np.bincount(a.cover[working], minlength=t.n)
-    ratio = np.minimum(1.0, capacity / np.maximum(count, 1))
-    a.effort_partner[:] = np.where(working, ratio[a.cover], 0.0)
+    # the rest goes by habit: to old relationships first (a limited set of old customers)
+    habit = np.where(working, a.rel_partner + HABIT_FLOOR, 0.0)
+    total = np.bincount(a.cover.ravel(), habit.ravel(), minlength=t.n)
+    a.effort_partner[:] = np.minimum(
+        1.0, capacity[a.cover] * habit / np.maximum(total[a.cover], 1e-12)
+    )
     if s.account_planning:
         a.effort_partner[:] = np.where(owned, first[a.cover], a.effort_partner)
+    if not s.deal_registration:
+        # a deal any covering partner may take is worth less pre-sales effort (free riding)
+        big = (a.segment != Segment.MID)[:, None]
+        a.effort_partner[:] *= np.where(big, FREE_RIDING, 1.0)
 
 
 def tend_relationships(model: ChannelModel) -> float:
@@ -97,7 +108,7 @@ def tend_relationships(model: ChannelModel) -> float:
     d = m.direct
     joint = model.joint[:, None] & t.relationship_partner[a.cover]
     team = joint & (a.effort_vendor > 0)[:, None]
-    rate_partner = m.learn_face_to_face * (0.4 + t.skill[a.cover]) * np.where(team, 1.25, 1.0)
+    rate_partner = m.learn_face_to_face * (0.6 + t.skill[a.cover]) * np.where(team, 1.25, 1.0)
     a.rel_partner[:] = relationships.grow(
         a.rel_partner, a.effort_partner, rate_partner, m.relationship_decay
     )
@@ -158,7 +169,8 @@ def discover(model: ChannelModel) -> None:
     found = open_[:, None] & (rng.random(a.cover.shape) < p_slot)
     # joint teams share what either member hears
     owner_slot = np.arange(a.cover.shape[1])[None, :] == a.owner[:, None]
-    joint = model.joint & (a.owner >= 0)
+    owner_row = a.cover[np.arange(a.n), np.maximum(a.owner, 0)]
+    joint = model.joint & (a.owner >= 0) & t.relationship_partner[owner_row]
     owner_found = (found & owner_slot).any(axis=1) | (a.found_partner & owner_slot).any(axis=1)
     a.found_vendor |= joint & owner_found & open_
     found |= (joint & a.found_vendor)[:, None] & owner_slot
@@ -213,7 +225,7 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
         + 0.25 * (t.tier[cov] == 1)
         + 0.25 * t.skill[cov]
     )
-    trust = m.vendor_brand_trust * (0.55 + 0.45 * standing)
+    trust = m.vendor_brand_trust * (0.7 + 0.3 * standing)
     config_fit = m.erp_config_fit if s.erp_integration else m.standard_config_fit
     proposal = 0.5 * t.knowledge[cov] + 0.5 * t.competition[cov]
     attr[:, 2:, Attribute.PRICE] = price
@@ -227,7 +239,12 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
 
     # the vendor itself: its own route, or taking the order with a partner's help
     own_route = route == Route.DIRECT
-    assist = s.direct_assist & (heard & ~can_finance).any(axis=1) & ~bid.any(axis=1)
+    # in special cases (global accounts, or by chance) the vendor takes the order itself
+    seg_rows = a.segment[rows]
+    special = (seg_rows == Segment.GLOBAL) | (
+        (seg_rows == Segment.KEY) & (rng.random(nd) < DIRECT_ASSIST_SHARE)
+    )
+    assist = s.direct_assist & special & (heard & ~can_finance).any(axis=1) & ~bid.any(axis=1)
     avail[:, 1] = (own_route & a.found_vendor[rows]) | assist
     best_partner = np.where(heard, a.rel_partner[rows], 0.0).max(axis=1)
     helper_service = np.where(heard, t.service[cov], 0.0).max(axis=1)
@@ -246,7 +263,8 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
     incumbent = a.incumbent[rows]
     utility[:, 0] += INCUMBENT_BONUS * (incumbent == Supplier.DIRECT)
     utility[:, 1:] += INCUMBENT_BONUS * (incumbent == Supplier.VENDOR)[:, None]
-    pick = choice.logit_choice(utility, avail, m.defer_utility, m.choice_noise, rng)
+    brand = np.array([0] + [1] * (1 + k))  # the direct seller; the vendor and its partners
+    pick = choice.brand_choice(utility, avail, brand, m.defer_utility, m.choice_noise, rng)
 
     deferred = pick < 0
     a.opp_age[rows[deferred]] += 1
@@ -261,6 +279,7 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
     a.incumbent[rows[direct_won]] = Supplier.DIRECT
     a.incumbent[rows[own_won | partner_won]] = Supplier.VENDOR
     a.rel_direct[rows[direct_won]] += 0.05 * (1 - a.rel_direct[rows[direct_won]])
+    a.rel_vendor[rows[own_won]] += 0.05 * (1 - a.rel_vendor[rows[own_won]])
 
     slot = np.clip(pick - 2, 0, k - 1)
     i = np.flatnonzero(partner_won)

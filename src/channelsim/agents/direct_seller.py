@@ -26,9 +26,7 @@ class DirectSeller(RowAgent):
     @property
     def field_reps(self) -> int:
         """Field reps this year: the sales force grows with the business."""
-        years = (self.model.start_index + max(self.model.steps - 1, 0)) // 12 - (
-            self.model.start_index // 12
-        )
+        years = self.model.years_elapsed
         return round(self.params.field_reps * (1.0 + self.params.rep_growth) ** years)
 
     def assign_effort(self) -> None:

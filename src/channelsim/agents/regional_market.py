@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from channelsim.model import ChannelModel
 
 OUTSIDE_UTILITY = 0.0  # transactional buyers who buy neither brand this month
-ONLINE_AVAILABILITY = 0.6  # reach of an online store next to a region's shops
+ONLINE_AVAILABILITY = 0.3  # reach of an online store next to a region's shops
+MAP_AUDIT_WEIGHT = 1.5  # enforced MAP adds checks to the diversion audits
 RETAIL_WEIGHT_B2B = 0.3  # a business reseller's pull in retail next to a shop's 1.0
 
 
@@ -32,24 +33,31 @@ class RegionalMarket(RowAgent):
         return float(self.model.region_price[self.row])
 
 
+def retail_pull(t) -> np.ndarray:
+    """A reseller's pull on walk-in buyers: shop or business, size (reps) and service."""
+    return np.where(t.b2b, RETAIL_WEIGHT_B2B, 1.0) * t.active * (0.5 + t.service) * t.reps
+
+
 def transactional(model: ChannelModel) -> dict[str, np.ndarray]:
     """Each region's demand splits by logit over reseller retail, the vendor's online store,
     and the direct seller's phone and web sales, on price, brand, availability and service."""
     m, s, t = model.market, model.strategy, model.resellers
     d = m.direct
     g = m.n_regions
-    years = (model.steps - 1) // 12
+    years = model.years_elapsed
     demand = model.region_size * m.txn_units_per_region * (1.0 + m.growth) ** years
     active = t.active
-    weight = np.where(t.b2b, RETAIL_WEIGHT_B2B, 1.0) * active * (0.5 + t.service)
-    weight = weight * np.exp(-m.price_sensitivity * (t.retail_price - LIST_PRICE))
+    pull = retail_pull(t)
+    presence = np.bincount(t.region, pull, minlength=g)  # shops in the region, whatever the price
+    # within a region, buyers lean to the cheaper shops
+    weight = pull * np.exp(-m.price_sensitivity * (t.retail_price - LIST_PRICE))
     region_weight = np.bincount(t.region, weight, minlength=g)
     price = np.bincount(t.region, weight * t.retail_price, minlength=g) / np.maximum(
         region_weight, 1e-12
     )
     price = np.where(region_weight > 0, price, LIST_PRICE)
     coop = s.coop_budget / (s.coop_budget + 300.0)
-    availability = np.minimum(1.0, region_weight / model.initial_region_weight) * (0.8 + 0.2 * coop)
+    availability = np.minimum(1.0, presence / model.initial_region_weight) * (0.8 + 0.2 * coop)
     service = np.bincount(t.region, weight * t.service, minlength=g) / np.maximum(
         region_weight, 1e-12
     )
@@ -106,7 +114,7 @@ def gray_market(model: ChannelModel, txn: dict[str, np.ndarray]) -> dict[str, fl
         return {"gray_units": 0.0, "fines": 0.0, "online_arbitrage": 0.0}
     dear = int(np.argmax(np.where(active_regions, price, -np.inf)))
     # enforcement adds MAP audits to the diversion audits
-    audit = min(1.0, s.audit_probability * (1.5 if s.map_enforced else 1.0))
+    audit = audit_probability(s)
     gap = (price[dear] - t.retail_price) / LIST_PRICE
     share = graymarket.diversion_share(
         gap, m.transport_cost, audit, s.diversion_penalty, m.diversion_elasticity
@@ -131,7 +139,7 @@ def gray_market(model: ChannelModel, txn: dict[str, np.ndarray]) -> dict[str, fl
     txn["sale_price"] = t.retail_price + np.where(diverted > 0, 0.5 * np.maximum(gap, 0), 0.0) * (
         diverted / np.maximum(retail + diverted - lost, 1e-12)
     )
-    audited = rng.random(t.n) < s.audit_probability
+    audited = rng.random(t.n) < audit
     fines = float((diverted * audited).sum() * s.diversion_penalty * LIST_PRICE)
     t.profit -= diverted * audited * s.diversion_penalty * LIST_PRICE
 
@@ -158,6 +166,12 @@ def gray_market(model: ChannelModel, txn: dict[str, np.ndarray]) -> dict[str, fl
             txn["retail_units"] = channel - taken
             txn["online_units"] = txn["online_units"] + arbitrage * (txn["online_units"] / online)
     return {"gray_units": float(total + arbitrage), "fines": fines, "online_arbitrage": arbitrage}
+
+
+def audit_probability(s) -> float:
+    """Monthly chance a reseller is audited: diversion audits, plus MAP checks when MAP
+    is enforced."""
+    return min(1.0, s.audit_probability * (MAP_AUDIT_WEIGHT if s.map_enforced else 1.0))
 
 
 def price_dispersion(model: ChannelModel, txn: dict[str, np.ndarray]) -> float:

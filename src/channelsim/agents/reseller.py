@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 
 TRAINING_HALF = 20.0  # monthly training spend per partner at which the lift is half its maximum
 SUPPORT_FULL = 6.0  # monthly training and co-op per partner that partners count as full support
+STAFF_MOVING = 0.8  # share of a leaving partner's reps (and shops) the strongest partner takes over
 DEFAULT_RECOVERY = 0.4  # share of a failed partner's debt the vendor recovers
 LOW_SATISFACTION = 0.2  # below this for LOW_MONTHS months in a row, a partner leaves
 LOW_MONTHS = 6
-ELIMINATE_COMPLETION = 0.9  # tiering: weak tier-2 partners below this completion ...
-ELIMINATE_QUANTILE = 0.15  # ... and among the weakest 15% two quarters running are eliminated
+ELIMINATE_QUANTILE = 0.1  # tiering: tier-2 partners among the weakest 10% two quarters running
+# are eliminated
 ENTRY_GAP = 0.8  # entrants come where active resellers fall below this share of the start
 
 
@@ -54,7 +55,8 @@ class Reseller(RowAgent):
 def train(model: ChannelModel) -> None:
     """Training lifts skill, product and (if taught) competitive knowledge, and service.
 
-    With tiering, resources follow the tier: tier-1 partners get three times the share.
+    With tiering, resources follow the tier: tier-1 partners get twice the share (and
+    relationship partners half as much again).
     """
     t, s = model.resellers, model.strategy
     weight = np.where(t.active, 1.0, 0.0)
@@ -64,11 +66,12 @@ def train(model: ChannelModel) -> None:
     spend = s.training_budget * weight / max(weight.sum(), 1e-12)
     t.training[:] = spend
     experience = np.minimum(t.key_wins, 5.0) * 0.004
-    t.skill[:] = np.clip(rules.learn(t.skill, spend, TRAINING_HALF, 0.28) + experience, 0, 1)
-    t.knowledge[:] = rules.learn(t.knowledge, spend, TRAINING_HALF, 0.37)
+    apt = t.aptitude
+    t.skill[:] = np.clip(rules.learn(t.skill, spend, TRAINING_HALF, 0.28 * apt) + experience, 0, 1)
+    t.knowledge[:] = rules.learn(t.knowledge, spend, TRAINING_HALF, 0.37 * apt)
     taught = spend if s.training_competition else np.zeros_like(spend)
-    t.competition[:] = rules.learn(t.competition, taught, TRAINING_HALF, 0.37)
-    t.service[:] = rules.learn(t.service, spend, TRAINING_HALF, 0.14, forget=0.002)
+    t.competition[:] = rules.learn(t.competition, taught, TRAINING_HALF, 0.37 * apt)
+    t.service[:] = rules.learn(t.service, spend, TRAINING_HALF, 0.14 * apt, forget=0.002)
 
 
 def settle(model: ChannelModel) -> float:
@@ -121,7 +124,7 @@ def close_quarter(model: ChannelModel) -> float:
     Returns:
         the rebates the vendor pays.
     """
-    t, s, a = model.resellers, model.strategy, model.accounts
+    t, s = model.resellers, model.strategy
     has_target = ~np.isnan(t.target)
     met = t.active & has_target & (t.quarter_purchases >= t.target)
     rebates = np.where(met, s.rebate_rate * t.quarter_purchases, 0.0)
@@ -135,7 +138,26 @@ def close_quarter(model: ChannelModel) -> float:
     t.quarter_purchases[:] = 0.0
     t.quarter_units[:] = 0.0
 
-    # partner selection: volume above a threshold, or strong key-account ties or skill
+    select_partners(model)
+
+    # tiered by target completion and strength (capability)
+    capability = (t.skill + t.knowledge + t.competition) / 3.0
+    strength = 0.5 * np.minimum(t.completion, 1.2) + 2.0 * capability
+    if s.partner_tiering:
+        t.tier[:] = rules.tiers(strength, t.active)
+        # the weakest, two quarters running, lose the open competition
+        cutoff = np.quantile(strength[t.active], ELIMINATE_QUANTILE) if t.active.any() else 0.0
+        weak = t.active & (t.tier == Tier.TWO) & (strength <= cutoff)
+        t.weak_quarters[:] = np.where(weak, t.weak_quarters + 1, 0)
+        retire(model, np.flatnonzero(t.weak_quarters >= 2))
+    plan_owners(model)
+    return float(rebates.sum())
+
+
+def select_partners(model: ChannelModel) -> None:
+    """Who is a relationship partner (发展关系型代理商的原则): annual volume above the
+    threshold, or, when recruiting, strong key-account ties or key-account skill."""
+    t, s, a = model.resellers, model.strategy, model.accounts
     key = a.segment != Segment.MID
     ties = np.zeros(t.n)
     np.maximum.at(ties, a.cover[key].ravel(), a.rel_partner[key].ravel())
@@ -143,19 +165,6 @@ def close_quarter(model: ChannelModel) -> float:
     if s.recruit_relationship_partners:
         qualified |= (ties >= 0.5) | (t.skill >= 0.45)
     t.relationship_partner[:] = t.active & qualified
-
-    # tiered by target completion and strength (capability)
-    capability = (t.skill + t.knowledge + t.competition) / 3.0
-    strength = 0.5 * np.minimum(t.completion, 1.2) + 2.0 * capability
-    if s.partner_tiering:
-        t.tier[:] = rules.tiers(strength, t.active)
-        weak = t.active & (t.tier == Tier.TWO) & (t.completion < ELIMINATE_COMPLETION)
-        cutoff = np.quantile(strength[t.active], ELIMINATE_QUANTILE) if t.active.any() else 0.0
-        weak &= strength <= cutoff
-        t.weak_quarters[:] = np.where(weak, t.weak_quarters + 1, 0)
-        retire(model, np.flatnonzero(t.weak_quarters >= 2))
-    plan_owners(model)
-    return float(rebates.sum())
 
 
 def plan_owners(model: ChannelModel) -> None:
@@ -173,8 +182,9 @@ def plan_owners(model: ChannelModel) -> None:
 
 
 def retire(model: ChannelModel, rows: np.ndarray) -> None:
-    """Partners leave the channel; their accounts move to the strongest active partner of
-    the region (their relationships leave with them)."""
+    """Partners leave the channel. Their accounts move to the strongest active partner of
+    the region, which also takes on part of their staff (strong partners are supported);
+    their relationships leave with them."""
     t, a = model.resellers, model.accounts
     rows = rows[t.active[rows]]
     if rows.size == 0:
@@ -182,22 +192,42 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     t.active[rows] = False
     t.satisfaction[rows] = 0.0
     model.exits += rows.size
-    orphan = ~t.active[a.cover]
-    if not orphan.any():
-        return
-    g = model.market.n_regions
     strength = np.where(t.active, t.skill + t.service + 0.5 * (t.tier == Tier.ONE), -np.inf)
-    best = np.full(g, -1)
-    order = np.argsort(strength, kind="stable")
-    best[t.region[order]] = order  # last write wins: the strongest per region
-    best = np.where(np.isfinite(strength[np.maximum(best, 0)]) & (best >= 0), best, -1)
-    i, k = np.nonzero(orphan)
-    heir = best[a.region[i]]
-    ok = heir >= 0
-    a.cover[i[ok], k[ok]] = heir[ok]
-    a.rel_partner[i[ok], k[ok]] = 0.0
+    k = a.cover.shape[1]
+    ranked = strongest_by_region(strength, t.region, model.market.n_regions, k + 1)
+    successor = ranked[t.region[rows], 0]
+    moved = successor >= 0
+    np.add.at(t.reps, successor[moved], STAFF_MOVING * t.reps[rows[moved]])
+    # each orphaned slot goes to the strongest partner not already covering the account
+    for slot in range(k):
+        orphan = np.flatnonzero(~t.active[a.cover[:, slot]])
+        heir = np.full(orphan.size, -1)
+        for rank in range(k + 1):
+            candidate = ranked[a.region[orphan], rank]
+            free = (
+                (heir < 0) & (candidate >= 0) & ~(a.cover[orphan] == candidate[:, None]).any(axis=1)
+            )
+            heir[free] = candidate[free]
+        ok = heir >= 0
+        a.cover[orphan[ok], slot] = heir[ok]
+        a.rel_partner[orphan[ok], slot] = 0.0
     if model.strategy.account_planning:
         plan_owners(model)
+
+
+def strongest_by_region(
+    strength: np.ndarray, region: np.ndarray, n_regions: int, top: int
+) -> np.ndarray:
+    """(regions, top) rows of the strongest partners of each region, -1 where fewer."""
+    order = np.lexsort((-strength, region))
+    order = order[np.isfinite(strength[order])]
+    reg = region[order]
+    first = np.searchsorted(reg, np.arange(n_regions))
+    rank = np.arange(order.size) - first[reg]
+    out = np.full((n_regions, top), -1, dtype=np.int64)
+    keep = rank < top
+    out[reg[keep], rank[keep]] = order[keep]
+    return out
 
 
 def enter(model: ChannelModel) -> None:
@@ -212,7 +242,7 @@ def enter(model: ChannelModel) -> None:
         return
     rows = np.arange(model.resellers_used, model.resellers_used + n)
     model.resellers_used += n
-    draw_reseller(t, rows, thin[:n], m, rng, entrant=True)
+    draw_reseller(t, rows, thin[:n], m, rng, entrant=True, screened=model.strategy.partner_tiering)
     for row in rows:
         model.add_reseller_agent(int(row))
     model.entries += n

@@ -66,6 +66,7 @@ class ResellerTable:
     active: np.ndarray  # bool
     tier: np.ndarray  # int8, 1 or 2
     relationship_partner: np.ndarray  # bool: selected as relationship partner
+    aptitude: np.ndarray  # absorptive capacity: how much a partner takes from training
     skill: np.ndarray  # key-account relationship-marketing skill
     knowledge: np.ndarray  # product knowledge
     competition: np.ndarray  # knowledge of the direct seller's offers
@@ -90,7 +91,7 @@ class ResellerTable:
     quarter_purchases: np.ndarray
     target: np.ndarray  # this quarter's purchase target (nan: none yet)
     completion: np.ndarray  # last quarter's purchases over target
-    year_units: np.ndarray  # units over the last four quarters (rolling)
+    year_units: np.ndarray  # smoothed annual units: 0.75 * last value + this quarter
     quarter_units: np.ndarray
     low_months: np.ndarray  # consecutive months of very low satisfaction
     weak_quarters: np.ndarray  # consecutive quarters in the weakest group
@@ -111,6 +112,7 @@ def empty_resellers(capacity: int) -> ResellerTable:
         active=f(capacity, bool),
         tier=np.full(capacity, 2, np.int8),
         relationship_partner=f(capacity, bool),
+        aptitude=np.ones(capacity),
         skill=f(capacity),
         knowledge=f(capacity),
         competition=f(capacity),
@@ -150,9 +152,19 @@ def draw_reseller(
     m: MarketConfig,
     rng: np.random.Generator,
     entrant: bool = False,
+    screened: bool = False,
 ) -> None:
-    """Fill rows with freshly drawn resellers (at the start, or entering later)."""
+    """Fill rows with freshly drawn resellers (at the start, or entering later).
+
+    Aptitude (absorptive capacity, Cohen and Levinthal 1990) scales what a partner
+    learns from training; an entrant screened in open competition is the better of
+    two candidates.
+    """
     k = rows.size
+    aptitude = rng.uniform(0.3, 1.7, k)
+    if screened:
+        aptitude = np.maximum(aptitude, rng.uniform(0.3, 1.7, k))
+    t.aptitude[rows] = aptitude
     scale = 0.8 if entrant else 1.0
     t.region[rows] = region
     t.distributor[rows] = (region + rng.integers(0, 2, k)) % m.distributors

@@ -83,7 +83,8 @@ class Vendor(RowAgent):
         capacity = s.account_managers * m.am_capacity
         a.effort_vendor[:] = 0.0
         if s.account_planning:
-            # every planned account has an owner; the largest first (global, then key)
+            # planned: managers take the largest accounts first (global accounts weigh double)
+            # up to their capacity, and keep the same accounts month to month
             score = a.size[idx] * (1.0 + a.segment[idx])
             chosen = idx[top_k(score, capacity)]
             owners = np.argsort(np.argsort(-a.size[chosen], kind="stable"), kind="stable")

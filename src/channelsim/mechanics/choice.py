@@ -62,6 +62,44 @@ def logit_choice(
     return np.where(take, best, -1)
 
 
+def brand_choice(
+    utility: np.ndarray,
+    available: np.ndarray,
+    brand: np.ndarray,
+    defer_utility: float,
+    scale: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Choose a brand by logit (with defer), then that brand's best offer.
+
+    Offers of one brand (several resellers, or the vendor itself) are close substitutes:
+    the buyer compares brands on each brand's best offer. This is the limit of a nested
+    logit whose within-brand correlation goes to one, and it keeps a brand from winning
+    more often merely because more of its partners bid (the IIA artefact of a flat logit);
+    rival partners still help the buyer through the lower prices they bid.
+
+    Args:
+        utility: (n, offers) deterministic utilities.
+        available: (n, offers) which offers were made.
+        brand: (offers,) brand index of each offer column.
+
+    Returns:
+        index of the chosen offer per row, or -1 where the buyer defers.
+    """
+    n = utility.shape[0]
+    brands = np.unique(brand)
+    masked = np.where(available, utility, -np.inf)
+    best_offer = np.empty((n, brands.size), dtype=np.int64)
+    best_value = np.empty((n, brands.size))
+    for j, b in enumerate(brands):
+        cols = np.flatnonzero(brand == b)
+        pick = np.argmax(masked[:, cols], axis=1)
+        best_offer[:, j] = cols[pick]
+        best_value[:, j] = masked[np.arange(n), cols[pick]]
+    chosen = logit_choice(best_value, np.isfinite(best_value), defer_utility, scale, rng)
+    return np.where(chosen >= 0, best_offer[np.arange(n), np.maximum(chosen, 0)], -1)
+
+
 def logit_shares(utility: np.ndarray, outside: float, scale: float) -> np.ndarray:
     """Expected logit shares over options (last axis) and an outside option."""
     z = np.concatenate([utility, np.full((*utility.shape[:-1], 1), outside)], axis=-1) / scale

@@ -6,7 +6,11 @@ import numpy as np
 
 
 def learn(
-    level: np.ndarray, spend: np.ndarray, half: float, rate: float, forget: float = 0.005
+    level: np.ndarray,
+    spend: np.ndarray,
+    half: float,
+    rate: float | np.ndarray,
+    forget: float = 0.005,
 ) -> np.ndarray:
     """Training lifts a capability with diminishing returns; untrained skills fade slowly."""
     lift = rate * spend / (spend + half) * (1.0 - level)
