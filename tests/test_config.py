@@ -114,3 +114,17 @@ def test_user_preset_values_are_validated(tmp_path):
 def test_missing_config_dir_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="no such folder"):
         compose([], config_dir=str(tmp_path / "nope"))
+
+
+def test_default_market_preset_states_every_value_the_schema_defaults_to():
+    from dataclasses import asdict
+    from importlib import resources
+
+    from omegaconf import OmegaConf
+
+    from channelsim.config.compose import CONFIG_MODULE
+    from channelsim.config.schema import MarketConfig
+
+    text = resources.files(CONFIG_MODULE).joinpath("market/china_pc_2002.yaml").read_text()
+    preset = OmegaConf.to_container(OmegaConf.create(text))
+    assert preset == asdict(MarketConfig())

@@ -45,19 +45,22 @@ class DirectSellerConfig:
         0.35, "share of enterprise accounts its telephone sales reach each month", lo=0.0, hi=1.0
     )
     field_reps: int = lever(
-        15, "field reps for key and global accounts at the start", lo=0, hi=100000
+        12, "field reps for key and global accounts at the start", lo=0, hi=100000
     )
-    rep_growth: float = lever(0.4, "yearly growth of its field sales force", lo=0.0, hi=5.0)
-    rep_capacity: int = lever(12, "accounts one field rep works each month", lo=1, hi=200)
+    rep_growth: float = lever(0.3, "yearly growth of its field sales force", lo=0.0, hi=5.0)
+    rep_capacity: int = lever(10, "accounts one field rep works each month", lo=1, hi=200)
     rep_turnover: float = lever(0.03, "monthly probability that a field rep leaves", lo=0.0, hi=1.0)
     build_to_order: float = lever(0.90, "fit of its built-to-order configurations", lo=0.0, hi=1.0)
-    brand_trust: float = lever(0.85, "trust large buyers place in its global brand", lo=0.0, hi=1.0)
+    brand_trust: float = lever(0.80, "trust large buyers place in its global brand", lo=0.0, hi=1.0)
     service: float = lever(0.55, "quality of its after-sales service", lo=0.0, hi=1.0)
     consumer_availability: float = lever(
-        0.3, "its availability to transactional buyers next to the vendor's shops", lo=0.0, hi=1.0
+        0.09, "its availability to transactional buyers next to the vendor's shops", lo=0.0, hi=1.0
     )
     consumer_reach: float = lever(
-        1.0, "its availability in the low-end consumer market (0 = withdrawn)", lo=0.0, hi=1.0
+        1.0,
+        "its reach among transactional buyers (1 full, 0 withdrawn from them all)",
+        lo=0.0,
+        hi=1.0,
     )
 
 
@@ -92,7 +95,7 @@ class MarketConfig:
     )
     vendor_unit_cost: float = lever(0.78, "vendor's unit cost (list price = 1)", lo=0.1, hi=2.0)
     vendor_brand_trust: float = lever(
-        0.80, "trust buyers place in the vendor brand", lo=0.0, hi=1.0
+        0.85, "trust buyers place in the vendor brand", lo=0.0, hi=1.0
     )
     vendor_direct_bto: float = lever(
         0.45, "build-to-order fit the vendor reaches selling direct by itself", lo=0.0, hi=1.0
@@ -101,7 +104,7 @@ class MarketConfig:
         0.40, "vendor's own service without partners", lo=0.0, hi=1.0
     )
     standard_config_fit: float = lever(
-        0.50, "fit of standard configurations that partners sell without ERP", lo=0.0, hi=1.0
+        0.65, "fit of standard configurations that partners sell without ERP", lo=0.0, hi=1.0
     )
     erp_config_fit: float = lever(
         0.85, "fit of build-to-order through ERP integration", lo=0.0, hi=1.0
@@ -117,9 +120,9 @@ class MarketConfig:
     learn_face_to_face: float = lever(
         0.15, "relationship learning rate face to face", lo=0.0, hi=1.0
     )
-    learn_phone: float = lever(0.06, "relationship learning rate by phone", lo=0.0, hi=1.0)
+    learn_phone: float = lever(0.04, "relationship learning rate by phone", lo=0.0, hi=1.0)
     relationship_decay: float = lever(
-        0.03, "monthly decay of an untended relationship", lo=0.0, hi=1.0
+        0.02, "monthly decay of an untended relationship", lo=0.0, hi=1.0
     )
     company_retention: float = lever(
         0.15, "share of a leaver's relationships kept at company level without care", lo=0.0, hi=1.0
@@ -155,7 +158,10 @@ class MarketConfig:
         4.0, "how strongly resellers divert units as the price gap grows", lo=0.0, hi=100.0
     )
     default_hazard: float = lever(
-        0.004, "monthly default chance of a healthy reseller", lo=0.0, hi=1.0
+        0.004,
+        "monthly default chance of a healthy reseller that owes the vendor",
+        lo=0.0,
+        hi=1.0,
     )
     entry_rate: float = lever(
         0.10, "monthly chance a reseller enters a thinly covered region", lo=0.0, hi=1.0
@@ -178,7 +184,9 @@ class StrategyConfig:
     map_floor: float = lever(
         0.96, "minimum advertised price as a fraction of list (0 = no MAP)", lo=0.0, hi=1.5
     )
-    map_enforced: bool = lever(True, "MAP violations are audited and punished")
+    map_enforced: bool = lever(
+        True, "MAP is enforced: partners keep to the floor, MAP checks add to audits"
+    )
     rebate_rate: float = lever(
         0.02, "rebate on quarter purchases when the target is met", lo=0.0, hi=0.3
     )
@@ -196,7 +204,10 @@ class StrategyConfig:
         2.0, "credit line for big projects as a multiple of a partner's capital", lo=0.0, hi=20.0
     )
     payment_terms: int = lever(
-        2, "months a partner may take to pay for a credited project", lo=0, hi=24
+        2,
+        "mean months a partner takes to pay for a credited project (0: no credit)",
+        lo=0,
+        hi=24,
     )
     deal_registration: bool = lever(True, "a registered deal is locked to one partner")
     account_planning: bool = lever(True, "every key account has a planned owner")
