@@ -7,8 +7,9 @@ sets. Start with ``compose`` (a typed config), ``ChannelModel`` and ``run``.
 
 __version__ = "0.1.0"
 
+from channelsim.api import run
 from channelsim.config import ChannelConfig, ConfigError, compose
-from channelsim.experiment.run import RunResult, run
+from channelsim.experiment.run import RunResult
 from channelsim.model import METRICS, ChannelModel
 
 __all__ = [

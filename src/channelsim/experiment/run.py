@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,10 +133,18 @@ def write_failed(
     return summary
 
 
+FigureWriter = Callable[[pd.DataFrame, Path, list[tuple[str, str]]], object]
+
+
 def run(
-    config: ChannelConfig, out_dir: str | Path | None = None, figures: bool = True
+    config: ChannelConfig,
+    out_dir: str | Path | None = None,
+    figures: FigureWriter | None = None,
 ) -> RunResult:
     """Run one simulation; with `out_dir`, write its result files there atomically.
+
+    `figures`, if given, draws the run's figures into ``out_dir/figures`` from its
+    metrics (`channelsim.run` passes the standard set).
 
     Files: ``metrics.parquet``, ``partners.parquet``, ``regions.parquet``, ``config.yaml``,
     ``channel.graphml``, ``figures/*.png`` and, last, ``summary.json``.
@@ -159,9 +168,7 @@ def run(
         atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
         atomic_write_bytes(out / "channel.graphml", graphml_bytes(model))
         if figures:
-            from channelsim.analysis.figures import run_figures
-
-            run_figures(metrics, out / "figures", changes=model.changes)
+            figures(metrics, out / "figures", model.changes)
     summary["runtime_s"] = round(time.perf_counter() - began, 4)
     if out is not None:
         atomic_write_json(out / "summary.json", summary)
