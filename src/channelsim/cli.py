@@ -1,6 +1,7 @@
 """The `channelsim` console script.
 
-    channelsim                      the main job (one run of scenario=history)
+    channelsim                      the main job: the case comparison (channelsim study)
+    channelsim study [OPTIONS] [OVERRIDES...]   scenarios at many seeds, with a report
     channelsim run [OVERRIDES...]   one simulation, e.g. strategy=direct seed=3
     channelsim levers               every lever and market parameter
 
@@ -22,7 +23,9 @@ from channelsim.config.validate import ConfigError, schema_rows
 USAGE = """usage: channelsim [COMMAND] [--config-dir DIR] [OVERRIDES...]
 
 commands:
-  (none)    the main job: one run of scenario=history on the default market
+  (none)    the main job: `channelsim study` on the default market
+  study     the case comparison: history, stay_traditional and copy_direct at 20 seeds
+            each (--seeds N, --jobs N, --no-ablation), with a report and figures
   run       one simulation; overrides such as strategy=direct seed=3 steps=24
             strategy.rebate_rate=0.05 hydra.run.dir=PATH
   levers    print every lever (strategy.*) and market parameter (market.*)
@@ -40,34 +43,52 @@ class UsageError(Exception):
     """A malformed command line (exit 2)."""
 
 
-def split_args(args: list[str]) -> tuple[str | None, list[str]]:
-    """Pull `--config-dir DIR` out of the arguments; return it and the overrides."""
-    config_dir = None
+def split_args(
+    args: list[str], options: dict[str, str] | None = None
+) -> tuple[str | None, list[str], dict[str, str]]:
+    """Pull `--config-dir DIR` and the command's own `--option VALUE` out of the arguments.
+
+    Returns the config folder, the overrides, and the options given (by name).
+    """
+    known = {"--config-dir": "config_dir", "-cd": "config_dir", **(options or {})}
+    given: dict[str, str] = {}
     rest: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg in ("--config-dir", "-cd"):
-            if i + 1 >= len(args):
-                raise UsageError(f"{arg} needs a folder")
-            config_dir = args[i + 1]
-            i += 2
-            continue
-        if arg.startswith("--config-dir="):
-            config_dir = arg.split("=", 1)[1]
+        name, _, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if name in known:
+            if inline:
+                given[known[name]] = inline
+            elif i + 1 < len(args):
+                given[known[name]] = args[i + 1]
+                i += 1
+            else:
+                raise UsageError(f"{name} needs a value")
         elif arg.startswith("-"):
-            raise UsageError(f"unknown option {arg!r}; allowed: --config-dir DIR, --help")
+            allowed = ", ".join(sorted({k for k in known if k.startswith("--")} | {"--help"}))
+            raise UsageError(f"unknown option {arg!r}; allowed: {allowed}")
         else:
             rest.append(arg)
         i += 1
-    return config_dir, rest
+    return given.pop("config_dir", None), rest, given
+
+
+def _positive_int(options: dict[str, str], name: str, default: int | None) -> int | None:
+    if name not in options:
+        return default
+    value = options[name]
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(f"--{name}={value!r} is not allowed: expected an integer >= 1")
+    return int(value)
 
 
 def command_run(args: list[str], out=None) -> int:
     """One simulation into Hydra's run folder (or `hydra.run.dir=PATH`)."""
-    from channelsim.experiment.run import run, write_failed
+    from channelsim.api import run
+    from channelsim.experiment.run import write_failed
 
-    config_dir, overrides = split_args(args)
+    config_dir, overrides, _ = split_args(args)
     composed = compose_run(overrides, config_dir)
     out_dir = Path(composed.run_dir)
     began = time.perf_counter()
@@ -102,7 +123,7 @@ def command_levers(args: list[str], out=None) -> int:
     from channelsim.config.compose import compose
     from channelsim.config.schema import allowed_text
 
-    config_dir, overrides = split_args(args)
+    config_dir, overrides, _ = split_args(args)
     cfg = compose(overrides, config_dir)
     rows = schema_rows()
     width = max(len(k) for k in rows)
@@ -119,7 +140,53 @@ def command_levers(args: list[str], out=None) -> int:
     return 0
 
 
-COMMANDS = {"run": command_run, "levers": command_levers}
+def command_study(args: list[str], out=None) -> int:
+    """The case comparison: three scenarios at many seeds, ablation, report."""
+    from channelsim.analysis.case_study import ablation_rows, run_case_study, table_rows, text_table
+
+    options = {"--seeds": "seeds", "--jobs": "jobs", "--no-ablation": "no_ablation"}
+    args = [a if a != "--no-ablation" else "--no-ablation=yes" for a in args]
+    config_dir, overrides, given = split_args(args, options)
+    seeds = _positive_int(given, "seeds", 20)
+    jobs = _positive_int(given, "jobs", None)
+    if any(o.split("=", 1)[0].lstrip("+~") == "scenario" for o in overrides):
+        raise UsageError(
+            "scenario=... is not allowed here: the study runs history, "
+            "stay_traditional and copy_direct"
+        )
+    composed = compose_run(overrides, config_dir)  # validates every override first
+    out_dir = Path(composed.run_dir)
+    model_overrides = [o for o in overrides if not o.startswith(("hydra.", "hydra/"))]
+    study = run_case_study(
+        out_dir,
+        seeds=seeds,
+        base_seed=composed.config.seed,
+        n_jobs=jobs,
+        overrides=model_overrides,
+        config_dir=config_dir,
+        ablation="no_ablation" not in given,
+    )
+    head, rows = table_rows(study)
+    print(text_table(head, rows), file=out)
+    if study.ablation:
+        print(file=out)
+        print(text_table(*ablation_rows(study)), file=out)
+    print(
+        f"{len(study.runs.groupby(['scenario', 'variant', 'seed']))} runs in "
+        f"{study.runtime_s:.0f}s; report: {out_dir / 'report.html'}",
+        file=out,
+    )
+    print(out_dir, file=out)
+    if study.failed:
+        print(
+            f"channelsim: {len(study.failed)} runs failed (see {out_dir / 'report.md'})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+COMMANDS = {"study": command_study, "run": command_run, "levers": command_levers}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if not args:
-            return command_run(["scenario=history"])
+            return command_study([])
         command = args[0]
         if command in COMMANDS:
             return COMMANDS[command](args[1:])

@@ -1,0 +1,403 @@
+"""The case comparison: history against staying traditional and copying direct sales.
+
+`case_study` runs the three scenarios at many seeds in parallel, plus an ablation of
+the relationship channel's parts, and writes a report with 95% confidence intervals.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from channelsim.analysis.stats import Estimate, mean_ci, per_run
+from channelsim.config.compose import compose
+from channelsim.experiment.batch import Job, replicate, run_jobs
+from channelsim.experiment.io import (
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_parquet,
+    atomic_write_text,
+)
+
+SCENARIOS = ("history", "stay_traditional", "copy_direct")
+COLOURS = {"history": "#c8102e", "stay_traditional": "#555555", "copy_direct": "#0076ce"}
+# column title, metric, window, how the months of the window combine, format
+TABLE = (
+    ("key share 2003-H2", "share_vendor_key", "2003-H2", "mean", ".3f"),
+    ("key share 2005-H2", "share_vendor_key", "2005-H2", "mean", ".3f"),
+    ("key share 2006-H2", "share_vendor_key", "2006-H2", "mean", ".3f"),
+    ("vendor profit 2006", "profit_vendor", "2006", "sum", ".0f"),
+    ("partner satisfaction 2006", "partner_satisfaction", "2006", "mean", ".3f"),
+    ("conflict index 2006", "conflict_index", "2006", "mean", ".3f"),
+)
+# the relationship channel's parts (CASE.md section 3), each as the levers that make it
+PARTS = {
+    "training": ("training_budget", "training_competition"),
+    "joint teams": ("key_route", "global_route", "direct_assist"),
+    "account planning": ("account_planning",),
+    "deal registration": ("deal_registration",),
+    "ERP build-to-order": ("erp_integration",),
+    "credit for big projects": ("credit_multiple", "payment_terms"),
+    "customer care": ("customer_care",),
+}
+RECOVERY_WINDOW = "2005-H2"
+EVENTS = (
+    ("2004-01", "relationship channel"),
+    ("2004-08", "direct seller leaves low end"),
+    ("2006-01", "dual"),
+)
+
+
+def _fmt(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def part_off(part: str, overrides: Sequence[str] = (), config_dir: str | None = None) -> list[str]:
+    """Overrides that switch a part off: its levers at the traditional channel's values."""
+    traditional = compose([*overrides, "strategy=traditional_channel"], config_dir).strategy
+    return [f"strategy.{lever}={_fmt(getattr(traditional, lever))}" for lever in PARTS[part]]
+
+
+def ablation_variants(
+    overrides: Sequence[str] = (), config_dir: str | None = None
+) -> dict[str, list[str]]:
+    """History with every part, without each part in turn, and with all parts off."""
+    variants = {"all parts": []}
+    for part in PARTS:
+        variants[f"without {part}"] = part_off(part, overrides, config_dir)
+    variants["all parts off"] = [o for part in PARTS for o in part_off(part, overrides, config_dir)]
+    return variants
+
+
+@dataclass
+class CaseStudy:
+    """What the case comparison produced."""
+
+    runs: pd.DataFrame
+    table: dict[str, dict[str, Estimate]]
+    ablation: dict[str, dict[str, Estimate]]
+    seeds: list[int]
+    failed: list[dict] = field(default_factory=list)
+    out_dir: Path | None = None
+    runtime_s: float = 0.0
+
+
+def scenario_jobs(
+    seeds: Sequence[int],
+    overrides: Sequence[str] = (),
+    config_dir: str | None = None,
+    ablation: bool = True,
+) -> list[Job]:
+    """The three scenarios, and the ablation variants of history, at every seed."""
+    jobs: list[Job] = []
+    for scenario in SCENARIOS:
+        cfg = compose([*overrides, f"scenario={scenario}"], config_dir)
+        jobs += replicate(cfg, seeds, scenario=scenario, variant="all parts")
+    if ablation:
+        for variant, extra in ablation_variants(overrides, config_dir).items():
+            if variant == "all parts":
+                continue
+            cfg = compose([*overrides, "scenario=history", *extra], config_dir)
+            jobs += replicate(cfg, seeds, scenario="history", variant=variant)
+    return jobs
+
+
+def summarise(runs: pd.DataFrame) -> dict[str, dict[str, Estimate]]:
+    """The comparison table: per scenario, each column's mean and 95% interval."""
+    base = runs[runs["variant"] == "all parts"]
+    out: dict[str, dict[str, Estimate]] = {}
+    for scenario in SCENARIOS:
+        these = base[base["scenario"] == scenario]
+        out[scenario] = {
+            title: mean_ci(per_run(these, metric, win, ["seed"], how))
+            for title, metric, win, how, _ in TABLE
+        }
+    return out
+
+
+def recovery(runs: pd.DataFrame, variant: str) -> pd.Series:
+    """Per seed: key-account share in the recovery window of history (this variant) over
+    that of staying traditional."""
+    hist = runs[(runs["scenario"] == "history") & (runs["variant"] == variant)]
+    trad = runs[(runs["scenario"] == "stay_traditional") & (runs["variant"] == "all parts")]
+    a = per_run(hist, "share_vendor_key", RECOVERY_WINDOW, ["seed"])
+    b = per_run(trad, "share_vendor_key", RECOVERY_WINDOW, ["seed"])
+    return (a - b).dropna()
+
+
+def summarise_ablation(runs: pd.DataFrame) -> dict[str, dict[str, Estimate]]:
+    """How much of the recovery each part carries: recovery with all parts minus recovery
+    without the part, paired by seed; and the recovery left with all parts off."""
+    full = recovery(runs, "all parts")
+    out = {"all parts": {"recovery": mean_ci(full), "carried": mean_ci(full)}}
+    for variant in sorted(set(runs["variant"]) - {"all parts"}, key=_variant_order):
+        rest = recovery(runs, variant)
+        carried = (full - rest).dropna()
+        out[variant] = {"recovery": mean_ci(rest), "carried": mean_ci(carried)}
+    return out
+
+
+def _variant_order(variant: str) -> int:
+    names = [f"without {p}" for p in PARTS] + ["all parts off"]
+    return names.index(variant) if variant in names else len(names)
+
+
+def run_case_study(
+    out_dir: str | Path | None = None,
+    seeds: int = 20,
+    base_seed: int = 0,
+    n_jobs: int | None = None,
+    overrides: Sequence[str] = (),
+    config_dir: str | None = None,
+    ablation: bool = True,
+    progress: bool = True,
+) -> CaseStudy:
+    """Run the comparison and (with `out_dir`) write its report, figures and tables."""
+    began = time.perf_counter()
+    seed_list = list(range(base_seed, base_seed + seeds))
+    jobs = scenario_jobs(seed_list, overrides, config_dir, ablation)
+    batch = run_jobs(jobs, n_jobs=n_jobs, progress=progress, label="case study")
+    runs = batch.metrics
+    study = CaseStudy(
+        runs=runs,
+        table=summarise(runs),
+        ablation=summarise_ablation(runs) if ablation else {},
+        seeds=seed_list,
+        failed=batch.failed,
+        runtime_s=time.perf_counter() - began,
+    )
+    if out_dir is not None:
+        write_report(study, Path(out_dir), overrides)
+    return study
+
+
+# ---------------------------------------------------------------------- report
+def table_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
+    head = ["scenario", *[t[0] for t in TABLE]]
+    rows = [[s, *[study.table[s][t[0]].text(t[4]) for t in TABLE]] for s in SCENARIOS]
+    return head, rows
+
+
+def ablation_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
+    head = [
+        "variant of history",
+        f"recovery ({RECOVERY_WINDOW} key share over stay_traditional)",
+        "part of the full recovery it carries",
+    ]
+    full = study.ablation["all parts"]["recovery"].mean
+    rows = []
+    for variant, est in study.ablation.items():
+        carried = est["carried"]
+        share = f" ({carried.mean / full:.0%})" if full and variant.startswith("without") else ""
+        rows.append(
+            [
+                variant,
+                est["recovery"].text(".3f"),
+                carried.text(".3f") + share if variant.startswith("without") else "",
+            ]
+        )
+    return head, rows
+
+
+def markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def text_table(head: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(
+        [fmt.format(*head), fmt.format(*("-" * w for w in widths)), *(fmt.format(*r) for r in rows)]
+    )
+
+
+def html_table(head: list[str], rows: list[list[str]]) -> str:
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _band(ax: plt.Axes, runs: pd.DataFrame, metric: str, scenario: str, smooth: int = 3) -> None:
+    these = runs[(runs["scenario"] == scenario) & (runs["variant"] == "all parts")]
+    wide = these.pivot(index="step", columns="seed", values=metric)
+    wide = wide.rolling(smooth, min_periods=1).mean()
+    dates = these[these["seed"] == these["seed"].iloc[0]]["date"].to_numpy()
+    est = [mean_ci(row) for row in wide.to_numpy()]
+    x = np.arange(len(est))
+    mean = np.array([e.mean for e in est])
+    ax.plot(x, mean, color=COLOURS[scenario], label=scenario)
+    ax.fill_between(
+        x, [e.low for e in est], [e.high for e in est], color=COLOURS[scenario], alpha=0.2, lw=0
+    )
+    ticks = [i for i, d in enumerate(dates) if d.endswith("-01")]
+    ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
+    for date, _ in EVENTS:
+        if date in dates:
+            ax.axvline(list(dates).index(date), color="grey", lw=0.6, ls="--")
+
+
+def figures(study: CaseStudy, folder: Path) -> list[Path]:
+    """Key-account share by scenario with 95% bands; shares by segment; profits; ablation."""
+    runs = study.runs
+    paths = []
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for scenario in SCENARIOS:
+        _band(ax, runs, "share_vendor_key", scenario)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("vendor share of key-account units")
+    ax.set_title(f"Key accounts: mean of {len(study.seeds)} seeds with 95% band (3-month means)")
+    ax.legend(fontsize=8)
+    paths.append(folder / "key_share.png")
+    _save(fig, paths[-1])
+
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    for ax, (seg, title) in zip(
+        axes.ravel(),
+        (
+            ("key", "Key accounts"),
+            ("global", "Global accounts"),
+            ("mid", "Mid-market"),
+            ("txn", "Transactional"),
+        ),
+        strict=True,
+    ):
+        for scenario in SCENARIOS:
+            _band(ax, runs, f"share_vendor_{seg}", scenario, smooth=6)
+        ax.set_ylim(0, 1)
+        ax.set_title(title)
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle("Vendor share of units by segment (6-month means, 95% bands)")
+    paths.append(folder / "segment_shares.png")
+    _save(fig, paths[-1])
+
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for scenario in SCENARIOS:
+        _band(ax, runs, "profit_vendor", scenario, smooth=3)
+    ax.set_ylabel("vendor profit a month (list-price units)")
+    ax.set_title("Vendor profit (3-month means, 95% bands)")
+    ax.legend(fontsize=8)
+    paths.append(folder / "profits.png")
+    _save(fig, paths[-1])
+
+    if study.ablation:
+        parts = [v for v in study.ablation if v.startswith("without")]
+        est = [study.ablation[v]["carried"] for v in parts]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        y = np.arange(len(parts))
+        ax.barh(
+            y,
+            [e.mean for e in est],
+            color="#c8102e",
+            alpha=0.8,
+            xerr=[[e.mean - e.low for e in est], [e.high - e.mean for e in est]],
+        )
+        ax.set_yticks(y, [p.removeprefix("without ") for p in parts])
+        ax.axvline(0, color="black", lw=0.5)
+        ax.axvline(study.ablation["all parts"]["recovery"].mean, color="grey", ls="--", lw=0.8)
+        ax.set_xlabel(
+            f"key-share recovery in {RECOVERY_WINDOW} carried by the part "
+            "(dashed: the whole recovery)"
+        )
+        ax.set_title("Ablation of the relationship channel (95% intervals)")
+        paths.append(folder / "ablation.png")
+        _save(fig, paths[-1])
+    return paths
+
+
+def write_report(study: CaseStudy, out: Path, overrides: Sequence[str] = ()) -> None:
+    """report.md, report.html, figures/, runs.parquet and summary.json into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = figures(study, out / "figures")
+    atomic_write_parquet(out / "runs.parquet", study.runs)
+    head, rows = table_rows(study)
+    intro = (
+        f"Scenarios `history`, `stay_traditional` and `copy_direct` on the default "
+        f"market, {len(study.seeds)} seeds each (seeds {study.seeds[0]}-"
+        f"{study.seeds[-1]}); each cell is the mean over seeds with its 95% confidence "
+        "interval. Key share: the vendor's share of key-account units, averaged over the "
+        "half year. Profit: the vendor's profit summed over 2006 (list-price units)."
+    )
+    if overrides:
+        intro += " Overrides: `" + " ".join(overrides) + "`."
+    md = ["# Case comparison", "", intro, "", markdown_table(head, rows), ""]
+    body = [f"<h1>Case comparison</h1><p>{html.escape(intro)}</p>", html_table(head, rows)]
+    if study.ablation:
+        a_head, a_rows = ablation_rows(study)
+        text = (
+            "Starting from `history`, each part of the relationship channel is switched "
+            "off in turn (its levers at the traditional channel's values). Recovery: the "
+            f"vendor's key-account share in {RECOVERY_WINDOW} over `stay_traditional`'s, "
+            "paired by seed. A part carries what the recovery loses without it."
+        )
+        md += ["## What carries the recovery", "", text, "", markdown_table(a_head, a_rows), ""]
+        body += [
+            "<h2>What carries the recovery</h2>",
+            f"<p>{html.escape(text)}</p>",
+            html_table(a_head, a_rows),
+        ]
+    md += ["## Figures", ""]
+    body.append("<h2>Figures</h2>")
+    for path in paths:
+        rel = path.relative_to(out).as_posix()
+        md += [f"![{path.stem}]({rel})", ""]
+        body.append(
+            f'<p><img src="{html.escape(rel)}" alt="{path.stem}" style="max-width:100%"></p>'
+        )
+    if study.failed:
+        md += ["## Failed runs", ""] + [f"- {json.dumps(f)}" for f in study.failed] + [""]
+        body += (
+            ["<h2>Failed runs</h2><ul>"]
+            + [f"<li>{html.escape(json.dumps(f))}</li>" for f in study.failed]
+            + ["</ul>"]
+        )
+    atomic_write_text(out / "report.md", "\n".join(md))
+    style = (
+        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
+        "padding:4px 8px;text-align:left}th{background:#f3f3f3}"
+    )
+    atomic_write_text(
+        out / "report.html",
+        "<!doctype html><html><head><meta charset='utf-8'><title>Case comparison"
+        f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>",
+    )
+    atomic_write_json(
+        out / "summary.json",
+        {
+            "status": "ok" if not study.failed else "failed",
+            "error": None if not study.failed else f"{len(study.failed)} runs failed",
+            "seeds": study.seeds,
+            "scenarios": list(SCENARIOS),
+            "overrides": list(overrides),
+            "runtime_s": round(study.runtime_s, 3),
+            "table": {
+                s: {k: e.__dict__ for k, e in cols.items()} for s, cols in study.table.items()
+            },
+            "ablation": {
+                v: {k: e.__dict__ for k, e in cols.items()} for v, cols in study.ablation.items()
+            },
+        },
+    )

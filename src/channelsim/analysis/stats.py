@@ -1,0 +1,72 @@
+"""Confidence intervals and time windows over tidy tables of runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean with its 95% confidence interval (Student t over independent runs)."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2.0
+
+    def excludes_zero(self) -> bool:
+        return self.low > 0.0 or self.high < 0.0
+
+    def text(self, spec: str = ".3f") -> str:
+        """``0.512 [0.498, 0.526]``"""
+        if np.isnan(self.mean):
+            return "n/a"
+        return f"{self.mean:{spec}} [{self.low:{spec}}, {self.high:{spec}}]"
+
+
+def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> Estimate:
+    """Mean and t-interval of independent values (NaN skipped)."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    n = v.size
+    if n == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    mean = float(v.mean())
+    if n == 1:
+        return Estimate(mean, float("nan"), float("nan"), 1)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
+    return Estimate(mean, mean - half, mean + half, n)
+
+
+def half_year(label: str) -> tuple[str, str]:
+    """First and last month of a half year such as ``2003-H2``."""
+    year, half = label.split("-H")
+    return (f"{year}-01", f"{year}-06") if half == "1" else (f"{year}-07", f"{year}-12")
+
+
+def window(label: str) -> tuple[str, str]:
+    """First and last month of ``2003-H2``, ``2006`` or ``2002-03..2002-08``."""
+    if "-H" in label:
+        return half_year(label)
+    if ".." in label:
+        first, last = label.split("..")
+        return first, last
+    return f"{label}-01", f"{label}-12"
+
+
+def per_run(
+    runs: pd.DataFrame, metric: str, label: str, keys: list[str], how: str = "mean"
+) -> pd.Series:
+    """One value per run: the metric over a window (mean of the months, or their sum)."""
+    first, last = window(label)
+    inside = runs[(runs["date"] >= first) & (runs["date"] <= last)]
+    grouped = inside.groupby(keys, sort=False)[metric]
+    return grouped.sum(min_count=1) if how == "sum" else grouped.mean()
