@@ -14,6 +14,7 @@ from channelsim import ChannelModel, compose
 from channelsim.config.validate import schema_rows
 
 SEGMENTS = ("key", "global", "mid", "txn")
+STOCK: dict[int, np.ndarray] = {}
 
 
 def check_step(model: ChannelModel) -> None:
@@ -43,6 +44,12 @@ def check_step(model: ChannelModel) -> None:
             led["units_accounts_received_vendor"], **close
         )
     assert led["inventory"] >= -1e-9
+    # distributors' stock flows: this month's stock = last month's + received - shipped
+    d = model.distributors
+    previous = STOCK.get(id(model))
+    if previous is not None:
+        assert d.inventory == pytest.approx(previous + d.received - d.shipped, abs=1e-6)
+    STOCK[id(model)] = d.inventory.copy()
     # shares
     for seg in SEGMENTS:
         v, d = last[f"share_vendor_{seg}"], last[f"share_direct_{seg}"]
@@ -115,13 +122,22 @@ def fmt(value):
 @given(
     levers=st.fixed_dictionaries({k: lever_value(r) for k, r in ROWS.items()}),
     seed=st.integers(0, 2**32 - 1),
+    market=st.fixed_dictionaries(
+        {
+            "market.txn_units_per_region": st.sampled_from([0.0, 100.0, 9000.0]),
+            "market.partner_capital": st.floats(1.0, 500.0),
+            "market.partner_fixed_cost": st.floats(0.0, 50.0),
+            "market.growth": st.floats(-0.5, 1.0),
+            "market.direct.consumer_reach": st.floats(0.0, 1.0),
+        }
+    ),
     strategy=st.sampled_from(["direct", "traditional_channel", "relationship_channel", "dual"]),
 )
-def test_invariants_hold_for_random_valid_levers(levers, seed, strategy):
+def test_invariants_hold_for_random_valid_levers(levers, seed, market, strategy):
     from tests.conftest import SMALL
 
     overrides = [*SMALL, f"strategy={strategy}", f"seed={seed}"]
-    overrides += [f"{k}={fmt(v)}" for k, v in levers.items()]
+    overrides += [f"{k}={fmt(v)}" for k, v in {**levers, **market}.items()]
     model = ChannelModel(compose(overrides))
     for _ in range(12):
         model.step()

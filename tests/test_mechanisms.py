@@ -258,6 +258,52 @@ def test_scenario_switches_presets_at_their_dates(small_overrides):
     ]
 
 
+def test_lever_event_replans_accounts_at_once(small_overrides):
+    cfg = compose([*small_overrides, "strategy=traditional_channel", "steps=3"])
+    event = ScenarioEvent(date="2002-02", levers={"account_planning": True}, source="test")
+    cfg.scenario = dataclasses.replace(cfg.scenario, name="plan", events=[event])
+    m = ChannelModel(cfg)
+    m.step()
+    m.step()
+    key = m.accounts.segment != Segment.MID
+    assert (m.accounts.owner[key] >= 0).all()
+    assert m.accounts.effort_partner[key].sum() > 0
+
+
+def test_command_line_market_values_survive_dated_events():
+    m = ChannelModel(compose(["scenario=history", "market.direct.consumer_reach=0", "steps=36"]))
+    for _ in range(36):
+        m.step()
+    assert m.date == "2004-12"
+    assert m.market.direct.consumer_reach == 0.0
+    assert m.last["share_direct_txn"] == 0.0
+
+
+def test_first_month_revenue_is_not_inflated_by_stocking_distributors():
+    from channelsim.experiment.run import simulate
+
+    metrics, _ = simulate(compose(["steps=3"]))
+    first, second = metrics["revenue_vendor"].iloc[:2]
+    assert first == pytest.approx(second, rel=0.25)
+
+
+def test_discovery_registers_each_key_deal_to_one_partner(small_overrides):
+    m = model_with(
+        ["strategy.deal_registration=true", "market.partner_lead_rate=1.0"], small_overrides
+    )
+    a = m.accounts
+    a.opp_open[:] = True
+    a.found_partner[:] = False
+    a.registered[:] = -1
+    account_rules.discover(m)
+    key = a.segment != Segment.MID
+    heard = a.found_partner.any(axis=1)
+    assert (a.registered[key & heard] >= 0).all()
+    assert (a.registered[~key] == -1).all()
+    rows = np.flatnonzero(key & heard)
+    assert a.found_partner[rows, a.registered[rows]].all()
+
+
 def test_scenario_market_events_apply_at_their_date(small_overrides):
     cfg = compose([*small_overrides, "steps=8"])
     event = ScenarioEvent(date="2002-05", market={"direct.consumer_reach": 0.0}, source="test")

@@ -99,6 +99,7 @@ class ChannelModel(mesa.Model):
         self.changes: list[tuple[str, str]] = []
         self.exits = 0
         self.entries = 0
+        self.bad_debt = 0.0
         self._build(np.random.default_rng(network_stream))
         self.last: dict[str, float] = dict.fromkeys(METRICS, 0.0)
         self.ledger: dict[str, float] = {}
@@ -188,6 +189,7 @@ class ChannelModel(mesa.Model):
         self.distributors = DistributorTable(m.distributors)
         self.route = account_rules.routes(self)
         self.joint = self._joint()
+        reseller_rules.select_partners(self)
         reseller_rules.plan_owners(self)
         weight = market_rules.retail_pull(t)
         self.initial_region_weight = np.maximum(np.bincount(t.region, weight, minlength=g), 1e-9)
@@ -237,7 +239,7 @@ class ChannelModel(mesa.Model):
         self.strategy, changes = self.timeline.apply(self.date, self.strategy, self.market)
         for change in changes:
             self.changes.append((self.date, change.strategy or change_label(change)))
-        if any(change.strategy for change in changes) and self.steps > 1:
+        if any(change.strategy or change.levers for change in changes):
             # a new policy re-selects relationship partners and re-plans accounts at once
             reseller_rules.select_partners(self)
             reseller_rules.plan_owners(self)
@@ -255,6 +257,8 @@ class ChannelModel(mesa.Model):
         ):
             getattr(t, name)[:] = 0.0
         exits0, entries0 = self.exits, self.entries
+        active_at_start = t.active.copy()
+        self.bad_debt = 0.0
 
         # 2. vendor terms; 3. effort; 4. relationships
         self.vendor.set_terms()
@@ -334,11 +338,12 @@ class ChannelModel(mesa.Model):
 
         # 10. partners
         reseller_rules.train(self)
-        bad_debt = reseller_rules.settle(self)
+        reseller_rules.settle(self)
         reseller_rules.feel(self)
         rebates = reseller_rules.close_quarter(self) if self.month_in_quarter == 2 else 0.0
         reseller_rules.enter(self)
 
+        bad_debt = self.bad_debt
         program = self.vendor.program_cost(rebates)
         program_cost = float(sum(program.values()))
         vendor_costs = (
@@ -408,7 +413,8 @@ class ChannelModel(mesa.Model):
             "profit_vendor": profit_vendor,
             "revenue_direct": revenue_direct,
             "profit_direct": profit_direct,
-            "profit_resellers": float(t.profit[active].sum()),
+            # every partner in the channel this month, including those that left in it
+            "profit_resellers": float(t.profit[active_at_start | active].sum()),
             "active_resellers": float(active.sum()),
             "partner_satisfaction": float(t.satisfaction[active].mean()) if active.any() else 0.0,
             "relationship_vendor_key": float(vendor_rel_key.mean()) if key.any() else 0.0,
@@ -453,9 +459,8 @@ class ChannelModel(mesa.Model):
 
 def change_label(change) -> str:
     """A short label for a dated change that switches no preset."""
-    if change.market:
-        return "event: " + ", ".join(f"{k}={v}" for k, v in change.market.items())
-    return "levers: " + ", ".join(f"{k}={v}" for k, v in change.levers.items())
+    parts = [f"{k}={v}" for k, v in {**change.market, **change.levers}.items()]
+    return ("event: " if change.market else "levers: ") + ", ".join(parts)
 
 
 def _metric(model: ChannelModel, name: str) -> float:

@@ -45,6 +45,7 @@ class Timeline:
     def __init__(self, config: ChannelConfig) -> None:
         self.presets = config.presets
         self.overrides = dict(config.lever_overrides)
+        self.market_overrides = dict(config.market_overrides)
         self.changes = sorted(
             (
                 Change(e.date, e.strategy, dict(e.levers), dict(e.market), e.source)
@@ -75,5 +76,7 @@ class Timeline:
             for key, value in self.overrides.items():
                 setattr(strategy, key, value)
             for key, value in change.market.items():
+                set_path(market, key, value)
+            for key, value in self.market_overrides.items():
                 set_path(market, key, value)
         return strategy, changes

@@ -25,6 +25,7 @@ class DistributorTable:
         self.shipped = np.zeros(n)
         self.revenue = np.zeros(n)
         self.purchases = np.zeros(n)
+        self.stocked = False
 
     def pass_on(self, sold_units: np.ndarray, sold_value: np.ndarray, margin: float) -> None:
         """Ship what resellers bought and restock to cover next month's sales.
@@ -34,6 +35,10 @@ class DistributorTable:
             sold_value: what resellers paid each distributor for them.
             margin: the distributor's margin on what it passes on.
         """
+        if not self.stocked:
+            # distributors start the first month holding their usual cover of stock
+            self.inventory[:] = STOCK_COVER * sold_units
+            self.stocked = True
         self.shipped[:] = sold_units
         self.revenue[:] = sold_value
         # restock: replace what left and move stock towards the cover target

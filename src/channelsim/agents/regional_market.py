@@ -111,6 +111,7 @@ def gray_market(model: ChannelModel, txn: dict[str, np.ndarray]) -> dict[str, fl
     price = txn["region_price"]
     active_regions = np.bincount(t.region, retail, minlength=m.n_regions) > 0
     if not active_regions.any():
+        txn["sale_price"] = t.retail_price.copy()
         return {"gray_units": 0.0, "fines": 0.0, "online_arbitrage": 0.0}
     dear = int(np.argmax(np.where(active_regions, price, -np.inf)))
     # enforcement adds MAP audits to the diversion audits

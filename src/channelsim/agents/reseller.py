@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from channelsim.model import ChannelModel
 
 TRAINING_HALF = 20.0  # monthly training spend per partner at which the lift is half its maximum
+COOP_TO_PARTNERS = 0.5  # share of the co-op budget paid to partners (the rest: vendor media)
 SUPPORT_FULL = 6.0  # monthly training and co-op per partner that partners count as full support
 STAFF_MOVING = 0.8  # share of a leaving partner's reps (and shops) the strongest partner takes over
 DEFAULT_RECOVERY = 0.4  # share of a failed partner's debt the vendor recovers
@@ -74,19 +75,16 @@ def train(model: ChannelModel) -> None:
     t.service[:] = rules.learn(t.service, spend, TRAINING_HALF, 0.14 * apt, forget=0.002)
 
 
-def settle(model: ChannelModel) -> float:
-    """Profit into capital, repay credited projects, and fail with bad debt to the vendor.
-
-    Returns:
-        the vendor's bad debt this month.
-    """
+def settle(model: ChannelModel) -> None:
+    """Profit into capital, repay credited projects, and fail (the vendor's loss on what a
+    leaving partner still owes is booked by `retire`)."""
     t, s, m, rng = model.resellers, model.strategy, model.market, model.rng
     coop = (
         s.coop_budget
         * t.active
         * (np.where(t.tier == Tier.ONE, 2.0, 1.0) if s.partner_tiering else 1.0)
     )
-    coop = coop / max(coop.sum(), 1e-12) * s.coop_budget * 0.5  # half the budget reaches partners
+    coop = coop / max(coop.sum(), 1e-12) * s.coop_budget * COOP_TO_PARTNERS
     fixed = t.reps * m.partner_fixed_cost
     t.profit += (t.revenue - t.purchases - fixed + coop) * t.active
     t.capital += t.profit
@@ -94,10 +92,7 @@ def settle(model: ChannelModel) -> float:
     t.receivable -= repay
     hazard = rules.default_hazard(m.default_hazard, t.capital, t.receivable, m.partner_capital)
     fails = t.active & ((rng.random(t.n) < hazard * (t.receivable > 0)) | (t.capital < 0))
-    bad_debt = float(t.receivable[fails].sum() * (1.0 - DEFAULT_RECOVERY))
-    t.receivable[fails] = 0.0
     retire(model, np.flatnonzero(fails))
-    return bad_debt
 
 
 def feel(model: ChannelModel) -> None:
@@ -105,7 +100,8 @@ def feel(model: ChannelModel) -> None:
     t, s, m = model.resellers, model.strategy, model.market
     fixed = np.maximum(t.reps * m.partner_fixed_cost, 1e-9)
     margin = np.clip(0.5 + 0.5 * t.profit / (2.0 * fixed), 0.0, 1.0)
-    support = (t.training + s.coop_budget / max(int(t.active.sum()), 1)) / SUPPORT_FULL
+    coop = COOP_TO_PARTNERS * s.coop_budget / max(int(t.active.sum()), 1)
+    support = (t.training + coop) / SUPPORT_FULL
     support = np.minimum(1.0, support)
     gray = np.minimum(1.0, t.gray_lost / np.maximum(t.units, 1.0))
     rebate = np.where(np.isnan(t.target), 0.5, np.minimum(t.completion, 1.0)) * min(
@@ -150,6 +146,8 @@ def close_quarter(model: ChannelModel) -> float:
         weak = t.active & (t.tier == Tier.TWO) & (strength <= cutoff)
         t.weak_quarters[:] = np.where(weak, t.weak_quarters + 1, 0)
         retire(model, np.flatnonzero(t.weak_quarters >= 2))
+    else:
+        t.weak_quarters[:] = 0
     plan_owners(model)
     return float(rebates.sum())
 
@@ -182,9 +180,10 @@ def plan_owners(model: ChannelModel) -> None:
 
 
 def retire(model: ChannelModel, rows: np.ndarray) -> None:
-    """Partners leave the channel. Their accounts move to the strongest active partner of
-    the region, which also takes on part of their staff (strong partners are supported);
-    their relationships leave with them."""
+    """Partners leave the channel. The region's strongest active partner takes on part of
+    their staff (strong partners are supported); each account they covered moves to the
+    strongest partner of the region not already covering it; their relationships leave
+    with them."""
     t, a = model.resellers, model.accounts
     rows = rows[t.active[rows]]
     if rows.size == 0:
@@ -192,6 +191,9 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     t.active[rows] = False
     t.satisfaction[rows] = 0.0
     model.exits += rows.size
+    # whatever a leaving partner still owes for credited projects is partly lost
+    model.bad_debt += float(t.receivable[rows].sum() * (1.0 - DEFAULT_RECOVERY))
+    t.receivable[rows] = 0.0
     strength = np.where(t.active, t.skill + t.service + 0.5 * (t.tier == Tier.ONE), -np.inf)
     k = a.cover.shape[1]
     ranked = strongest_by_region(strength, t.region, model.market.n_regions, k + 1)
@@ -209,8 +211,14 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
             )
             heir[free] = candidate[free]
         ok = heir >= 0
-        a.cover[orphan[ok], slot] = heir[ok]
-        a.rel_partner[orphan[ok], slot] = 0.0
+        moved_rows = orphan[ok]
+        a.cover[moved_rows, slot] = heir[ok]
+        a.rel_partner[moved_rows, slot] = 0.0
+        # the heir has not heard of the leaver's open projects, nor holds its registrations
+        a.found_partner[moved_rows, slot] = False
+        a.registered[moved_rows] = np.where(
+            a.registered[moved_rows] == slot, -1, a.registered[moved_rows]
+        )
     if model.strategy.account_planning:
         plan_owners(model)
 

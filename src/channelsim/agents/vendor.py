@@ -83,7 +83,8 @@ class Vendor(RowAgent):
         capacity = s.account_managers * m.am_capacity
         a.effort_vendor[:] = 0.0
         if s.account_planning:
-            # planned: managers take the largest accounts first (global accounts weigh double)
+            # planned: managers take the largest accounts first (size weighed 2x for key and
+            # 3x for global accounts against mid)
             # up to their capacity, and keep the same accounts month to month
             score = a.size[idx] * (1.0 + a.segment[idx])
             chosen = idx[top_k(score, capacity)]

@@ -28,7 +28,8 @@ def conflict_index(gray_share: float, price_cv: float, complaints: float) -> flo
     ``conflict = 1 - (1 - min(1, 3 g)) (1 - min(1, 5 v)) (1 - c)`` with g the gray-market
     share of the vendor's channel units, v the coefficient of variation of the vendor's
     prices across regions and channels, and c the mean share of partners complaining of
-    unfair discounts or broken promises. Each source alone can drive conflict to 1.
+    unfair discounts, broken promises or rival partners bidding on their deals. Each
+    source alone can drive conflict to 1.
     """
     g = min(1.0, 3.0 * max(gray_share, 0.0))
     v = min(1.0, 5.0 * max(price_cv, 0.0))
