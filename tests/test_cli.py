@@ -43,17 +43,41 @@ def test_run_writes_its_folder_and_prints_it(tmp_path, capsys):
         ["frobnicate"],
         ["run", "--bogus"],
         ["run", "hydra.nosuch=1"],
+        ["run", "hydra.run.dir=${foo}"],
+        ["run", "hydra.run.dir="],
+        ["run", "hydra.run.dir=/proc/channelsim"],
+        ["run", "steps=1e3"],
+        ["study", "steps=10"],
+        ["study", "--seeds", "0"],
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path, capsys, args):
     out = tmp_path / "never"
-    code = cli.main([*args, f"hydra.run.dir={out}"] if args[0] == "run" else args)
+    own_dir = any(a.startswith("hydra.run.dir") for a in args)
+    code = cli.main([*args, f"hydra.run.dir={out}"] if args[0] == "run" and not own_dir else args)
     err = capsys.readouterr().err
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
     assert err.startswith("channelsim: error:")
     assert not out.exists()
+
+
+def test_broken_yaml_in_a_user_folder_is_one_line(tmp_path, capsys):
+    (tmp_path / "strategy").mkdir()
+    (tmp_path / "strategy" / "broken.yaml").write_text("rebate_rate: [0.1\n")
+    code = cli.main(
+        [
+            "run",
+            "--config-dir",
+            str(tmp_path),
+            "strategy=broken",
+            f"hydra.run.dir={tmp_path / 'out'}",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "broken.yaml" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_failing_run_says_why_in_its_own_summary(tmp_path, capsys, monkeypatch):

@@ -90,14 +90,17 @@ def command_run(args: list[str], out=None) -> int:
 
     config_dir, overrides, _ = split_args(args)
     composed = compose_run(overrides, config_dir)
-    out_dir = Path(composed.run_dir)
+    out_dir = make_folder(composed.run_dir)
     began = time.perf_counter()
     try:
         result = run(composed.config, out_dir)
     except Exception as exc:  # the run's own folder says why; other runs are untouched
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        write_failed(out_dir, composed.config, message, round(time.perf_counter() - began, 4))
-        (out_dir / "error.log").write_text(traceback.format_exc())
+        try:
+            write_failed(out_dir, composed.config, message, round(time.perf_counter() - began, 4))
+            (out_dir / "error.log").write_text(traceback.format_exc())
+        except OSError as io_error:
+            message += f" (and its summary could not be written: {io_error})"
         print(
             f"channelsim: run failed: {message} (see {out_dir / 'summary.json'})", file=sys.stderr
         )
@@ -112,6 +115,19 @@ def command_run(args: list[str], out=None) -> int:
     )
     print(out_dir, file=out)
     return 0
+
+
+def make_folder(path: str) -> Path:
+    """Create the run's folder up front, so an unusable path is a one-line error."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".channelsim-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"hydra.run.dir={path!r} is not allowed: {exc.strerror or exc}") from None
+    return folder
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -149,13 +165,16 @@ def command_study(args: list[str], out=None) -> int:
     config_dir, overrides, given = split_args(args, options)
     seeds = _positive_int(given, "seeds", 20)
     jobs = _positive_int(given, "jobs", None)
-    if any(o.split("=", 1)[0].lstrip("+~") == "scenario" for o in overrides):
-        raise UsageError(
-            "scenario=... is not allowed here: the study runs history, "
-            "stay_traditional and copy_direct"
-        )
+    fixed = {
+        "scenario": "the study runs history, stay_traditional and copy_direct",
+        "steps": "the study's windows run to 2006-12 (60 months)",
+    }
+    for o in overrides:
+        key = o.split("=", 1)[0].lstrip("+~")
+        if key in fixed:
+            raise UsageError(f"{key}=... is not allowed here: {fixed[key]}")
     composed = compose_run(overrides, config_dir)  # validates every override first
-    out_dir = Path(composed.run_dir)
+    out_dir = make_folder(composed.run_dir)
     model_overrides = [o for o in overrides if not o.startswith(("hydra.", "hydra/"))]
     study = run_case_study(
         out_dir,
@@ -166,6 +185,13 @@ def command_study(args: list[str], out=None) -> int:
         config_dir=config_dir,
         ablation="no_ablation" not in given,
     )
+    if not study.table:
+        print(
+            f"channelsim: study failed: {len(study.failed)} runs failed, first: "
+            f"{study.failed[0]['error']} (see {out_dir / 'report.md'})",
+            file=sys.stderr,
+        )
+        return 1
     head, rows = table_rows(study)
     print(text_table(head, rows), file=out)
     if study.ablation:

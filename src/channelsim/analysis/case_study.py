@@ -65,8 +65,10 @@ def _fmt(value: object) -> str:
 
 
 def part_off(part: str, overrides: Sequence[str] = (), config_dir: str | None = None) -> list[str]:
-    """Overrides that switch a part off: its levers at the traditional channel's values."""
-    traditional = compose([*overrides, "strategy=traditional_channel"], config_dir).strategy
+    """Overrides that switch a part off: its levers at the traditional channel's values
+    (the preset's own, whatever strategy levers the user set)."""
+    market_only = [o for o in overrides if not o.lstrip("+~").startswith("strategy")]
+    traditional = compose([*market_only, "strategy=traditional_channel"], config_dir).strategy
     return [f"strategy.{lever}={_fmt(getattr(traditional, lever))}" for lever in PARTS[part]]
 
 
@@ -170,6 +172,20 @@ def run_case_study(
     jobs = scenario_jobs(seed_list, overrides, config_dir, ablation)
     batch = run_jobs(jobs, n_jobs=n_jobs, progress=progress, label="case study")
     runs = batch.metrics
+    done = set(runs["scenario"]) if not runs.empty else set()
+    if batch.failed and not set(SCENARIOS) <= done:
+        # a scenario with no finished run: nothing to compare; say why and stop
+        study = CaseStudy(
+            runs=runs,
+            table={},
+            ablation={},
+            seeds=seed_list,
+            failed=batch.failed,
+            runtime_s=time.perf_counter() - began,
+        )
+        if out_dir is not None:
+            write_failed_report(study, Path(out_dir), overrides)
+        return study
     study = CaseStudy(
         runs=runs,
         table=summarise(runs),
@@ -325,6 +341,30 @@ def figures(study: CaseStudy, folder: Path) -> list[Path]:
         paths.append(folder / "ablation.png")
         _save(fig, paths[-1])
     return paths
+
+
+def write_failed_report(study: CaseStudy, out: Path, overrides: Sequence[str] = ()) -> None:
+    """report.md and summary.json of a study whose runs failed."""
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Case comparison: failed",
+        "",
+        f"{len(study.failed)} runs failed; no scenario comparison could be made.",
+        "",
+    ]
+    lines += [f"- {json.dumps(f)}" for f in study.failed]
+    atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
+    atomic_write_json(
+        out / "summary.json",
+        {
+            "status": "failed",
+            "error": f"{len(study.failed)} runs failed: {study.failed[0]['error']}",
+            "seeds": study.seeds,
+            "scenarios": list(SCENARIOS),
+            "overrides": list(overrides),
+            "runtime_s": round(study.runtime_s, 3),
+        },
+    )
 
 
 def write_report(study: CaseStudy, out: Path, overrides: Sequence[str] = ()) -> None:

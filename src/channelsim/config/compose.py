@@ -63,7 +63,8 @@ def _contains_target(value: Any) -> bool:
 
 
 def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict[str, Any]:
-    """Check overrides against the schema; return the strategy lever overrides by field.
+    """Check overrides against the schema; return the strategy and market values they set,
+    by key (``strategy.rebate_rate``, ``market.direct.markup``).
 
     Raises ConfigError with one line naming the key and what is allowed.
     """
@@ -99,8 +100,8 @@ def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict
         if key not in rows:
             raise ConfigError(f"unknown key {key!r}; {closest(key, keys)}")
         converted = check_value(key, value, rows[key])
-        if key.startswith("strategy."):
-            levers[key.split(".", 1)[1]] = converted
+        if key.startswith(("strategy.", "market.")):
+            levers[key] = converted
     return levers
 
 
@@ -118,7 +119,7 @@ def _hydra_compose(overrides: list[str], config_dir: str | None) -> DictConfig:
     try:
         with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
             return hydra_compose("config", overrides=all_overrides, return_hydra_config=True)
-    except (HydraException, OmegaConfBaseException, ValueError, OSError) as exc:
+    except Exception as exc:  # broken YAML, bad interpolation, ...: one line, not a traceback
         raise ConfigError(one_line(exc)) from None
 
 
@@ -152,7 +153,8 @@ def _to_typed(raw: DictConfig) -> ChannelConfig:
 def compose_run(overrides: list[str] | None = None, config_dir: str | None = None) -> Composed:
     """Compose, resolve the scenario's presets and validate; keep Hydra's run settings."""
     overrides = list(overrides or [])
-    levers = check_overrides(overrides, config_dir)
+    given = check_overrides(overrides, config_dir)
+    levers = {k.split(".", 1)[1]: v for k, v in given.items() if k.startswith("strategy.")}
     raw = _hydra_compose(overrides, config_dir)
     cfg = _to_typed(raw)
     choices = raw.hydra.runtime.choices
@@ -170,15 +172,24 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
             )
         cfg.presets[event.strategy] = _strategy_preset(event.strategy, levers, config_dir)
     cfg.lever_overrides = dict(levers)
+    cfg.market_overrides = {
+        k.split(".", 1)[1]: v for k, v in given.items() if k.startswith("market.")
+    }
     initial = initial_strategy(cfg)
     if initial is not None:
         cfg.strategy = copy.deepcopy(cfg.presets[initial])
     validate(cfg)
     hydra_overrides = [o for o in overrides if o.startswith(("hydra.", "hydra/"))]
+    try:
+        run_dir, sweep_dir = str(raw.hydra.run.dir), str(raw.hydra.sweep.dir)
+    except Exception as exc:
+        raise ConfigError(one_line(exc)) from None
+    if not run_dir.strip():
+        raise ConfigError("hydra.run.dir='' is not allowed: expected a folder path")
     return Composed(
         config=cfg,
-        run_dir=str(raw.hydra.run.dir),
-        sweep_dir=str(raw.hydra.sweep.dir),
+        run_dir=run_dir,
+        sweep_dir=sweep_dir,
         hydra_overrides=hydra_overrides,
     )
 

@@ -42,7 +42,7 @@ class DirectSellerConfig:
         0.80, "direct seller's unit cost (vendor list price = 1)", lo=0.1, hi=2.0
     )
     phone_capacity: float = lever(
-        0.35, "share of enterprise accounts its telephone sales reach each month", lo=0.0, hi=1.0
+        0.35, "share of mid and key accounts its telephone sales reach each month", lo=0.0, hi=1.0
     )
     field_reps: int = lever(
         12, "field reps for key and global accounts at the start", lo=0, hi=100000
@@ -140,7 +140,7 @@ class MarketConfig:
         3.0, "a reseller's monthly fixed cost per rep (list-price units)", lo=0.0, hi=1e6
     )
     partner_capital: float = lever(
-        150.0, "a reseller's starting capital (list-price units)", lo=0.0, hi=1e9
+        150.0, "a reseller's starting capital (list-price units)", lo=1.0, hi=1e9
     )
     partner_skill: float = lever(
         0.20, "mean starting key-account skill of resellers", lo=0.0, hi=1.0
@@ -210,7 +210,7 @@ class StrategyConfig:
         hi=24,
     )
     deal_registration: bool = lever(True, "a registered deal is locked to one partner")
-    account_planning: bool = lever(True, "every key account has a planned owner")
+    account_planning: bool = lever(True, "every key and global account has a planned owner")
     erp_integration: bool = lever(True, "partners configure to order through the vendor's ERP")
     customer_care: bool = lever(True, "company-level customer care keeps relationships")
     account_managers: int = lever(40, "vendor account managers", lo=0, hi=100000)
@@ -219,7 +219,7 @@ class StrategyConfig:
     )
     phone_sales: float = lever(
         0.0,
-        "share of enterprise accounts the vendor's own phone sales reach a month",
+        "share of mid and key accounts the vendor's own phone sales reach a month",
         lo=0.0,
         hi=1.0,
     )
@@ -285,7 +285,8 @@ class ChannelConfig:
 
     `presets` holds every strategy preset the scenario switches to, resolved at
     compose time, so that the model never reads a file; `lever_overrides` are the
-    command line's strategy levers, applied on top of whichever preset is in force.
+    command line's strategy levers, applied on top of whichever preset is in force, and
+    `market_overrides` its market values, which dated market events do not undo.
     """
 
     seed: int = 0
@@ -295,6 +296,7 @@ class ChannelConfig:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     presets: dict[str, StrategyConfig] = field(default_factory=dict)
     lever_overrides: dict[str, Any] = field(default_factory=dict)
+    market_overrides: dict[str, Any] = field(default_factory=dict)
 
 
 TOP_LEVEL_RANGES = {

@@ -16,6 +16,18 @@ from channelsim.config.schema import (
     field_table,
 )
 
+# market keys fixed when the market is built: a dated event cannot change them
+STRUCTURAL = {
+    "market.name",
+    "market.start",
+    "market.n_regions",
+    "market.resellers_per_region",
+    "market.distributors",
+    "market.key_accounts_per_region",
+    "market.mid_accounts_per_region",
+    "market.global_accounts",
+    "market.coverage_per_account",
+}
 DATE_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -63,10 +75,7 @@ def check_value(key: str, value: Any, row: dict[str, Any]) -> Any:
         return value
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise bad
+            raise bad
     elif kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad
@@ -111,6 +120,12 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
         _check_dataclass(preset, "strategy", rows)
         preset.name = preset.name or name
     _check_date("market.start", cfg.market.start)
+    m = cfg.market
+    if m.coverage_per_account > m.resellers_per_region:
+        raise ConfigError(
+            f"market.coverage_per_account={m.coverage_per_account} is not allowed: at most "
+            f"market.resellers_per_region ({m.resellers_per_region})"
+        )
     strategy_keys = [k for k in rows if k.startswith("strategy.")]
     market_keys = [k for k in rows if k.startswith("market.")]
     for i, event in enumerate(cfg.scenario.events):
@@ -129,5 +144,10 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
                 key = f"{group}.{sub}"
                 if key not in rows:
                     raise ConfigError(f"{where}: unknown key {key!r}; {closest(key, known)}")
+                if key in STRUCTURAL:
+                    raise ConfigError(
+                        f"{where}: {key} is not allowed in a dated event: the "
+                        "market's size and start are fixed when it is built"
+                    )
                 table[sub] = check_value(key, value, rows[key])
     return cfg
