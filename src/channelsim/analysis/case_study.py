@@ -173,29 +173,19 @@ def run_case_study(
     batch = run_jobs(jobs, n_jobs=n_jobs, progress=progress, label="case study")
     runs = batch.metrics
     done = set(runs["scenario"]) if not runs.empty else set()
-    if batch.failed and not set(SCENARIOS) <= done:
-        # a scenario with no finished run: nothing to compare; say why and stop
-        study = CaseStudy(
-            runs=runs,
-            table={},
-            ablation={},
-            seeds=seed_list,
-            failed=batch.failed,
-            runtime_s=time.perf_counter() - began,
-        )
-        if out_dir is not None:
-            write_failed_report(study, Path(out_dir), overrides)
-        return study
+    # a scenario with no finished run leaves nothing to compare: the report says why
+    comparable = not batch.failed or set(SCENARIOS) <= done
     study = CaseStudy(
         runs=runs,
-        table=summarise(runs),
-        ablation=summarise_ablation(runs) if ablation else {},
+        table=summarise(runs) if comparable else {},
+        ablation=summarise_ablation(runs) if comparable and ablation else {},
         seeds=seed_list,
         failed=batch.failed,
         runtime_s=time.perf_counter() - began,
     )
     if out_dir is not None:
-        write_report(study, Path(out_dir), overrides)
+        writer = write_report if comparable else write_failed_report
+        writer(study, Path(out_dir), overrides)
     return study
 
 
