@@ -149,3 +149,14 @@ def test_no_single_part_carries_the_whole_recovery_and_all_off_recovers_nothing(
 def test_study_refuses_a_scenario_override(capsys):
     assert cli.main(["study", "scenario=history"]) == 2
     assert "scenario" in capsys.readouterr().err
+
+
+def test_ablation_switches_parts_off_whatever_levers_the_user_set():
+    from channelsim.analysis.case_study import part_off
+
+    assert part_off("customer care", ["strategy.customer_care=true"]) == [
+        "strategy.customer_care=false"
+    ]
+    assert part_off("ERP build-to-order", ["market.growth=0.2"]) == [
+        "strategy.erp_integration=false"
+    ]

@@ -315,3 +315,24 @@ def test_scenario_market_events_apply_at_their_date(small_overrides):
             assert m.market.direct.consumer_reach == 1.0
     assert m.market.direct.consumer_reach == 0.0
     assert m.last["share_direct_txn"] == 0.0
+
+
+def test_exits_hand_accounts_to_partners_not_already_covering_them(small_overrides):
+    m = model_with([], small_overrides)
+    t, a = m.resellers, m.accounts
+    region0 = np.flatnonzero(t.active & (t.region == 0))
+    reseller_rules.retire(m, region0[: len(region0) // 2])
+    covered = a.cover[a.region == 0]
+    assert t.active[covered].all()
+    assert (np.diff(np.sort(covered, axis=1), axis=1) > 0).all()
+
+
+def test_a_leaving_partner_s_debt_is_partly_bad_debt(small_overrides):
+    m = model_with([], small_overrides)
+    t = m.resellers
+    row = int(np.flatnonzero(t.active)[0])
+    t.receivable[row] = 100.0
+    m.bad_debt = 0.0
+    reseller_rules.retire(m, np.array([row]))
+    assert m.bad_debt == pytest.approx(100.0 * (1 - reseller_rules.DEFAULT_RECOVERY))
+    assert t.receivable[row] == 0.0
