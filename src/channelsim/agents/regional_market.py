@@ -178,12 +178,10 @@ def audit_probability(s) -> float:
 def price_dispersion(model: ChannelModel, txn: dict[str, np.ndarray]) -> float:
     """Coefficient of variation of the vendor's prices across partners, regions and online."""
     t = model.resellers
-    w = list(txn["retail_units"][t.active])
-    p = list(t.retail_price[t.active])
+    w, p = txn["retail_units"][t.active], t.retail_price[t.active]
     if model.strategy.online_store:
-        w += list(txn["online_units"])
-        p += list(txn["online_price"])
-    w, p = np.asarray(w), np.asarray(p)
+        w = np.concatenate([w, txn["online_units"]])
+        p = np.concatenate([p, txn["online_price"]])
     if w.sum() <= 0:
         return 0.0
     mean = np.average(p, weights=w)
