@@ -8,7 +8,7 @@ key or value gives one line naming it, never a traceback.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,6 @@ class Composed:
 
     config: ChannelConfig
     run_dir: str | None = None
-    sweep_dir: str | None = None
-    hydra_overrides: list[str] = field(default_factory=list)
 
 
 def group_options(group: str, config_dir: str | None = None) -> list[str]:
@@ -179,19 +177,13 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     if initial is not None:
         cfg.strategy = copy.deepcopy(cfg.presets[initial])
     validate(cfg)
-    hydra_overrides = [o for o in overrides if o.startswith(("hydra.", "hydra/"))]
     try:
-        run_dir, sweep_dir = str(raw.hydra.run.dir), str(raw.hydra.sweep.dir)
+        run_dir = str(raw.hydra.run.dir)
     except Exception as exc:
         raise ConfigError(one_line(exc)) from None
     if not run_dir.strip():
         raise ConfigError("hydra.run.dir='' is not allowed: expected a folder path")
-    return Composed(
-        config=cfg,
-        run_dir=run_dir,
-        sweep_dir=sweep_dir,
-        hydra_overrides=hydra_overrides,
-    )
+    return Composed(config=cfg, run_dir=run_dir)
 
 
 def initial_strategy(cfg: ChannelConfig) -> str | None:
