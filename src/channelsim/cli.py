@@ -158,7 +158,8 @@ def command_levers(args: list[str], out=None) -> int:
 
 def command_study(args: list[str], out=None) -> int:
     """The case comparison: three scenarios at many seeds, ablation, report."""
-    from channelsim.analysis.case_study import ablation_rows, run_case_study, table_rows, text_table
+    from channelsim.analysis.case_study import ablation_rows, run_case_study, table_rows
+    from channelsim.analysis.report import text_table
 
     options = {"--seeds": "seeds", "--jobs": "jobs", "--no-ablation": "no_ablation"}
     args = [a if a != "--no-ablation" else "--no-ablation=yes" for a in args]

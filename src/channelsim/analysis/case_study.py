@@ -7,7 +7,6 @@ the relationship channel's parts, and writes a report with 95% confidence interv
 from __future__ import annotations
 
 import html
-import io
 import json
 import time
 from collections.abc import Sequence
@@ -21,11 +20,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from channelsim.analysis.report import (
+    html_page,
+    html_table,
+    markdown_table,
+    save_figure,
+)
 from channelsim.analysis.stats import Estimate, mean_ci, per_run
 from channelsim.config.compose import compose
 from channelsim.experiment.batch import Job, replicate, run_jobs
 from channelsim.experiment.io import (
-    atomic_write_bytes,
     atomic_write_json,
     atomic_write_parquet,
     atomic_write_text,
@@ -217,35 +221,6 @@ def ablation_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
-def markdown_table(head: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def text_table(head: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(
-        [fmt.format(*head), fmt.format(*("-" * w for w in widths)), *(fmt.format(*r) for r in rows)]
-    )
-
-
-def html_table(head: list[str], rows: list[list[str]]) -> str:
-    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
-    )
-    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _save(fig: plt.Figure, path: Path) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-
-
 def _band(ax: plt.Axes, runs: pd.DataFrame, metric: str, scenario: str, smooth: int = 3) -> None:
     these = runs[(runs["scenario"] == scenario) & (runs["variant"] == "all parts")]
     wide = these.pivot(index="step", columns="seed", values=metric)
@@ -277,7 +252,7 @@ def figures(study: CaseStudy, folder: Path) -> list[Path]:
     ax.set_title(f"Key accounts: mean of {len(study.seeds)} seeds with 95% band (3-month means)")
     ax.legend(fontsize=8)
     paths.append(folder / "key_share.png")
-    _save(fig, paths[-1])
+    save_figure(fig, paths[-1])
 
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
     for ax, (seg, title) in zip(
@@ -297,7 +272,7 @@ def figures(study: CaseStudy, folder: Path) -> list[Path]:
     axes[0, 0].legend(fontsize=8)
     fig.suptitle("Vendor share of units by segment (6-month means, 95% bands)")
     paths.append(folder / "segment_shares.png")
-    _save(fig, paths[-1])
+    save_figure(fig, paths[-1])
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for scenario in SCENARIOS:
@@ -306,7 +281,7 @@ def figures(study: CaseStudy, folder: Path) -> list[Path]:
     ax.set_title("Vendor profit (3-month means, 95% bands)")
     ax.legend(fontsize=8)
     paths.append(folder / "profits.png")
-    _save(fig, paths[-1])
+    save_figure(fig, paths[-1])
 
     if study.ablation:
         parts = [v for v in study.ablation if v.startswith("without")]
@@ -329,7 +304,7 @@ def figures(study: CaseStudy, folder: Path) -> list[Path]:
         )
         ax.set_title("Ablation of the relationship channel (95% intervals)")
         paths.append(folder / "ablation.png")
-        _save(fig, paths[-1])
+        save_figure(fig, paths[-1])
     return paths
 
 
@@ -404,16 +379,7 @@ def write_report(study: CaseStudy, out: Path, overrides: Sequence[str] = ()) -> 
             + ["</ul>"]
         )
     atomic_write_text(out / "report.md", "\n".join(md))
-    style = (
-        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
-        "padding:4px 8px;text-align:left}th{background:#f3f3f3}"
-    )
-    atomic_write_text(
-        out / "report.html",
-        "<!doctype html><html><head><meta charset='utf-8'><title>Case comparison"
-        f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>",
-    )
+    atomic_write_text(out / "report.html", html_page("Case comparison", body))
     atomic_write_json(
         out / "summary.json",
         {

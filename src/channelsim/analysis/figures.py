@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -11,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from channelsim.experiment.io import atomic_write_bytes
+from channelsim.analysis.report import save_figure
 
 SEGMENTS = (
     ("key", "Key accounts"),
@@ -21,13 +20,6 @@ SEGMENTS = (
 )
 VENDOR, DIRECT = "#c8102e", "#0076ce"
 SMOOTH = 3  # months in the rolling mean drawn over the monthly shares
-
-
-def _save(fig: plt.Figure, path: Path) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
 
 
 def _mark_changes(ax: plt.Axes, metrics: pd.DataFrame, changes: list[tuple[str, str]]) -> None:
@@ -77,7 +69,7 @@ def _lines(
     _date_axis(ax, metrics)
     _mark_changes(ax, metrics, changes)
     ax.legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def run_figures(
@@ -106,7 +98,7 @@ def run_figures(
     axes[0, 0].legend(loc="lower left", fontsize=8)
     fig.suptitle("Share of units bought, by segment")
     paths.append(folder / "shares.png")
-    _save(fig, paths[-1])
+    save_figure(fig, paths[-1])
 
     paths.append(folder / "profits.png")
     _lines(
