@@ -8,17 +8,22 @@ key or value gives one line naming it, never a traceback.
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra import compose as hydra_compose
 from hydra import initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import setup_globals
 from hydra.errors import HydraException
+from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -27,7 +32,7 @@ from channelsim.config.store import register_configs
 from channelsim.config.validate import ConfigError, check_value, closest, schema_rows, validate
 
 CONFIG_MODULE = "channelsim.configs"
-GROUPS = ("market", "strategy", "scenario")
+GROUPS = ("market", "strategy", "scenario", "experiment")
 
 
 @dataclass
@@ -103,19 +108,45 @@ def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict
     return levers
 
 
-def _hydra_compose(overrides: list[str], config_dir: str | None) -> DictConfig:
+def quote(text: str) -> str:
+    """`text` as a Hydra override value (quoted when it has characters Hydra would read)."""
+    if re.fullmatch(r"[\w./:@+-]+", text):
+        return text
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def search_path(config_dir: str | None) -> list[str]:
+    """The override that adds the user's preset folder to Hydra's search path (if any)."""
+    if not config_dir:
+        return []
+    folder = Path(config_dir).resolve()
+    if not folder.is_dir():
+        raise ConfigError(f"--config-dir {config_dir!r} is not allowed: no such folder")
+    return [f"hydra.searchpath=[{quote('file://' + str(folder))}]"]
+
+
+@contextmanager
+def hydra_initialized() -> Iterator[Any]:
+    """Hydra initialised on channelsim's packaged configs; yields its Hydra object.
+
+    Whatever Hydra state there was before (inside a sweep's job, the job's own) is
+    restored afterwards.
+    """
     register_configs()
     setup_globals()
-    all_overrides = list(overrides)
-    if config_dir:
-        folder = Path(config_dir).resolve()
-        if not folder.is_dir():
-            raise ConfigError(f"--config-dir {config_dir!r} is not allowed: no such folder")
-        all_overrides.append(f"hydra.searchpath=[file://{folder}]")
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
+    backup = get_gh_backup()
     try:
+        GlobalHydra.instance().clear()
         with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+            yield GlobalHydra.instance().hydra
+    finally:
+        restore_gh_from_backup(backup)
+
+
+def _hydra_compose(overrides: list[str], config_dir: str | None) -> DictConfig:
+    all_overrides = list(overrides) + search_path(config_dir)
+    try:
+        with hydra_initialized():
             return hydra_compose("config", overrides=all_overrides, return_hydra_config=True)
     except Exception as exc:  # broken YAML, bad interpolation, ...: one line, not a traceback
         raise ConfigError(one_line(exc)) from None
@@ -156,6 +187,8 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     raw = _hydra_compose(overrides, config_dir)
     cfg = _to_typed(raw)
     choices = raw.hydra.runtime.choices
+    if choices.get("experiment"):
+        check_experiment(choices["experiment"], config_dir)
     cfg.market.name = choices.get("market", cfg.market.name)
     cfg.strategy.name = choices.get("strategy", cfg.strategy.name)
     cfg.scenario.name = choices.get("scenario", cfg.scenario.name)
@@ -184,6 +217,29 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     if not run_dir.strip():
         raise ConfigError("hydra.run.dir='' is not allowed: expected a folder path")
     return Composed(config=cfg, run_dir=run_dir)
+
+
+def experiment_files(name: str, config_dir: str | None = None) -> list[Path]:
+    """The YAML files that may define the named sweep `name` (packaged, then the user's)."""
+    files = [Path(str(resources.files(CONFIG_MODULE).joinpath("experiment", f"{name}.yaml")))]
+    if config_dir:
+        files.append(Path(config_dir) / "experiment" / f"{name}.yaml")
+    return [f for f in files if f.is_file()]
+
+
+def check_experiment(name: str, config_dir: str | None = None) -> None:
+    """A named sweep may set channelsim keys and `hydra.sweeper.params`, never `_target_`
+    (its `hydra:` section is not typed by channelsim's schema, so it is read here)."""
+    for path in experiment_files(name, config_dir):
+        try:
+            body = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            message = f"experiment={name}: {path} cannot be read: {one_line(exc)}"
+            raise ConfigError(message) from None
+        if _contains_target(body):
+            raise ConfigError(
+                f"experiment={name}: '_target_' is not allowed in channelsim's config groups"
+            )
 
 
 def initial_strategy(cfg: ChannelConfig) -> str | None:
