@@ -28,8 +28,9 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml
 	$(PY) -m pip install -q -e .
 	@touch $@
 
+# the tests run sweeps on every launcher, so every extra installs into the one venv
 $(VENV)/.dev: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,ray,slurm]'
 	@touch $@
 
 .PHONY: run test lint format clean install

@@ -2,12 +2,12 @@
 
 A vendor selling through distributors and resellers competes with a direct seller
 for accounts on price, relationships and service, under channel policies the user
-sets. Start with ``compose`` (a typed config), ``ChannelModel`` and ``run``.
+sets. Start with ``compose`` (a typed config), ``ChannelModel``, ``run`` and ``sweep``.
 """
 
 __version__ = "0.1.0"
 
-from channelsim.api import run
+from channelsim.api import run, sweep
 from channelsim.config import ChannelConfig, ConfigError, compose
 from channelsim.experiment.run import RunResult
 from channelsim.model import METRICS, ChannelModel
@@ -21,4 +21,5 @@ __all__ = [
     "__version__",
     "compose",
     "run",
+    "sweep",
 ]

@@ -1,13 +1,20 @@
-"""The notebook API: one run with its standard figures."""
+"""The notebook API: one run with its standard figures; a sweep into a tidy table."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from channelsim.analysis.figures import run_figures
+from channelsim.analysis.sweep_report import write_sweep_report
+from channelsim.config.compose import quote
 from channelsim.config.schema import ChannelConfig
+from channelsim.config.validate import ConfigError
 from channelsim.experiment.run import RunResult
 from channelsim.experiment.run import run as run_files
+from channelsim.experiment.sweep import execute, plan_sweep
 
 
 def run(
@@ -19,3 +26,51 @@ def run(
     Raises whatever the model raised (the CLI catches it and writes a failed summary).
     """
     return run_files(config, out_dir, run_figures if figures else None)
+
+
+def sweep(
+    overrides: Sequence[str] = (),
+    seeds: Iterable[int] | None = None,
+    n_jobs: int | None = None,
+    *,
+    out_dir: str | Path | None = None,
+    config_dir: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run a sweep and return its per-job table, as `channelsim sweep` would write it.
+
+    Args:
+        overrides: Hydra overrides, sweeps included, e.g.
+            ``["strategy=direct,relationship_channel", "strategy.rebate_rate=0,0.05"]``,
+            or ``["experiment=strategy_grid"]``.
+        seeds: the seeds every combination runs at (or sweep ``seed`` in `overrides`).
+        n_jobs: local worker processes (default: one per core; 1 runs in this process).
+        out_dir: a sweep folder to write (job folders, summary tables, report); a
+            later call into the same folder skips the jobs already done.
+        config_dir: a folder of the user's own presets.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        One row a job: ``job``, each swept key, ``seed``, ``status``, ``error`` and the
+        KPIs (means over the final 12 months). Failed jobs are rows with their error.
+
+    Raises:
+        ConfigError: a malformed override, or every job invalid.
+    """
+    overrides = list(overrides)
+    if seeds is not None:
+        seeds = [int(s) for s in seeds]
+        if any(o.split("=", 1)[0].lstrip("+~") == "seed" for o in overrides):
+            raise ConfigError("seed: give the seeds either in `seeds` or in the overrides")
+        if not seeds:
+            raise ConfigError("seeds: expected at least one seed")
+        overrides.append("seed=" + ",".join(map(str, seeds)))
+    if out_dir is not None:
+        overrides.append(f"hydra.sweep.dir={quote(str(Path(out_dir).resolve()))}")
+    plan = plan_sweep(overrides, config_dir)
+    outcome = execute(
+        plan, hydra_launcher=False, n_jobs=n_jobs, write=out_dir is not None, progress=progress
+    )
+    if out_dir is not None:
+        write_sweep_report(plan.sweep_dir, outcome.table)
+    return outcome.table

@@ -3,6 +3,8 @@
     channelsim                      the main job: the case comparison (channelsim study)
     channelsim study [OPTIONS] [OVERRIDES...]   scenarios at many seeds, with a report
     channelsim run [OVERRIDES...]   one simulation, e.g. strategy=direct seed=3
+    channelsim sweep [OVERRIDES...] many simulations (Hydra multirun), with a report
+    channelsim report SWEEP_DIR     rebuild a sweep's tables and report from its folder
     channelsim levers               every lever and market parameter
 
 Bad input exits 2 with one line on stderr; a run that fails exits 1 and says why
@@ -28,6 +30,11 @@ commands:
             each (--seeds N, --jobs N, --no-ablation), with a report and figures
   run       one simulation; overrides such as strategy=direct seed=3 steps=24
             strategy.rebate_rate=0.05 hydra.run.dir=PATH
+  sweep     a parameter sweep, e.g. strategy=direct,relationship_channel seed='range(0,10)'
+            strategy.rebate_rate=0,0.02 or experiment=strategy_grid; runs on all local
+            cores (hydra/launcher=ray or submitit_slurm for a cluster), resumes into
+            the same hydra.sweep.dir=PATH, writes summary.csv/.parquet and report.html
+  report    SWEEP_DIR: rebuild summary.csv, summary.parquet and the report from disk
   levers    print every lever (strategy.*) and market parameter (market.*)
 
 options:
@@ -36,6 +43,7 @@ options:
 
 groups: market=china_pc_2002  strategy=relationship_channel|traditional_channel|direct|dual
         scenario=none|history|stay_traditional|copy_direct
+        experiment=strategy_grid|rebate_grid (named sweeps, for `channelsim sweep`)
 """
 
 
@@ -89,6 +97,7 @@ def command_run(args: list[str], out=None) -> int:
     from channelsim.experiment.run import write_failed
 
     config_dir, overrides, _ = split_args(args)
+    _refuse_experiment(overrides)
     composed = compose_run(overrides, config_dir)
     out_dir = make_folder(composed.run_dir)
     began = time.perf_counter()
@@ -117,7 +126,17 @@ def command_run(args: list[str], out=None) -> int:
     return 0
 
 
-def make_folder(path: str) -> Path:
+def _refuse_experiment(overrides: list[str]) -> None:
+    for o in overrides:
+        key, _, value = o.partition("=")
+        if key.lstrip("+~") == "experiment":
+            raise UsageError(
+                f"experiment={value} names a sweep: run it with "
+                f"`channelsim sweep experiment={value}`"
+            )
+
+
+def make_folder(path: str | Path, key: str = "hydra.run.dir") -> Path:
     """Create the run's folder up front, so an unusable path is a one-line error."""
     folder = Path(path)
     try:
@@ -126,8 +145,57 @@ def make_folder(path: str) -> Path:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        raise UsageError(f"hydra.run.dir={path!r} is not allowed: {exc.strerror or exc}") from None
+        raise UsageError(f"{key}={str(path)!r} is not allowed: {exc.strerror or exc}") from None
     return folder
+
+
+def command_sweep(args: list[str], out=None) -> int:
+    """A Hydra multirun: every job validated first, run one folder a job, then a report."""
+    from channelsim.analysis.sweep_report import write_sweep_report
+    from channelsim.experiment.sweep import execute, plan_sweep
+
+    config_dir, overrides, _ = split_args(args)
+    plan = plan_sweep(overrides, config_dir)  # exit 2 here when every job is invalid
+    make_folder(plan.sweep_dir, "hydra.sweep.dir")
+    outcome = execute(plan, announce=lambda line: print(line, file=out, flush=True))
+    stats = write_sweep_report(plan.sweep_dir, outcome.table)
+    return _sweep_result(outcome.table, stats, plan.sweep_dir, out, outcome.runtime_s)
+
+
+def _sweep_result(table, stats, sweep_dir: Path, out, runtime_s: float | None = None) -> int:
+    from channelsim.analysis.sweep_report import console_table
+
+    if (table["status"] == "ok").any():
+        print(console_table(stats), file=out)
+    took = f" in {runtime_s:.0f}s" if runtime_s is not None else ""
+    print(f"{len(table)} jobs{took}; report: {sweep_dir / 'report.html'}", file=out)
+    print(sweep_dir, file=out)
+    failed = table[table["status"] != "ok"]
+    if len(failed):
+        first = failed.iloc[0]
+        print(
+            f"channelsim: {len(failed)} of {len(table)} jobs failed (job {first['job']}: "
+            f"{first['error']}; see {sweep_dir / 'report.md'})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def command_report(args: list[str], out=None) -> int:
+    """Rebuild a sweep's summary tables and report from its folder."""
+    from channelsim.analysis.sweep_report import write_sweep_report
+    from channelsim.experiment.sweep import collect
+
+    _, rest, _ = split_args(args)
+    if len(rest) != 1:
+        raise UsageError("report needs one argument: the sweep folder (hydra.sweep.dir)")
+    sweep_dir = Path(rest[0])
+    if not sweep_dir.is_dir():
+        raise UsageError(f"{rest[0]!r} is not a folder")
+    table = collect(sweep_dir)
+    stats = write_sweep_report(sweep_dir, table)
+    return _sweep_result(table, stats, sweep_dir, out)
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -166,6 +234,7 @@ def command_study(args: list[str], out=None) -> int:
     config_dir, overrides, given = split_args(args, options)
     seeds = _positive_int(given, "seeds", 20)
     jobs = _positive_int(given, "jobs", None)
+    _refuse_experiment(overrides)
     fixed = {
         "scenario": "the study runs history, stay_traditional and copy_direct",
         "steps": "the study's windows run to 2006-12 (60 months)",
@@ -213,7 +282,13 @@ def command_study(args: list[str], out=None) -> int:
     return 0
 
 
-COMMANDS = {"study": command_study, "run": command_run, "levers": command_levers}
+COMMANDS = {
+    "study": command_study,
+    "run": command_run,
+    "sweep": command_sweep,
+    "report": command_report,
+    "levers": command_levers,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

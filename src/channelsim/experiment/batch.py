@@ -65,7 +65,8 @@ def _attempt(i: int, job: Job) -> tuple[int, pd.DataFrame | None, BaseException 
         return i, None, exc
 
 
-def _pin_threads() -> None:
+def pin_threads() -> None:
+    """One BLAS thread per process: set before workers start, so they inherit it."""
     for var in THREAD_VARS:
         os.environ[var] = "1"
 
@@ -128,7 +129,7 @@ def run_jobs(
             record(*_attempt(i, job))
     else:
         # loky workers: safe from scripts without a main guard and from notebooks
-        _pin_threads()
+        pin_threads()
         parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
         for outcome in parallel(delayed(_attempt)(i, job) for i, job in enumerate(jobs)):
             record(*outcome)

@@ -140,11 +140,13 @@ def run(
     config: ChannelConfig,
     out_dir: str | Path | None = None,
     figures: FigureWriter | None = None,
+    labels: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run one simulation; with `out_dir`, write its result files there atomically.
 
     `figures`, if given, draws the run's figures into ``out_dir/figures`` from its
-    metrics (`channelsim.run` passes the standard set).
+    metrics (`channelsim.run` passes the standard set). `labels` are added to the
+    summary (a sweep's job name and overrides).
 
     Files: ``metrics.parquet``, ``partners.parquet``, ``regions.parquet``, ``config.yaml``,
     ``channel.graphml``, ``figures/*.png`` and, last, ``summary.json``.
@@ -157,6 +159,7 @@ def run(
     metrics, model = simulate(config)
     summary = base_summary(config)
     summary["kpis"] = kpis(metrics)
+    summary.update(labels or {})
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
