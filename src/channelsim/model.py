@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections import deque
 from functools import partial
+from typing import Any
 
 import mesa
 import numpy as np
@@ -20,7 +21,7 @@ from channelsim.agents.reseller import Reseller
 from channelsim.agents.tables import CENTRE_ALPHA, AccountTable, draw_reseller, empty_resellers
 from channelsim.agents.vendor import Vendor
 from channelsim.config.schema import ChannelConfig
-from channelsim.config.validate import validate
+from channelsim.config.validate import ConfigError, check_value, closest, schema_rows, validate
 from channelsim.domain import Route, Segment, Stage, Supplier
 from channelsim.mechanics import graymarket, relationships
 from channelsim.network import draw_coverage
@@ -229,6 +230,37 @@ class ChannelModel(mesa.Model):
     @property
     def month_in_quarter(self) -> int:
         return (self.start_index + max(self.steps - 1, 0)) % 3
+
+    # ------------------------------------------------------------------ levers
+    def set_levers(self, **levers: Any) -> None:
+        """Change strategy levers mid-run, from the next month on, as a manager would.
+
+        The values are checked as config values are; they stay in force through the
+        scenario's later policy changes (as command-line levers do), are marked on the
+        time axis in `changes`, and re-plan partners and account owners as any policy
+        change does.
+
+        Raises:
+            ConfigError: an unknown lever or a value it does not allow.
+        """
+        rows = schema_rows()
+        checked = {}
+        for name, value in levers.items():
+            key = f"strategy.{name}"
+            if key not in rows or name == "name":
+                levers_only = [k for k in rows if k.startswith("strategy.")]
+                raise ConfigError(f"{key} is not a lever; {closest(key, levers_only)}")
+            checked[name] = check_value(key, value, rows[key])
+        changed = {k: v for k, v in checked.items() if getattr(self.strategy, k) != v}
+        self.timeline.overrides.update(checked)
+        if not changed:
+            return
+        for name, value in changed.items():
+            setattr(self.strategy, name, value)
+        when = month_label(self.start_index + self.steps)
+        self.changes.append((when, "levers: " + ", ".join(f"{k}={v}" for k, v in changed.items())))
+        reseller_rules.select_partners(self)
+        reseller_rules.plan_owners(self)
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:

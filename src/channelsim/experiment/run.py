@@ -61,11 +61,16 @@ def simulate(config: ChannelConfig) -> tuple[pd.DataFrame, ChannelModel]:
     model = ChannelModel(config)
     for _ in range(config.steps):
         model.step()
+    return metrics_frame(model), model
+
+
+def metrics_frame(model: ChannelModel) -> pd.DataFrame:
+    """The model's metrics so far, one row a simulated month, with `step` and `date`."""
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     start = model.start_index
     frame.insert(0, "date", [_label(start + i) for i in range(len(frame))])
     frame.insert(0, "step", np.arange(1, len(frame) + 1, dtype=np.int64))
-    return frame.astype({name: "float64" for name in METRICS}), model
+    return frame.astype({name: "float64" for name in METRICS})
 
 
 def _label(index: int) -> str:
