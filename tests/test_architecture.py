@@ -1,5 +1,6 @@
-"""Imports go one way: config and domain -> mechanics -> agents and network -> model ->
-experiment -> analysis -> api and cli. A lower layer never imports a higher one."""
+"""Imports go one way: config, domain and labels -> mechanics -> agents and network ->
+model -> experiment -> analysis -> api, cli and dashboard. A lower layer never imports a
+higher one."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "channelsim"
 LAYERS = [
-    {"config", "domain"},
+    {"config", "domain", "labels"},
     {"mechanics"},
     {"agents", "network", "policies"},
     {"model"},
     {"experiment"},
     {"analysis"},
-    {"api", "cli", "__init__"},
+    {"api", "cli", "dashboard", "__init__"},
 ]
 
 

@@ -49,6 +49,8 @@ def test_run_writes_its_folder_and_prints_it(tmp_path, capsys):
         ["run", "steps=1e3"],
         ["study", "steps=10"],
         ["study", "--seeds", "0"],
+        ["run", "--lang", "fr"],
+        ["study", "--lang=de"],
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path, capsys, args):

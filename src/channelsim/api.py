@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -15,17 +16,25 @@ from channelsim.config.validate import ConfigError
 from channelsim.experiment.run import RunResult
 from channelsim.experiment.run import run as run_files
 from channelsim.experiment.sweep import execute, plan_sweep
+from channelsim.labels import font_rc
 
 
 def run(
-    config: ChannelConfig, out_dir: str | Path | None = None, figures: bool = True
+    config: ChannelConfig,
+    out_dir: str | Path | None = None,
+    figures: bool = True,
+    lang: str = "en",
 ) -> RunResult:
     """Run one simulation; with `out_dir`, write its result files and figures there.
+
+    Args:
+        lang: the figures' language, ``en`` or ``zh`` (the case's own terms).
 
     Returns an object with ``.metrics`` (a DataFrame, one row a month) and ``.summary``.
     Raises whatever the model raised (the CLI catches it and writes a failed summary).
     """
-    return run_files(config, out_dir, run_figures if figures else None)
+    font_rc(lang)  # a missing font or language fails before the run, not after it
+    return run_files(config, out_dir, partial(run_figures, lang=lang) if figures else None)
 
 
 def sweep(

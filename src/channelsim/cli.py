@@ -27,9 +27,11 @@ USAGE = """usage: channelsim [COMMAND] [--config-dir DIR] [OVERRIDES...]
 commands:
   (none)    the main job: `channelsim study` on the default market
   study     the case comparison: history, stay_traditional and copy_direct at 20 seeds
-            each (--seeds N, --jobs N, --no-ablation), with a report and figures
+            each (--seeds N, --jobs N, --no-ablation, --lang en|zh), with a report
+            and figures
   run       one simulation; overrides such as strategy=direct seed=3 steps=24
-            strategy.rebate_rate=0.05 hydra.run.dir=PATH
+            strategy.rebate_rate=0.05 hydra.run.dir=PATH; --lang zh labels its
+            figures in the case's Chinese terms
   sweep     a parameter sweep, e.g. strategy=direct,relationship_channel seed='range(0,10)'
             strategy.rebate_rate=0,0.02 or experiment=strategy_grid; runs on all local
             cores (hydra/launcher=ray or submitit_slurm for a cluster), resumes into
@@ -96,13 +98,14 @@ def command_run(args: list[str], out=None) -> int:
     from channelsim.api import run
     from channelsim.experiment.run import write_failed
 
-    config_dir, overrides, _ = split_args(args)
+    config_dir, overrides, given = split_args(args, {"--lang": "lang"})
+    lang = _lang(given)
     _refuse_experiment(overrides)
     composed = compose_run(overrides, config_dir)
     out_dir = make_folder(composed.run_dir)
     began = time.perf_counter()
     try:
-        result = run(composed.config, out_dir)
+        result = run(composed.config, out_dir, lang=lang)
     except Exception as exc:  # the run's own folder says why; other runs are untouched
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         try:
@@ -124,6 +127,20 @@ def command_run(args: list[str], out=None) -> int:
     )
     print(out_dir, file=out)
     return 0
+
+
+def _lang(given: dict[str, str]) -> str:
+    """The --lang option, checked, with the font it needs."""
+    from channelsim.labels import LANGS, FontMissing, font_rc
+
+    lang = given.get("lang", "en")
+    if lang not in LANGS:
+        raise UsageError(f"--lang={lang!r} is not allowed: expected one of {', '.join(LANGS)}")
+    try:
+        font_rc(lang)
+    except FontMissing as exc:
+        raise UsageError(str(exc)) from None
+    return lang
 
 
 def _refuse_experiment(overrides: list[str]) -> None:
@@ -229,9 +246,15 @@ def command_study(args: list[str], out=None) -> int:
     from channelsim.analysis.case_study import ablation_rows, run_case_study, table_rows
     from channelsim.analysis.report import text_table
 
-    options = {"--seeds": "seeds", "--jobs": "jobs", "--no-ablation": "no_ablation"}
+    options = {
+        "--seeds": "seeds",
+        "--jobs": "jobs",
+        "--no-ablation": "no_ablation",
+        "--lang": "lang",
+    }
     args = [a if a != "--no-ablation" else "--no-ablation=yes" for a in args]
     config_dir, overrides, given = split_args(args, options)
+    lang = _lang(given)
     seeds = _positive_int(given, "seeds", 20)
     jobs = _positive_int(given, "jobs", None)
     _refuse_experiment(overrides)
@@ -254,6 +277,7 @@ def command_study(args: list[str], out=None) -> int:
         overrides=model_overrides,
         config_dir=config_dir,
         ablation="no_ablation" not in given,
+        lang=lang,
     )
     if not study.table:
         print(

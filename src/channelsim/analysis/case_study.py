@@ -34,6 +34,7 @@ from channelsim.experiment.io import (
     atomic_write_parquet,
     atomic_write_text,
 )
+from channelsim.labels import font_rc, term
 
 SCENARIOS = ("history", "stay_traditional", "copy_direct")
 COLOURS = {"history": "#c8102e", "stay_traditional": "#555555", "copy_direct": "#0076ce"}
@@ -169,8 +170,11 @@ def run_case_study(
     config_dir: str | None = None,
     ablation: bool = True,
     progress: bool = True,
+    lang: str = "en",
 ) -> CaseStudy:
-    """Run the comparison and (with `out_dir`) write its report, figures and tables."""
+    """Run the comparison and (with `out_dir`) write its report, figures and tables
+    (figures labelled in `lang`: ``en``, or ``zh`` for the case's Chinese terms)."""
+    font_rc(lang)  # an unknown language or a missing font fails before the runs
     began = time.perf_counter()
     seed_list = list(range(base_seed, base_seed + seeds))
     jobs = scenario_jobs(seed_list, overrides, config_dir, ablation)
@@ -188,8 +192,10 @@ def run_case_study(
         runtime_s=time.perf_counter() - began,
     )
     if out_dir is not None:
-        writer = write_report if comparable else write_failed_report
-        writer(study, Path(out_dir), overrides)
+        if comparable:
+            write_report(study, Path(out_dir), overrides, lang)
+        else:
+            write_failed_report(study, Path(out_dir), overrides)
     return study
 
 
@@ -221,7 +227,14 @@ def ablation_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
-def _band(ax: plt.Axes, runs: pd.DataFrame, metric: str, scenario: str, smooth: int = 3) -> None:
+def _band(
+    ax: plt.Axes,
+    runs: pd.DataFrame,
+    metric: str,
+    scenario: str,
+    smooth: int = 3,
+    lang: str = "en",
+) -> None:
     these = runs[(runs["scenario"] == scenario) & (runs["variant"] == "all parts")]
     wide = these.pivot(index="step", columns="seed", values=metric)
     wide = wide.rolling(smooth, min_periods=1).mean()
@@ -229,7 +242,7 @@ def _band(ax: plt.Axes, runs: pd.DataFrame, metric: str, scenario: str, smooth: 
     est = [mean_ci(row) for row in wide.to_numpy()]
     x = np.arange(len(est))
     mean = np.array([e.mean for e in est])
-    ax.plot(x, mean, color=COLOURS[scenario], label=scenario)
+    ax.plot(x, mean, color=COLOURS[scenario], label=term(scenario, lang))
     ax.fill_between(
         x, [e.low for e in est], [e.high for e in est], color=COLOURS[scenario], alpha=0.2, lw=0
     )
@@ -240,45 +253,41 @@ def _band(ax: plt.Axes, runs: pd.DataFrame, metric: str, scenario: str, smooth: 
             ax.axvline(list(dates).index(date), color="grey", lw=0.6, ls="--")
 
 
-def figures(study: CaseStudy, folder: Path) -> list[Path]:
+def figures(study: CaseStudy, folder: Path, lang: str = "en") -> list[Path]:
     """Key-account share by scenario with 95% bands; shares by segment; profits; ablation."""
+    with plt.rc_context(font_rc(lang)):
+        return _figures(study, folder, lang)
+
+
+def _figures(study: CaseStudy, folder: Path, lang: str) -> list[Path]:
     runs = study.runs
     paths = []
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for scenario in SCENARIOS:
-        _band(ax, runs, "share_vendor_key", scenario)
+        _band(ax, runs, "share_vendor_key", scenario, lang=lang)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("vendor share of key-account units")
-    ax.set_title(f"Key accounts: mean of {len(study.seeds)} seeds with 95% band (3-month means)")
+    ax.set_ylabel(term("key_share_axis", lang))
+    ax.set_title(term("key_band_title", lang, seeds=len(study.seeds)))
     ax.legend(fontsize=8)
     paths.append(folder / "key_share.png")
     save_figure(fig, paths[-1])
 
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
-    for ax, (seg, title) in zip(
-        axes.ravel(),
-        (
-            ("key", "Key accounts"),
-            ("global", "Global accounts"),
-            ("mid", "Mid-market"),
-            ("txn", "Transactional"),
-        ),
-        strict=True,
-    ):
+    for ax, seg in zip(axes.ravel(), ("key", "global", "mid", "txn"), strict=True):
         for scenario in SCENARIOS:
-            _band(ax, runs, f"share_vendor_{seg}", scenario, smooth=6)
+            _band(ax, runs, f"share_vendor_{seg}", scenario, smooth=6, lang=lang)
         ax.set_ylim(0, 1)
-        ax.set_title(title)
+        ax.set_title(term(seg, lang))
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle("Vendor share of units by segment (6-month means, 95% bands)")
+    fig.suptitle(term("segment_band_title", lang))
     paths.append(folder / "segment_shares.png")
     save_figure(fig, paths[-1])
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for scenario in SCENARIOS:
-        _band(ax, runs, "profit_vendor", scenario, smooth=3)
-    ax.set_ylabel("vendor profit a month (list-price units)")
-    ax.set_title("Vendor profit (3-month means, 95% bands)")
+        _band(ax, runs, "profit_vendor", scenario, smooth=3, lang=lang)
+    ax.set_ylabel(term("vendor_profit_axis", lang))
+    ax.set_title(term("vendor_profit_title", lang))
     ax.legend(fontsize=8)
     paths.append(folder / "profits.png")
     save_figure(fig, paths[-1])
@@ -298,11 +307,8 @@ def figures(study: CaseStudy, folder: Path) -> list[Path]:
         ax.set_yticks(y, [p.removeprefix("without ") for p in parts])
         ax.axvline(0, color="black", lw=0.5)
         ax.axvline(study.ablation["all parts"]["recovery"].mean, color="grey", ls="--", lw=0.8)
-        ax.set_xlabel(
-            f"key-share recovery in {RECOVERY_WINDOW} carried by the part "
-            "(dashed: the whole recovery)"
-        )
-        ax.set_title("Ablation of the relationship channel (95% intervals)")
+        ax.set_xlabel(term("ablation_axis", lang, window=RECOVERY_WINDOW))
+        ax.set_title(term("ablation_title", lang))
         paths.append(folder / "ablation.png")
         save_figure(fig, paths[-1])
     return paths
@@ -332,10 +338,12 @@ def write_failed_report(study: CaseStudy, out: Path, overrides: Sequence[str] = 
     )
 
 
-def write_report(study: CaseStudy, out: Path, overrides: Sequence[str] = ()) -> None:
+def write_report(
+    study: CaseStudy, out: Path, overrides: Sequence[str] = (), lang: str = "en"
+) -> None:
     """report.md, report.html, figures/, runs.parquet and summary.json into `out`."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = figures(study, out / "figures")
+    paths = figures(study, out / "figures", lang)
     atomic_write_parquet(out / "runs.parquet", study.runs)
     head, rows = table_rows(study)
     intro = (

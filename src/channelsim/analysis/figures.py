@@ -1,29 +1,38 @@
-"""Figures of one run: shares by segment, profits, conflict and satisfaction."""
+"""Figures of one run: shares by segment, profits, conflict and satisfaction, and the
+channel network. Each builder returns a matplotlib Figure (the dashboard shows them
+live); `run_figures` writes them as PNG files. Labels come in English or Chinese."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from channelsim.analysis.report import save_figure
+from channelsim.domain import Segment, Supplier
+from channelsim.labels import font_rc, term
 
-SEGMENTS = (
-    ("key", "Key accounts"),
-    ("global", "Global accounts"),
-    ("mid", "Mid-market"),
-    ("txn", "Transactional"),
-)
+if TYPE_CHECKING:
+    from channelsim.model import ChannelModel
+
+SEGMENTS = ("key", "global", "mid", "txn")  # key accounts foremost
 VENDOR, DIRECT = "#c8102e", "#0076ce"
 SMOOTH = 3  # months in the rolling mean drawn over the monthly shares
 
 
-def _mark_changes(ax: plt.Axes, metrics: pd.DataFrame, changes: list[tuple[str, str]]) -> None:
-    dates = list(metrics["date"])
+def _mark_changes(ax: plt.Axes, dates: list[str], changes: list[tuple[str, str]]) -> None:
+    """A dashed line at each policy change, labelled, on a monthly axis."""
     for date, label in changes:
         if date in dates and dates.index(date) > 0:
             x = dates.index(date)
@@ -40,90 +49,203 @@ def _mark_changes(ax: plt.Axes, metrics: pd.DataFrame, changes: list[tuple[str, 
             )
 
 
-def _date_axis(ax: plt.Axes, metrics: pd.DataFrame) -> None:
-    dates = list(metrics["date"])
+def _date_axis(ax: plt.Axes, dates: list[str]) -> None:
     ticks = [i for i, d in enumerate(dates) if d.endswith("-01")] or [0]
     ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
 
 
+def shares_figure(
+    metrics: pd.DataFrame, changes: list[tuple[str, str]] = (), lang: str = "en"
+) -> Figure:
+    """Vendor against direct seller: share of units bought in each segment, month by month,
+    with a rolling mean, key accounts first."""
+    dates, x = list(metrics["date"]), range(len(metrics))
+    with plt.rc_context(font_rc(lang)):
+        fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+        for ax, seg in zip(axes.ravel(), SEGMENTS, strict=True):
+            for who, color in (("vendor", VENDOR), ("direct", DIRECT)):
+                series = metrics[f"share_{who}_{seg}"]
+                ax.plot(x, series, color=color, lw=0.6, alpha=0.35)
+                smooth = series.rolling(SMOOTH, min_periods=1).mean()
+                label = f"{term(who, lang)} ({term('smoothed', lang, months=SMOOTH)})"
+                ax.plot(x, smooth, color=color, label=label)
+            ax.set_ylim(0, 1)
+            ax.set_title(term(seg, lang), fontweight="bold" if seg == "key" else "normal")
+            _date_axis(ax, dates)
+            _mark_changes(ax, dates, changes)
+        axes[0, 0].legend(loc="lower left", fontsize=8)
+        fig.suptitle(term("shares_title", lang))
+    return fig
+
+
 def _lines(
     metrics: pd.DataFrame,
-    path: Path,
     changes: list[tuple[str, str]],
+    lang: str,
     title: str,
     series: list[tuple[str, str, str]],
     ylabel: str = "",
     ylim: tuple[float, float] | None = None,
     zero_line: bool = False,
-) -> None:
-    """One panel of metrics over time: (column, label, colour) per line."""
-    fig, ax = plt.subplots(figsize=(8, 4))
-    for col, label, color in series:
-        ax.plot(range(len(metrics)), metrics[col], label=label, color=color)
-    if zero_line:
-        ax.axhline(0, color="black", lw=0.5)
-    if ylim:
-        ax.set_ylim(*ylim)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    _date_axis(ax, metrics)
-    _mark_changes(ax, metrics, changes)
-    ax.legend(fontsize=8)
-    save_figure(fig, path)
+) -> Figure:
+    """One panel of metrics over time: (column, term, colour) per line."""
+    dates = list(metrics["date"])
+    with plt.rc_context(font_rc(lang)):
+        fig, ax = plt.subplots(figsize=(8, 4))
+        for col, label, color in series:
+            ax.plot(range(len(metrics)), metrics[col], label=term(label, lang), color=color)
+        if zero_line:
+            ax.axhline(0, color="black", lw=0.5)
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.set_ylabel(term(ylabel, lang) if ylabel else "")
+        ax.set_title(term(title, lang))
+        _date_axis(ax, dates)
+        _mark_changes(ax, dates, changes)
+        ax.legend(fontsize=8)
+    return fig
+
+
+profits_figure = partial(
+    _lines,
+    title="profits_title",
+    series=[
+        ("profit_vendor", "vendor", VENDOR),
+        ("profit_direct", "direct", DIRECT),
+        ("profit_resellers", "resellers", "#555555"),
+    ],
+    ylabel="profit_axis",
+    zero_line=True,
+)
+profits_figure.__doc__ = "Monthly profit of the vendor, the direct seller and all resellers."
+
+conflict_figure = partial(
+    _lines,
+    title="conflict_title",
+    series=[
+        ("conflict_index", "conflict", "#b35900"),
+        ("partner_satisfaction", "satisfaction", "#2e7d32"),
+    ],
+    ylim=(0, 1),
+)
+conflict_figure.__doc__ = "Channel conflict index and mean partner satisfaction, month by month."
 
 
 def run_figures(
-    metrics: pd.DataFrame, folder: Path, changes: list[tuple[str, str]] | None = None
+    metrics: pd.DataFrame,
+    folder: Path,
+    changes: list[tuple[str, str]] | None = None,
+    lang: str = "en",
 ) -> list[Path]:
-    """Write the run's figures; return their paths."""
-    folder = Path(folder)
-    changes = changes or []
-    x = range(len(metrics))
+    """Write the run's figures into `folder`; return their paths."""
+    folder, changes = Path(folder), changes or []
     paths = []
-
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
-    for ax, (seg, title) in zip(axes.ravel(), SEGMENTS, strict=True):
-        for who, color, label in (
-            ("vendor", VENDOR, "vendor"),
-            ("direct", DIRECT, "direct seller"),
-        ):
-            series = metrics[f"share_{who}_{seg}"]
-            ax.plot(x, series, color=color, lw=0.6, alpha=0.35)
-            smooth = series.rolling(SMOOTH, min_periods=1).mean()
-            ax.plot(x, smooth, color=color, label=f"{label} ({SMOOTH}-month mean)")
-        ax.set_ylim(0, 1)
-        ax.set_title(title)
-        _date_axis(ax, metrics)
-        _mark_changes(ax, metrics, changes)
-    axes[0, 0].legend(loc="lower left", fontsize=8)
-    fig.suptitle("Share of units bought, by segment")
-    paths.append(folder / "shares.png")
-    save_figure(fig, paths[-1])
-
-    paths.append(folder / "profits.png")
-    _lines(
-        metrics,
-        paths[-1],
-        changes,
-        "Profits",
-        [
-            ("profit_vendor", "vendor", VENDOR),
-            ("profit_direct", "direct seller", DIRECT),
-            ("profit_resellers", "resellers (all)", "#555555"),
-        ],
-        ylabel="profit a month (list-price units)",
-        zero_line=True,
-    )
-    paths.append(folder / "conflict_satisfaction.png")
-    _lines(
-        metrics,
-        paths[-1],
-        changes,
-        "Channel conflict and partner satisfaction",
-        [
-            ("conflict_index", "conflict index", "#b35900"),
-            ("partner_satisfaction", "partner satisfaction", "#2e7d32"),
-        ],
-        ylim=(0, 1),
-    )
+    for name, build in (
+        ("shares.png", shares_figure),
+        ("profits.png", profits_figure),
+        ("conflict_satisfaction.png", conflict_figure),
+    ):
+        paths.append(folder / name)
+        save_figure(build(metrics, changes, lang), paths[-1])
     return paths
+
+
+# ---------------------------------------------------------------- the network
+TIER_COLOURS = {1: "#6a3d9a", 2: "#cab2d6"}
+PARTNER_COLOUR, EXITED_COLOUR = "#ff7f00", "#dddddd"
+SUPPLIER_COLOURS = {Supplier.VENDOR: VENDOR, Supplier.DIRECT: DIRECT, Supplier.NONE: "#bbbbbb"}
+
+
+def network_layout(model: ChannelModel, max_key_per_region: int = 12) -> dict[str, np.ndarray]:
+    """Fixed positions for the network figure (a networkx shell layout): the vendor in the
+    middle, distributors around it, every reseller slot (entrants included) on the next
+    ring and a sample of key accounts outside, both grouped by region so that an
+    account sits near the resellers that cover it."""
+    a, t = model.accounts, model.resellers
+    resellers = np.lexsort((np.arange(t.n), t.region))
+    key = np.flatnonzero(a.segment == Segment.KEY)
+    shown = np.concatenate(
+        [key[a.region[key] == g][:max_key_per_region] for g in range(model.market.n_regions)]
+    )
+    shells = [
+        ["vendor"],
+        [f"d{i}" for i in range(model.distributors.inventory.size)],
+        [f"r{r}" for r in resellers],
+        [f"a{i}" for i in shown],
+    ]
+    graph = nx.Graph()
+    graph.add_nodes_from(node for shell in shells for node in shell)
+    return nx.shell_layout(graph, nlist=shells)
+
+
+def network_figure(
+    model: ChannelModel, layout: dict[str, np.ndarray] | None = None, lang: str = "en"
+) -> Figure:
+    """The channel as it stands: vendor, distributors, resellers by tier and status
+    (relationship partners marked), key accounts by current supplier, the supply edges
+    and the coverage edges of the key accounts shown."""
+    layout = layout or network_layout(model)
+    a, t = model.accounts, model.resellers
+    pos = layout
+    resellers = np.array([int(n[1:]) for n in pos if n.startswith("r")])
+    accounts = np.array([int(n[1:]) for n in pos if n.startswith("a")])
+    used = resellers[resellers < model.resellers_used]
+    active = used[t.active[used]]
+    gone = used[~t.active[used]]
+
+    def xy(prefix: str, rows: np.ndarray) -> np.ndarray:
+        return np.array([pos[f"{prefix}{r}"] for r in rows]).reshape(-1, 2)
+
+    with plt.rc_context(font_rc(lang)):
+        fig, ax = plt.subplots(figsize=(7, 8))
+        segments = []
+        dist = xy("d", np.arange(model.distributors.inventory.size))
+        segments += [(pos["vendor"], d) for d in dist]
+        if model.strategy.use_distributors:
+            segments += [(dist[t.distributor[r]], pos[f"r{r}"]) for r in active]
+        else:
+            segments += [(pos["vendor"], pos[f"r{r}"]) for r in active]
+        cover = a.cover[accounts]
+        ties = t.active[cover]
+        segments += [
+            (pos[f"a{accounts[i]}"], pos[f"r{cover[i, k]}"])
+            for i, k in zip(*np.nonzero(ties), strict=True)
+        ]
+        ax.add_collection(LineCollection(segments, colors="#999999", linewidths=0.3, alpha=0.5))
+        ax.scatter(*pos["vendor"], s=220, c=VENDOR, marker="s", zorder=3)
+        ax.scatter(*dist.T, s=80, c="#333333", marker="D", zorder=3)
+        tier = t.tier[active]
+        ax.scatter(*xy("r", active).T, s=22, c=[TIER_COLOURS.get(int(x), "#999") for x in tier])
+        partner = active[t.relationship_partner[active]]
+        ax.scatter(*xy("r", partner).T, s=45, facecolors="none", edgecolors=PARTNER_COLOUR, lw=0.7)
+        ax.scatter(*xy("r", gone).T, s=12, c=EXITED_COLOUR)
+        colours = [SUPPLIER_COLOURS[Supplier(int(s))] for s in a.incumbent[accounts]]
+        ax.scatter(*xy("a", accounts).T, s=26, c=colours, marker="^", zorder=3)
+        handles = [
+            Line2D([], [], ls="", marker="s", color=VENDOR, label=term("vendor", lang)),
+            Line2D([], [], ls="", marker="D", color="#333333", label=term("distributor", lang)),
+            Line2D([], [], ls="", marker="o", color=TIER_COLOURS[1], label=term("tier1", lang)),
+            Line2D([], [], ls="", marker="o", color=TIER_COLOURS[2], label=term("tier2", lang)),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                mfc="none",
+                mec=PARTNER_COLOUR,
+                label=term("relationship_partner", lang),
+            ),
+            Line2D([], [], ls="", marker="o", color=EXITED_COLOUR, label=term("exited", lang)),
+            Line2D([], [], ls="", marker="^", color=VENDOR, label=term("key_vendor", lang)),
+            Line2D([], [], ls="", marker="^", color=DIRECT, label=term("key_direct", lang)),
+            Line2D([], [], ls="", marker="^", color="#bbbbbb", label=term("key_none", lang)),
+        ]
+        ax.legend(
+            handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3
+        )
+        ax.set_title(f"{term('network_title', lang)} — {model.date}")
+        ax.set_aspect("equal")
+        ax.set_xlim(-1.1, 1.1)
+        ax.set_ylim(-1.1, 1.1)
+        ax.axis("off")
+    return fig

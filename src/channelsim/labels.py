@@ -1,0 +1,206 @@
+"""Words shown to people — in figures and on the dashboard — in English or in the case's
+own Chinese terms (大客户, 渠道, 直销 ...), and the CJK font matplotlib needs for them."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+LANGS = ("en", "zh")
+
+# one entry a term: English first, then the case source's Chinese
+TERMS: dict[str, tuple[str, str]] = {
+    "vendor": ("vendor", "厂商"),
+    "direct": ("direct seller", "直销厂商"),
+    "resellers": ("resellers (all)", "代理商(合计)"),
+    "reseller": ("reseller", "代理商"),
+    "distributor": ("distributor", "分销商"),
+    "key": ("Key accounts", "大客户"),
+    "global": ("Global accounts", "全球大客户"),
+    "mid": ("Mid-market", "中型客户"),
+    "txn": ("Transactional", "零散型客户"),
+    "shares_title": ("Share of units bought, by segment", "各类客户的采购份额"),
+    "key_share_title": ("Key accounts: share of units bought", "大客户采购份额"),
+    "smoothed": ("{months}-month mean", "{months}个月均值"),
+    "profits_title": ("Profits", "利润"),
+    "profit_axis": ("profit a month (list-price units)", "月利润(按标价计)"),
+    "conflict_title": ("Channel conflict and partner satisfaction", "渠道冲突与合作伙伴满意度"),
+    "conflict": ("conflict index", "渠道冲突指数"),
+    "satisfaction": ("partner satisfaction", "合作伙伴满意度"),
+    "network_title": ("The channel network", "渠道网络"),
+    "tier1": ("tier-1 partner", "一级合作伙伴"),
+    "tier2": ("tier-2 partner", "二级合作伙伴"),
+    "relationship_partner": ("relationship partner", "关系型合作伙伴"),
+    "exited": ("left the channel", "已退出渠道"),
+    "key_vendor": ("key account: vendor's", "大客户:厂商"),
+    "key_direct": ("key account: direct seller's", "大客户:直销"),
+    "key_none": ("key account: not yet bought", "大客户:尚未采购"),
+    "month": ("Month", "月份"),
+    "key_share_now": ("Vendor's key-account share", "厂商大客户份额"),
+    "policy": ("Policy in force", "当前渠道政策"),
+    "levers": ("Levers (take effect from the next month)", "政策杠杆(下月起生效)"),
+    "meanings": ("What the levers mean in the case", "案例中各项政策的含义"),
+    "scenario": ("Scenario", "情景"),
+    "strategy": ("Strategy", "渠道策略"),
+    "seed": ("Seed", "随机种子"),
+    "on": ("on", "开"),
+    "off": ("off", "关"),
+    # the case study's scenarios and figures
+    "history": ("history", "历史路径"),
+    "stay_traditional": ("stay_traditional", "维持传统渠道"),
+    "copy_direct": ("copy_direct", "模仿直销"),
+    "key_share_axis": ("vendor share of key-account units", "厂商在大客户采购中的份额"),
+    "key_band_title": (
+        "Key accounts: mean of {seeds} seeds with 95% band (3-month means)",
+        "大客户:{seeds}个随机种子的均值与95%区间(3个月均值)",
+    ),
+    "segment_band_title": (
+        "Vendor share of units by segment (6-month means, 95% bands)",
+        "厂商在各类客户中的份额(6个月均值,95%区间)",
+    ),
+    "vendor_profit_axis": ("vendor profit a month (list-price units)", "厂商月利润(按标价计)"),
+    "vendor_profit_title": (
+        "Vendor profit (3-month means, 95% bands)",
+        "厂商利润(3个月均值,95%区间)",
+    ),
+    "ablation_axis": (
+        "key-share recovery in {window} carried by the part (dashed: the whole recovery)",
+        "{window}大客户份额回升中该部分的贡献(虚线:全部回升)",
+    ),
+    "ablation_title": (
+        "Ablation of the relationship channel (95% intervals)",
+        "关系型渠道各部分的分解(95%区间)",
+    ),
+}
+
+# the dashboard's levers: (strategy field, English, Chinese, what it means in the case)
+LEVERS: dict[str, tuple[str, str, str, str]] = {
+    "rebate_rate": (
+        "Rebate rate",
+        "返利比例",
+        "Paid on a quarter's purchases when the partner meets its target: money that buys "
+        "partners' effort, and that price-cutters pass on to buyers.",
+        "合作伙伴完成季度任务后按采购额返利:激励渠道投入,但也可能被用来压价。",
+    ),
+    "training_budget": (
+        "Training budget",
+        "培训预算",
+        "The vendor's partner training: selling skill, product knowledge and how to beat the "
+        "direct seller's offers — what turned resellers into a relationship channel.",
+        "厂商对合作伙伴的培训:销售技能、产品知识和应对直销的方法——把代理商变成关系型渠道的关键。",
+    ),
+    "map_enforced": (
+        "Enforce minimum advertised price",
+        "执行最低限价",
+        "Partners keep to the price floor, and price checks join the audits: less undercutting "
+        "and less conflict between partners.",
+        "合作伙伴遵守统一限价,价格检查纳入稽查:减少相互压价和渠道冲突。",
+    ),
+    "deal_registration": (
+        "Deal registration",
+        "项目报备",
+        "A partner that registers a project first has it to itself: partners stop bidding "
+        "against each other for the same key account.",
+        "先报备项目的合作伙伴独享该项目:避免多家代理商争抢同一个大客户。",
+    ),
+    "erp_integration": (
+        "ERP build-to-order",
+        "ERP按单定制",
+        "Partners configure to order through the vendor's ERP: key accounts get the "
+        "configurations the direct seller was winning them with.",
+        "合作伙伴通过厂商ERP按单配置:大客户得到与直销同样的定制产品。",
+    ),
+    "customer_care": (
+        "Customer care",
+        "客户关怀",
+        "Company-level care of each key account: the relationship stays with the vendor when "
+        "an account manager leaves.",
+        "公司层面的客户关怀:客户经理离职时,客户关系留在公司。",
+    ),
+    "am_turnover": (
+        "Account-manager turnover",
+        "客户经理流失率",
+        "The monthly chance an account manager leaves, taking relationships along — the "
+        "source's 'over-reliance on individual sales people'.",
+        "客户经理每月离职的概率:关系随人流失,即案例所说的“过分依赖个人销售”。",
+    ),
+    "audit_probability": (
+        "Audit probability",
+        "稽查概率",
+        "The monthly chance a reseller is audited for diverting stock across regions: "
+        "anti-diversion enforcement against the gray market.",
+        "代理商每月被稽查窜货的概率:打击跨区窜货和灰色市场。",
+    ),
+    "online_store": (
+        "Online store",
+        "网上直销",
+        "The vendor sells to consumers online, in competition with its own resellers.",
+        "厂商在网上直接向消费者销售,与自己的代理商竞争。",
+    ),
+    "online_price_gap": (
+        "Online price below retail",
+        "网上价格低于零售价",
+        "How far the online price sits below the channel's retail price: the wider, the more "
+        "the online store takes from resellers.",
+        "网上价格比渠道零售价低多少:差价越大,对代理商的冲击越大。",
+    ),
+}
+
+CJK_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+CJK_FONT_FILES = ("wqyzenhei", "notosanscjk", "notosanssc", "sourcehansans")
+
+
+def check_lang(lang: str) -> str:
+    """`lang` itself, or a ValueError naming what is allowed."""
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r} is not allowed: expected one of {', '.join(LANGS)}")
+    return lang
+
+
+def term(key: str, lang: str = "en", **fields: object) -> str:
+    """One term in `lang`, with any `{field}` filled in."""
+    text = TERMS[key][LANGS.index(check_lang(lang))]
+    return text.format(**fields) if fields else text
+
+
+def lever_label(name: str, lang: str = "en") -> str:
+    en, zh, _, _ = LEVERS[name]
+    return zh if lang == "zh" else en
+
+
+def lever_meaning(name: str, lang: str = "en") -> str:
+    _, _, en, zh = LEVERS[name]
+    return zh if lang == "zh" else en
+
+
+class FontMissing(RuntimeError):
+    """No font on this machine draws Chinese."""
+
+
+def font_rc(lang: str) -> dict[str, object]:
+    """matplotlib settings that draw `lang` (for `plt.rc_context`): for Chinese, a CJK
+    font as the fallback after the usual sans-serif font, found by name, or by file when
+    matplotlib's font cache predates the font's install."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    if check_lang(lang) != "zh":
+        return {}
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = [name for name in CJK_FONTS if name in names]
+    if not found:
+        for path in font_manager.findSystemFonts():
+            if any(part in Path(path).name.lower().replace("-", "") for part in CJK_FONT_FILES):
+                font_manager.fontManager.addfont(path)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = [name for name in CJK_FONTS if name in names]
+    if not found:
+        raise FontMissing(
+            "lang=zh needs a Chinese font: `make` installs fonts-wqy-zenhei "
+            "(or: apt-get install fonts-wqy-zenhei)"
+        )
+    # the CJK fonts come in one weight: matplotlib's note that it used it instead is noise
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    # matplotlib falls back glyph by glyph along font.family: Latin text keeps its font
+    first = matplotlib.rcParamsDefault["font.sans-serif"][0]
+    return {"font.family": [first, *found], "axes.unicode_minus": False}
