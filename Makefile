@@ -28,19 +28,47 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml
 	$(PY) -m pip install -q -e .
 	@touch $@
 
-# the tests run sweeps on every launcher, so every extra installs into the one venv
+# Debian packages: a CJK font for figures and the page in Chinese (--lang zh), and, for
+# the browser test, chromium. Installed with apt when missing (as root; otherwise say how).
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+define apt_install
+if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+  ($(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends $(1)) >/dev/null \
+  || { echo "error: apt-get install $(1) failed" >&2; exit 1; }; \
+else echo "note: install $(1) (as root: apt-get install $(1)) $(2)" >&2; fi
+endef
+
+fonts:
+	@ls /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK* \
+	  2>/dev/null | grep -q . || { echo "Installing a Chinese font (fonts-wqy-zenhei)"; \
+	  $(call apt_install,fonts-wqy-zenhei,for --lang zh); }
+
+chromium:
+	@command -v chromium >/dev/null || { echo "Installing chromium for the browser test"; \
+	  $(call apt_install,chromium,for the dashboard's browser test); }
+
+# the tests run sweeps on every launcher, the dashboard and the notebooks, so every
+# extra installs into the one venv
 $(VENV)/.dev: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[dev,ray,slurm]'
+	$(PY) -m pip install -q -e '.[dev,ray,slurm,viz,notebooks]'
 	@touch $@
 
-.PHONY: run test lint format clean install
+$(VENV)/.viz: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[viz]'
+	@touch $@
+
+.PHONY: run test lint format clean install dashboard fonts chromium
 
 install: $(VENV)/.installed
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed fonts
 	$(VENV)/bin/channelsim
 
-test: $(VENV)/.dev
+# the interactive page on http://127.0.0.1:8765 (ARGS="--lang zh --port 8800")
+dashboard: $(VENV)/.viz fonts
+	$(VENV)/bin/channelsim dashboard $(ARGS)
+
+test: $(VENV)/.dev fonts chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q

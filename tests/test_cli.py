@@ -51,6 +51,12 @@ def test_run_writes_its_folder_and_prints_it(tmp_path, capsys):
         ["study", "--seeds", "0"],
         ["run", "--lang", "fr"],
         ["study", "--lang=de"],
+        ["dashboard", "--lang", "fr"],
+        ["dashboard", "--port", "0"],
+        ["dashboard", "--port", "http"],
+        ["dashboard", "strategy=direct"],
+        ["dashboard", "market.n_regions=0"],
+        ["dashboard", "--config-dir", "presets"],
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path, capsys, args):

@@ -5,6 +5,7 @@
     channelsim run [OVERRIDES...]   one simulation, e.g. strategy=direct seed=3
     channelsim sweep [OVERRIDES...] many simulations (Hydra multirun), with a report
     channelsim report SWEEP_DIR     rebuild a sweep's tables and report from its folder
+    channelsim dashboard            the interactive page (--port N, --host H, --lang zh)
     channelsim levers               every lever and market parameter
 
 Bad input exits 2 with one line on stderr; a run that fails exits 1 and says why
@@ -37,6 +38,8 @@ commands:
             cores (hydra/launcher=ray or submitit_slurm for a cluster), resumes into
             the same hydra.sweep.dir=PATH, writes summary.csv/.parquet and report.html
   report    SWEEP_DIR: rebuild summary.csv, summary.parquet and the report from disk
+  dashboard the interactive page on http://127.0.0.1:8765 (--port N, --host H,
+            --lang en|zh; market.KEY=VALUE overrides for a smaller market)
   levers    print every lever (strategy.*) and market parameter (market.*)
 
 options:
@@ -306,12 +309,45 @@ def command_study(args: list[str], out=None) -> int:
     return 0
 
 
+def command_dashboard(args: list[str], out=None) -> int:
+    """Serve the dashboard until interrupted."""
+    from channelsim.dashboard.server import DashboardError, serve
+
+    options = {"--port": "port", "--host": "host", "--lang": "lang"}
+    config_dir, overrides, given = split_args(args, options)
+    if config_dir:
+        raise UsageError("--config-dir is not allowed here: the page offers the packaged presets")
+    port = given.get("port", "8765")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise UsageError(f"--port={port!r} is not allowed: expected an integer 1..65535")
+    lang = _lang(given)
+    for o in overrides:
+        if not o.startswith("market."):
+            raise UsageError(
+                f"{o!r} is not allowed here: the page picks scenario, strategy, seed and "
+                "levers; give only market.KEY=VALUE overrides"
+            )
+    compose_run(overrides)  # one line now for a bad market value, not on the page
+    try:
+        serve(
+            host=given.get("host", "127.0.0.1"),
+            port=int(port),
+            lang=lang,
+            market=tuple(overrides),
+            out=out,
+        )
+    except DashboardError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
 COMMANDS = {
     "study": command_study,
     "run": command_run,
     "sweep": command_sweep,
     "report": command_report,
     "levers": command_levers,
+    "dashboard": command_dashboard,
 }
 
 

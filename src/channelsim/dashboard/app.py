@@ -1,0 +1,308 @@
+"""The dashboard page: Mesa's SolaraViz runs a ChannelModel month by month.
+
+SolaraViz's sidebar holds Step, Play and Reset and the run's inputs (scenario or
+strategy, seed); Reset rebuilds the model as ``DashboardModel(**inputs)``, a thin
+adapter that composes channelsim's typed config from them. The main area shows what
+the running model holds: the month and the vendor's key-account share, the policy in
+force, levers that change it from the next month on, charts with the policy changes
+marked, the channel network, and what each lever means in the case's terms.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update, update_counter
+
+from channelsim.analysis.figures import (
+    conflict_figure,
+    network_figure,
+    network_layout,
+    profits_figure,
+    shares_figure,
+)
+from channelsim.config import compose
+from channelsim.config.compose import group_options
+from channelsim.experiment.run import metrics_frame
+from channelsim.labels import LEVERS, check_lang, lever_label, lever_meaning, term
+from channelsim.model import ChannelModel
+
+SCENARIOS = ("history", "stay_traditional", "copy_direct")
+STRATEGY_PREFIX = "strategy: "
+START = {"case": "history", "seed": 0}
+# the levers' input ranges on the page (the schema allows wider)
+SLIDERS: dict[str, tuple[float, float, float]] = {
+    "rebate_rate": (0.0, 0.10, 0.005),
+    "training_budget": (0.0, 1000.0, 50.0),
+    "am_turnover": (0.0, 0.20, 0.01),
+    "audit_probability": (0.0, 1.0, 0.05),
+    "online_price_gap": (-0.10, 0.20, 0.01),
+}
+
+_compose_lock = threading.Lock()  # Hydra's state is per process; sessions take turns
+
+
+@dataclass
+class Settings:
+    """What the page was started with (`channelsim dashboard --lang ...`)."""
+
+    lang: str = "en"
+    market: tuple[str, ...] = ()  # market overrides, e.g. a small market for a class
+
+
+SETTINGS = Settings()
+
+
+def configure(lang: str = "en", market: tuple[str, ...] = ()) -> None:
+    """Set the language and market of pages opened from now on."""
+    SETTINGS.lang = check_lang(lang)
+    SETTINGS.market = tuple(market)
+
+
+@dataclass
+class LeverChoices:
+    """The levers a person set on the page in one session; a Reset starts the new run
+    with them in force from its first month."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def cases() -> list[str]:
+    """The choices of the scenario-or-strategy input."""
+    return [*SCENARIOS, *(STRATEGY_PREFIX + s for s in group_options("strategy", None))]
+
+
+class DashboardModel(ChannelModel):
+    """A ChannelModel built from the dashboard's inputs as keyword arguments (SolaraViz
+    rebuilds it with ``type(model)(**inputs)`` on Reset).
+
+    Args:
+        case: a scenario name (a dated timeline of strategies) or ``"strategy: NAME"``
+            (one strategy throughout).
+        seed: the run's seed.
+        levers: the levers the person set on the page, in force from the first month.
+        market: market overrides (``market.KEY=VALUE``).
+        lang: ``en`` or ``zh``.
+    """
+
+    def __init__(
+        self,
+        case: str = START["case"],
+        seed: int = START["seed"],
+        levers: LeverChoices | None = None,
+        market: tuple[str, ...] = (),
+        lang: str = "en",
+    ) -> None:
+        if case.startswith(STRATEGY_PREFIX):
+            picked = [f"strategy={case.removeprefix(STRATEGY_PREFIX)}", "scenario=none"]
+        else:
+            picked = [f"scenario={case}"]
+        with _compose_lock:
+            config = compose([*picked, f"seed={int(seed)}", *market])
+        super().__init__(config)
+        self.case = case
+        self.lang = check_lang(lang)
+        if levers is not None and levers.values:
+            self.set_levers(**levers.values)
+        self.layout = network_layout(self)
+
+    def step(self) -> None:
+        super().step()
+        self.running = self.steps < self.config.steps
+
+
+# ------------------------------------------------------------------ what is shown
+def key_share_text(model: ChannelModel) -> str:
+    """The vendor's key-account share last month, as the page shows it."""
+    value = model.last["share_vendor_key"]
+    if model.steps == 0 or value is None or math.isnan(value):
+        return "—"
+    return f"{value:.3f}"
+
+
+def on_off(value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return term("on" if value else "off", lang)
+    return f"{value:g}"
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _testid(testid: str, text: str, tag: str = "span") -> None:
+    solara.v.Html(tag=tag, attributes={"data-testid": testid}, children=[text])
+
+
+@solara.component
+def Status(model: DashboardModel) -> None:
+    """The month, the vendor's key-account share and the policy in force."""
+    update_counter.get()
+    lang = model.lang
+    with solara.Card():
+        with solara.Row():
+            solara.Text(f"{term('month', lang)}:")
+            _testid("month", model.date, tag="b")
+            solara.Text("(")
+            _testid("step", str(model.steps))
+            solara.Text(f"/ {model.config.steps})")
+            solara.Text(f"{term('key_share_now', lang)}:")
+            _testid("key-share", key_share_text(model), tag="b")
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Text(f"{term('policy', lang)} ({model.strategy.name}):")
+            for name in LEVERS:
+                solara.Text(f"{lever_label(name, lang)}:")
+                _testid(f"policy-{name}", on_off(getattr(model.strategy, name), lang))
+
+
+@solara.component
+def Levers(model: DashboardModel, choices: LeverChoices) -> None:
+    """Inputs for the main levers, showing the policy in force and changing it in the
+    running model from the next month on (and in the runs a Reset starts)."""
+    update_counter.get()
+    lang = model.lang
+
+    def setter(name: str):
+        def set_value(value: Any) -> None:
+            choices.values[name] = value
+            model.set_levers(**{name: value})
+            force_update()
+
+        return set_value
+
+    with solara.Card(term("levers", lang)):
+        for name in LEVERS:
+            value = getattr(model.strategy, name)
+            label = lever_label(name, lang)
+            if isinstance(value, bool):
+                solara.Checkbox(label=label, value=value, on_value=setter(name))
+            else:
+                lo, hi, step = SLIDERS[name]
+                solara.SliderFloat(
+                    f"{label}: {value:g}",
+                    value=float(value),
+                    min=lo,
+                    max=hi,
+                    step=step,
+                    on_value=setter(name),
+                )
+
+
+@solara.component
+def Charts(model: DashboardModel) -> None:
+    """Shares by segment, profits, and conflict with satisfaction, as the run goes."""
+    counter = update_counter.get()
+    lang = model.lang
+
+    def draw() -> list[bytes]:
+        if model.steps == 0:
+            return []
+        metrics = metrics_frame(model)
+        return [
+            _png(build(metrics, model.changes, lang))
+            for build in (shares_figure, profits_figure, conflict_figure)
+        ]
+
+    pictures = solara.use_memo(draw, [model, model.steps, len(model.changes), counter])
+    if not pictures:
+        solara.Info("Step or play to start the run." if lang == "en" else "点击 Step 或 ▶ 开始。")
+        return
+    solara.Image(pictures[0], width="100%")
+    with solara.Columns([1, 1]):
+        solara.Image(pictures[1], width="100%")
+        solara.Image(pictures[2], width="100%")
+
+
+@solara.component
+def Network(model: DashboardModel) -> None:
+    """The channel network as it stands."""
+    counter = update_counter.get()
+    picture = solara.use_memo(
+        lambda: _png(network_figure(model, model.layout, model.lang)),
+        [model, model.steps, counter],
+    )
+    solara.Image(picture, width="100%")
+
+
+@solara.component
+def Meanings(lang: str) -> None:
+    """What each lever means in the case's terms."""
+    with solara.Card(term("meanings", lang)):
+        for name in LEVERS:
+            solara.v.Html(
+                tag="p",
+                children=[
+                    solara.v.Html(tag="b", children=[lever_label(name, lang)]),
+                    f" — {lever_meaning(name, lang)}",
+                ],
+            )
+
+
+@solara.component
+def Dashboard(model: solara.Reactive[DashboardModel], choices: LeverChoices) -> None:
+    """The main area, beside SolaraViz's sidebar."""
+    current = model.value
+    with solara.Column(style={"width": "100%"}):
+        Status(current)
+        with solara.Columns([2, 1]):
+            Charts(current)
+            Levers(current, choices)
+        with solara.Columns([1, 1]):
+            Network(current)
+            Meanings(current.lang)
+
+
+def model_params(choices: LeverChoices, lang: str, market: tuple[str, ...]) -> dict[str, Any]:
+    """SolaraViz's inputs, rebuilt into a model on Reset (fixed values pass through)."""
+    return {
+        "case": {
+            "type": "Select",
+            "value": START["case"],
+            "values": cases(),
+            "label": f"{term('scenario', lang)} / {term('strategy', lang)}",
+        },
+        "seed": {
+            "type": "SliderInt",
+            "value": START["seed"],
+            "min": 0,
+            "max": 99,
+            "step": 1,
+            "label": term("seed", lang),
+        },
+        "levers": choices,
+        "market": market,
+        "lang": lang,
+    }
+
+
+@solara.component
+def Page() -> None:
+    """One browser session: its own lever choices and its own model."""
+    lang, market = SETTINGS.lang, SETTINGS.market
+    choices = solara.use_memo(LeverChoices, [])
+    start = solara.use_memo(
+        lambda: DashboardModel(levers=choices, market=market, lang=lang, **START), []
+    )
+    model = solara.use_reactive(start)
+    title = "channelsim — 渠道策略模拟" if lang == "zh" else "channelsim — channel strategy"
+    SolaraViz(
+        model,
+        components=[],
+        model_params=model_params(choices, lang, market),
+        name=title,
+        play_interval=200,
+    )
+    Dashboard(model, choices)

@@ -1,0 +1,232 @@
+"""The dashboard: its model adapter as SolaraViz uses it, and the page in a real browser
+(Playwright driving Debian's chromium against `channelsim dashboard` started as a user
+starts it). Every wait is bounded."""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
+from playwright.sync_api import Page, expect, sync_playwright
+
+from channelsim import ConfigError, cli
+from channelsim.dashboard.app import (
+    DashboardModel,
+    LeverChoices,
+    cases,
+    key_share_text,
+    model_params,
+)
+from channelsim.experiment.run import metrics_frame
+from tests.conftest import SMALL
+
+SCRIPT = Path(sys.executable).parent / "channelsim"
+CHROMIUM = Path("/usr/bin/chromium")
+MARKET = tuple(SMALL)
+START_S = 90  # the server's start, imports included, on a busy 2-core machine
+WAIT_MS = 30_000  # one page update
+
+
+# ---------------------------------------------------------------- the adapter
+def test_solaraviz_accepts_the_inputs_and_rebuilds_the_model_from_them():
+    choices = LeverChoices()
+    params = model_params(choices, "en", MARKET)
+    model = DashboardModel(levers=choices, market=MARKET)
+    _check_model_params(model, params)  # what SolaraViz checks against __init__
+    inputs = {k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}
+    inputs.update(case="strategy: direct", seed=7)
+    rebuilt = type(model)(**_build_model_init_kwargs(model, inputs, **REBUILD))
+    assert (rebuilt.config.seed, rebuilt.config.scenario.name) == (7, "none")
+    assert rebuilt.strategy.name == "direct"
+    assert rebuilt.market.n_regions == 3
+
+
+REBUILD = {"add_scenario_when_empty": True, "require_model_accepts_scenario": True}
+
+
+def test_the_adapter_builds_what_compose_builds():
+    from channelsim import ChannelModel, compose
+
+    page = DashboardModel(case="copy_direct", seed=3, market=MARKET)
+    plain = ChannelModel(compose(["scenario=copy_direct", "seed=3", *MARKET]))
+    for _ in range(30):
+        page.step()
+        plain.step()
+    pd.testing.assert_frame_equal(metrics_frame(page), metrics_frame(plain))
+
+
+def test_levers_chosen_on_the_page_start_the_next_run():
+    choices = LeverChoices({"customer_care": True, "rebate_rate": 0.05})
+    model = DashboardModel(levers=choices, market=MARKET)
+    for _ in range(30):  # through history's switch to the relationship channel
+        model.step()
+    assert (model.strategy.customer_care, model.strategy.rebate_rate) == (True, 0.05)
+
+
+def test_the_run_stops_at_its_last_month():
+    model = DashboardModel(market=(*MARKET, "market.start=2002-01"))
+    while model.running:
+        model.step()
+    assert (model.steps, model.date) == (60, "2006-12")
+
+
+def test_every_case_is_a_scenario_or_a_strategy_and_a_bad_one_is_refused():
+    assert cases()[:3] == ["history", "stay_traditional", "copy_direct"]
+    assert "strategy: relationship_channel" in cases()
+    with pytest.raises(ConfigError, match="nosuch"):
+        DashboardModel(case="nosuch", market=MARKET)
+
+
+def test_key_share_is_shown_as_the_model_holds_it():
+    model = DashboardModel(market=MARKET)
+    assert key_share_text(model) == "—"
+    for _ in range(4):
+        model.step()
+    assert key_share_text(model) == f"{model.last['share_vendor_key']:.3f}"
+
+
+def test_without_the_viz_extra_the_command_says_how_to_get_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    assert cli.main(["dashboard"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "channelsim: error: the dashboard needs the viz extra: pip install 'channelsim[viz]' "
+        "(or: make dashboard) (missing: uvicorn)"
+    )
+
+
+def test_a_port_in_use_is_one_line(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["dashboard", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "pick another with --port N" in err
+
+
+# ---------------------------------------------------------------- the browser
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_line(stream, timeout_s: float) -> str:
+    """The first line the server prints, or an assertion error after `timeout_s`."""
+    selector = selectors.DefaultSelector()
+    selector.register(stream, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        if selector.select(timeout=left):
+            return stream.readline()
+    raise AssertionError(f"the dashboard printed no address within {timeout_s}s")
+
+
+@contextmanager
+def dashboard(*args: str) -> Iterator[str]:
+    """`channelsim dashboard` on a free port; yields its address; stops it after."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(SCRIPT), "dashboard", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        line = first_line(proc.stdout, START_S)
+        assert proc.poll() is None, proc.stderr.read()
+        assert line.startswith(f"channelsim dashboard: http://127.0.0.1:{port}/"), line
+        url = line.split()[2]
+        with urllib.request.urlopen(url + "readyz", timeout=10) as ready:
+            assert ready.status == 200
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "chromium is missing: `make test` installs it with apt"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, url: str) -> Page:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    expect(page.get_by_test_id("step")).to_have_text("0", timeout=START_S * 1000)
+    return page
+
+
+def expect_model(page: Page, model: DashboardModel) -> None:
+    """The page shows what `model` holds: its month and the vendor's key-account share."""
+    expect(page.get_by_test_id("step")).to_have_text(str(model.steps))
+    expect(page.get_by_test_id("month")).to_have_text(model.date)
+    expect(page.get_by_test_id("key-share")).to_have_text(key_share_text(model))
+
+
+def test_step_switch_a_lever_and_reset_in_a_browser(browser):
+    with dashboard(*MARKET) as url:
+        page = open_page(browser, url)
+        twin = DashboardModel(market=MARKET)  # the page's first run: history, seed 0
+        expect_model(page, twin)
+        expect(page.get_by_test_id("month")).to_have_text("2002-01")
+        step = page.get_by_role("button", name="Step", exact=True)
+        for _ in range(5):  # the first projects close in the fourth month
+            step.click()
+            twin.step()
+            expect_model(page, twin)
+        assert twin.date == "2002-05" and key_share_text(twin) != "—"
+
+        care = page.get_by_test_id("policy-customer_care")
+        expect(care).to_have_text("off")  # history starts with the traditional channel
+        page.locator("label").filter(has_text=re.compile(r"^Customer care$")).click()
+        expect(care).to_have_text("on")
+        twin.set_levers(customer_care=True)
+        for _ in range(3):
+            step.click()
+            twin.step()
+            expect_model(page, twin)
+        assert twin.strategy.customer_care
+
+        page.get_by_role("button", name="Reset", exact=True).click()
+        expect(page.get_by_test_id("step")).to_have_text("0")
+        expect(page.get_by_test_id("month")).to_have_text("2002-01")
+        expect(page.get_by_test_id("key-share")).to_have_text("—")
+        expect(care).to_have_text("on")  # the choice carries into the new run
+        page.close()
+
+
+def test_the_page_in_chinese_shows_the_cases_terms(browser):
+    with dashboard("--lang", "zh", *MARKET) as url:
+        page = open_page(browser, url)
+        page.get_by_role("button", name="Step", exact=True).click()
+        expect(page.get_by_test_id("step")).to_have_text("1")
+        for words in ("渠道策略模拟", "厂商大客户份额", "客户关怀", "项目报备", "当前渠道政策"):
+            expect(page.get_by_text(words).first).to_be_visible()
+        expect(page.locator("img")).to_have_count(4)  # three charts and the network
+        page.close()
