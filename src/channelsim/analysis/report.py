@@ -6,9 +6,6 @@ import html
 import io
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from channelsim.experiment.io import atomic_write_bytes

@@ -16,9 +16,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import solara
 from mesa.visualization import SolaraViz

@@ -42,7 +42,10 @@ def serve(
     os.environ.setdefault("SOLARA_MODE", "production")
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     try:
+        import matplotlib
         import uvicorn
+
+        matplotlib.use("Agg")  # the page's figures are drawn to PNG in server threads
 
         from channelsim.dashboard import app
     except ImportError as exc:
