@@ -191,3 +191,11 @@ def test_packaged_configs_work_from_a_non_editable_install(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0].startswith(str(site))
     assert json.loads((elsewhere / "out" / "summary.json").read_text())["status"] == "ok"
+
+
+def test_the_command_leaves_the_environment_alone(monkeypatch, capsys):
+    """Programs started after an in-process call (a notebook's kernel) pick their own
+    matplotlib backend."""
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    assert cli.main(["levers"]) == 0
+    assert "MPLBACKEND" not in os.environ

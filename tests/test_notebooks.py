@@ -90,7 +90,8 @@ def test_the_kernel_is_this_python():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel picks its own, inline
     nb = nbformat.read(path, as_version=4)
     (at,) = parameters_cells(nb)
     nb.cells.insert(at + 1, small_cell(nb.cells[at].source))

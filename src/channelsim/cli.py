@@ -354,8 +354,10 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    # figures go to files: no window, and no display needed (workers inherit it)
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # figures go to files: no window, no display needed
+    import matplotlib
+
+    matplotlib.use("Agg")
     if args and args[0] in ("-h", "--help", "help"):
         print(USAGE)
         return 0
