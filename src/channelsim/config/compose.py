@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -125,6 +126,9 @@ def search_path(config_dir: str | None) -> list[str]:
     return [f"hydra.searchpath=[{quote('file://' + str(folder))}]"]
 
 
+_HYDRA_LOCK = threading.RLock()
+
+
 @contextmanager
 def hydra_initialized() -> Iterator[Any]:
     """Hydra initialised on channelsim's packaged configs; yields its Hydra object.
@@ -132,15 +136,16 @@ def hydra_initialized() -> Iterator[Any]:
     Whatever Hydra state there was before (inside a sweep's job, the job's own) is
     restored afterwards.
     """
-    register_configs()
-    setup_globals()
-    backup = get_gh_backup()
-    try:
-        GlobalHydra.instance().clear()
-        with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
-            yield GlobalHydra.instance().hydra
-    finally:
-        restore_gh_from_backup(backup)
+    with _HYDRA_LOCK:  # one process-wide Hydra: threads (dashboard sessions) take turns
+        register_configs()
+        setup_globals()
+        backup = get_gh_backup()
+        try:
+            GlobalHydra.instance().clear()
+            with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+                yield GlobalHydra.instance().hydra
+        finally:
+            restore_gh_from_backup(backup)
 
 
 def _hydra_compose(overrides: list[str], config_dir: str | None) -> DictConfig:
