@@ -47,12 +47,39 @@ def test_a_lever_takes_effect_from_the_next_month_and_changes_the_run():
     base = stepped(ChannelModel(compose(["strategy=traditional_channel", *SMALL])), 6)
     changed = stepped(ChannelModel(compose(["strategy=traditional_channel", *SMALL])), 6)
     changed.set_levers(customer_care=True, am_turnover=0.3)
-    before = metrics_frame(changed)
-    pd.testing.assert_frame_equal(before, metrics_frame(base))
+    assert (changed.strategy.customer_care, changed.strategy.am_turnover) == (True, 0.3)
+    assert changed.changes == [("2002-07", "levers: customer_care=True, am_turnover=0.3")]
     stepped(base, 12)
     stepped(changed, 12)
     lost = metrics_frame(changed)["relationships_lost"].iloc[6:]
     assert not np.allclose(lost, metrics_frame(base)["relationships_lost"].iloc[6:])
+
+
+def test_changes_before_the_next_month_make_one_mark():
+    model = stepped(ChannelModel(compose(["strategy=traditional_channel", *SMALL])), 3)
+    for rate in (0.01, 0.03, 0.05):  # a slider dragged
+        model.set_levers(rebate_rate=rate)
+    model.set_levers(customer_care=True)
+    assert model.changes == [("2002-04", "levers: rebate_rate=0.05, customer_care=True")]
+    stepped(model, 1)
+    model.set_levers(rebate_rate=0.02)
+    assert model.changes[-1] == ("2002-05", "levers: rebate_rate=0.02")
+    assert len(model.changes) == 2
+
+
+def test_released_levers_give_way_to_the_scenarios_next_switch():
+    model = stepped(ChannelModel(compose(["scenario=history", *SMALL])), 10)
+    marks = list(model.changes)
+    model.set_levers(deal_registration=False)  # already off: held, not marked
+    assert model.held_levers == {"deal_registration": False} and model.changes == marks
+    model.release_levers()
+    assert model.held_levers == {}
+    stepped(model, 15)  # 2004-01: relationship_channel turns deal registration on
+    assert model.strategy.deal_registration is True
+    held = stepped(ChannelModel(compose(["scenario=history", *SMALL])), 10)
+    held.set_levers(deal_registration=False)
+    stepped(held, 15)
+    assert held.strategy.deal_registration is False
 
 
 def test_setting_a_lever_to_its_current_value_marks_nothing():

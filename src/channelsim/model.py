@@ -98,6 +98,8 @@ class ChannelModel(mesa.Model):
         self.timeline = Timeline(config)
         self.start_index = month_index(self.market.start)
         self.changes: list[tuple[str, str]] = []
+        self.held_levers: dict[str, Any] = {}  # set mid-run by set_levers, held until released
+        self._lever_mark: tuple[str, dict[str, Any], str] | None = None
         self.exits = 0
         self.entries = 0
         self.bad_debt = 0.0
@@ -235,10 +237,11 @@ class ChannelModel(mesa.Model):
     def set_levers(self, **levers: Any) -> None:
         """Change strategy levers mid-run, from the next month on, as a manager would.
 
-        The values are checked as config values are; they stay in force through the
-        scenario's later policy changes (as command-line levers do), are marked on the
-        time axis in `changes`, and re-plan partners and account owners as any policy
-        change does.
+        The values are checked as config values are; they are held through the
+        scenario's later policy changes (as command-line levers are) until
+        `release_levers`; the changes are marked on the time axis in `changes` (one mark
+        a month, however often they change before it), and partners and account owners
+        are re-planned as for any policy change.
 
         Raises:
             ConfigError: an unknown lever or a value it does not allow.
@@ -253,14 +256,27 @@ class ChannelModel(mesa.Model):
             checked[name] = check_value(key, value, rows[key])
         changed = {k: v for k, v in checked.items() if getattr(self.strategy, k) != v}
         self.timeline.overrides.update(checked)
+        self.held_levers.update(checked)
         if not changed:
             return
         for name, value in changed.items():
             setattr(self.strategy, name, value)
         when = month_label(self.start_index + self.steps)
-        self.changes.append((when, "levers: " + ", ".join(f"{k}={v}" for k, v in changed.items())))
+        marked = changed
+        if self._lever_mark is not None and self._lever_mark[0] == when:
+            marked = {**self._lever_mark[1], **changed}  # no month ran since: one mark
+            self.changes.remove((when, self._lever_mark[2]))
+        label = "levers: " + ", ".join(f"{k}={v}" for k, v in marked.items())
+        self._lever_mark = (when, marked, label)
+        self.changes.append((when, label))
         reseller_rules.select_partners(self)
         reseller_rules.plan_owners(self)
+
+    def release_levers(self) -> None:
+        """Stop holding the levers set with `set_levers`: the scenario's later policy
+        changes apply in full again. The policy in force now stays as it is."""
+        self.timeline.overrides = dict(self.config.lever_overrides)
+        self.held_levers.clear()
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
