@@ -45,6 +45,15 @@ TERMS: dict[str, tuple[str, str]] = {
     "seed": ("Seed", "随机种子"),
     "on": ("on", "开"),
     "off": ("off", "关"),
+    "held": ("Held by you through the scenario's switches", "手动设定(情景切换时保持)"),
+    "release": ("Release my levers", "取消手动设定"),
+    "title": ("channelsim — channel strategy", "channelsim — 渠道策略模拟"),
+    "start_hint": ("Step or play to start the run.", "点击 Step 或 ▶ 开始运行。"),
+    # the strategy presets (marked on the time axis when a scenario switches to one)
+    "preset_direct": ("direct", "直销模式"),
+    "preset_traditional_channel": ("traditional_channel", "传统渠道"),
+    "preset_relationship_channel": ("relationship_channel", "关系型渠道"),
+    "preset_dual": ("dual", "深双化模式"),
     # the case study's scenarios and figures
     "history": ("history", "历史路径"),
     "stay_traditional": ("stay_traditional", "维持传统渠道"),
@@ -161,6 +170,12 @@ def term(key: str, lang: str = "en", **fields: object) -> str:
     """One term in `lang`, with any `{field}` filled in."""
     text = TERMS[key][LANGS.index(check_lang(lang))]
     return text.format(**fields) if fields else text
+
+
+def preset_label(name: str, lang: str = "en") -> str:
+    """A strategy preset's name in `lang` (a user's own preset keeps its name)."""
+    key = f"preset_{name}"
+    return term(key, lang) if key in TERMS else name
 
 
 def lever_label(name: str, lang: str = "en") -> str:

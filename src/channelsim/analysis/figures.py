@@ -1,6 +1,7 @@
 """Figures of one run: shares by segment, profits, conflict and satisfaction, and the
-channel network. Each builder returns a matplotlib Figure (the dashboard shows them
-live); `run_figures` writes them as PNG files. Labels come in English or Chinese."""
+channel network. Each builder returns a matplotlib Figure outside pyplot's state (so
+that the dashboard's sessions can draw at once); `run_figures` writes them as PNG
+files. Labels come in English or Chinese."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from channelsim.analysis.report import save_figure
 from channelsim.domain import Segment, Supplier
-from channelsim.labels import font_rc, term
+from channelsim.labels import font_rc, preset_label, term
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -28,9 +30,12 @@ VENDOR, DIRECT = "#c8102e", "#0076ce"
 SMOOTH = 3  # months in the rolling mean drawn over the monthly shares
 
 
-def _mark_changes(ax: plt.Axes, dates: list[str], changes: list[tuple[str, str]]) -> None:
+def _mark_changes(
+    ax: Axes, dates: list[str], changes: list[tuple[str, str]], lang: str = "en"
+) -> None:
     """A dashed line at each policy change, labelled, on a monthly axis."""
     for date, label in changes:
+        label = preset_label(label, lang)
         if date in dates and dates.index(date) > 0:
             x = dates.index(date)
             ax.axvline(x, color="grey", lw=0.8, ls="--")
@@ -46,7 +51,7 @@ def _mark_changes(ax: plt.Axes, dates: list[str], changes: list[tuple[str, str]]
             )
 
 
-def _date_axis(ax: plt.Axes, dates: list[str]) -> None:
+def _date_axis(ax: Axes, dates: list[str]) -> None:
     ticks = [i for i, d in enumerate(dates) if d.endswith("-01")] or [0]
     ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
 
@@ -57,8 +62,9 @@ def shares_figure(
     """Vendor against direct seller: share of units bought in each segment, month by month,
     with a rolling mean, key accounts first."""
     dates, x = list(metrics["date"]), range(len(metrics))
-    with plt.rc_context(font_rc(lang)):
-        fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    with mpl.rc_context(font_rc(lang)):
+        fig = Figure(figsize=(10, 6.5))
+        axes = fig.subplots(2, 2, sharex=True)
         for ax, seg in zip(axes.ravel(), SEGMENTS, strict=True):
             for who, color in (("vendor", VENDOR), ("direct", DIRECT)):
                 series = metrics[f"share_{who}_{seg}"]
@@ -69,7 +75,7 @@ def shares_figure(
             ax.set_ylim(0, 1)
             ax.set_title(term(seg, lang), fontweight="bold" if seg == "key" else "normal")
             _date_axis(ax, dates)
-            _mark_changes(ax, dates, changes)
+            _mark_changes(ax, dates, changes, lang)
         axes[0, 0].legend(loc="lower left", fontsize=8)
         fig.suptitle(term("shares_title", lang))
     return fig
@@ -77,8 +83,9 @@ def shares_figure(
 
 def _lines(
     metrics: pd.DataFrame,
-    changes: list[tuple[str, str]],
-    lang: str,
+    changes: list[tuple[str, str]] = (),
+    lang: str = "en",
+    *,
     title: str,
     series: list[tuple[str, str, str]],
     ylabel: str = "",
@@ -87,8 +94,9 @@ def _lines(
 ) -> Figure:
     """One panel of metrics over time: (column, term, colour) per line."""
     dates = list(metrics["date"])
-    with plt.rc_context(font_rc(lang)):
-        fig, ax = plt.subplots(figsize=(8, 4))
+    with mpl.rc_context(font_rc(lang)):
+        fig = Figure(figsize=(8, 4))
+        ax = fig.subplots()
         for col, label, color in series:
             ax.plot(range(len(metrics)), metrics[col], label=term(label, lang), color=color)
         if zero_line:
@@ -98,7 +106,7 @@ def _lines(
         ax.set_ylabel(term(ylabel, lang) if ylabel else "")
         ax.set_title(term(title, lang))
         _date_axis(ax, dates)
-        _mark_changes(ax, dates, changes)
+        _mark_changes(ax, dates, changes, lang)
         ax.legend(fontsize=8)
     return fig
 
@@ -184,8 +192,8 @@ def network_figure(
     layout = layout or network_layout(model)
     a, t = model.accounts, model.resellers
     pos = layout
-    resellers = np.array([int(n[1:]) for n in pos if n.startswith("r")])
-    accounts = np.array([int(n[1:]) for n in pos if n.startswith("a")])
+    resellers = np.array([int(n[1:]) for n in pos if n.startswith("r")], dtype=np.int64)
+    accounts = np.array([int(n[1:]) for n in pos if n.startswith("a")], dtype=np.int64)
     used = resellers[resellers < model.resellers_used]
     active = used[t.active[used]]
     gone = used[~t.active[used]]
@@ -193,8 +201,9 @@ def network_figure(
     def xy(prefix: str, rows: np.ndarray) -> np.ndarray:
         return np.array([pos[f"{prefix}{r}"] for r in rows]).reshape(-1, 2)
 
-    with plt.rc_context(font_rc(lang)):
-        fig, ax = plt.subplots(figsize=(7, 8))
+    with mpl.rc_context(font_rc(lang)):
+        fig = Figure(figsize=(7, 8))
+        ax = fig.subplots()
         segments = []
         dist = xy("d", np.arange(model.distributors.inventory.size))
         segments += [(pos["vendor"], d) for d in dist]
