@@ -28,24 +28,28 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml
 	$(PY) -m pip install -q -e .
 	@touch $@
 
-# Debian packages: a CJK font for figures and the page in Chinese (--lang zh), and, for
-# the browser test, chromium. Installed with apt when missing (as root; otherwise say how).
-APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
-define apt_install
-if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-  ($(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends $(1)) >/dev/null \
-  || { echo "error: apt-get install $(1) failed" >&2; exit 1; }; \
-else echo "note: install $(1) (as root: apt-get install $(1)) $(2)" >&2; fi
+# Debian packages: a Chinese font for figures and the page in the case's terms (--lang zh)
+# and, for the browser test, /usr/bin/chromium. Installed with apt, in one go, when missing
+# (as root; otherwise make says what to install and goes on).
+HAS_FONT := $(PY) -c 'from channelsim.labels import font_rc; font_rc("zh")' >/dev/null 2>&1
+define install_debs
+if [ -n "$(strip $(1))" ]; then \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+    echo "Installing $(1) with apt-get"; \
+    export DEBIAN_FRONTEND=noninteractive; \
+    (apt-get update -q && apt-get install -y -q --no-install-recommends $(1)) >/dev/null \
+    || { echo "error: apt-get install $(1) failed" >&2; exit 1; }; \
+  else echo "note: as root, apt-get install $(1) ($(2))" >&2; fi; \
+fi
 endef
 
-fonts:
-	@ls /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK* \
-	  2>/dev/null | grep -q . || { echo "Installing a Chinese font (fonts-wqy-zenhei)"; \
-	  $(call apt_install,fonts-wqy-zenhei,for --lang zh); }
+fonts: $(VENV)/.installed
+	@$(HAS_FONT) || { $(call install_debs,fonts-wqy-zenhei,for --lang zh); }
 
-chromium:
-	@command -v chromium >/dev/null || { echo "Installing chromium for the browser test"; \
-	  $(call apt_install,chromium,for the dashboard's browser test); }
+debs-test: $(VENV)/.installed
+	@debs=""; $(HAS_FONT) || debs="fonts-wqy-zenhei"; \
+	test -x /usr/bin/chromium || debs="$$debs chromium"; \
+	$(call install_debs,$$debs,for --lang zh and the browser test)
 
 # the tests run sweeps on every launcher, the dashboard and the notebooks, so every
 # extra installs into the one venv
@@ -57,7 +61,7 @@ $(VENV)/.viz: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[viz]'
 	@touch $@
 
-.PHONY: run test lint format clean install dashboard fonts chromium
+.PHONY: run test lint format clean install dashboard fonts debs-test
 
 install: $(VENV)/.installed
 
@@ -68,7 +72,7 @@ run: $(VENV)/.installed fonts
 dashboard: $(VENV)/.viz fonts
 	$(VENV)/bin/channelsim dashboard $(ARGS)
 
-test: $(VENV)/.dev fonts chromium
+test: $(VENV)/.dev debs-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q

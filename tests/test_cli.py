@@ -54,6 +54,7 @@ def test_run_writes_its_folder_and_prints_it(tmp_path, capsys):
         ["dashboard", "--lang", "fr"],
         ["dashboard", "--port", "0"],
         ["dashboard", "--port", "http"],
+        ["dashboard", "--host", ""],
         ["dashboard", "strategy=direct"],
         ["dashboard", "market.n_regions=0"],
         ["dashboard", "--config-dir", "presets"],

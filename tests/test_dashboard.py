@@ -23,6 +23,7 @@ from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model
 from playwright.sync_api import Page, expect, sync_playwright
 
 from channelsim import ConfigError, cli
+from channelsim.analysis.figures import network_figure
 from channelsim.dashboard.app import (
     DashboardModel,
     LeverChoices,
@@ -84,10 +85,20 @@ def test_the_run_stops_at_its_last_month():
 
 
 def test_every_case_is_a_scenario_or_a_strategy_and_a_bad_one_is_refused():
-    assert cases()[:3] == ["history", "stay_traditional", "copy_direct"]
-    assert "strategy: relationship_channel" in cases()
+    assert list(cases())[:3] == ["history", "stay_traditional", "copy_direct"]
+    assert cases()["strategy: relationship_channel"] == "strategy: relationship_channel"
+    assert cases("zh")["渠道策略: 关系型渠道"] == "strategy: relationship_channel"
+    assert DashboardModel(case="模仿直销", market=MARKET).config.scenario.name == "copy_direct"
     with pytest.raises(ConfigError, match="nosuch"):
         DashboardModel(case="nosuch", market=MARKET)
+
+
+def test_a_market_without_key_accounts_still_draws():
+    model = DashboardModel(market=(*MARKET, "market.key_accounts_per_region=0"))
+    for _ in range(3):
+        model.step()
+    fig = network_figure(model, model.layout)
+    assert fig.axes[0].get_title().startswith("The channel network")
 
 
 def test_key_share_is_shown_as_the_model_holds_it():
@@ -126,31 +137,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def first_line(stream, timeout_s: float) -> str:
+def first_line(fd: int, timeout_s: float) -> str:
     """The first line the server prints, or an assertion error after `timeout_s`."""
     selector = selectors.DefaultSelector()
-    selector.register(stream, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout_s
-    while (left := deadline - time.monotonic()) > 0:
+    selector.register(fd, selectors.EVENT_READ)
+    deadline, got = time.monotonic() + timeout_s, b""
+    while b"\n" not in got and (left := deadline - time.monotonic()) > 0:
         if selector.select(timeout=left):
-            return stream.readline()
-    raise AssertionError(f"the dashboard printed no address within {timeout_s}s")
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break  # the server ended
+            got += chunk
+    assert b"\n" in got, f"the dashboard printed no address within {timeout_s}s: {got!r}"
+    return got.decode().splitlines()[0]
 
 
 @contextmanager
-def dashboard(*args: str) -> Iterator[str]:
+def dashboard(tmp_path: Path, *args: str) -> Iterator[str]:
     """`channelsim dashboard` on a free port; yields its address; stops it after."""
     port = free_port()
-    proc = subprocess.Popen(
-        [str(SCRIPT), "dashboard", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    log = tmp_path / f"dashboard-{port}.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [str(SCRIPT), "dashboard", "--port", str(port), *args],
+            stdout=subprocess.PIPE,
+            stderr=err,  # a file: a chatty server never blocks on a full pipe
+            start_new_session=True,
+        )
     try:
-        line = first_line(proc.stdout, START_S)
-        assert proc.poll() is None, proc.stderr.read()
+        line = first_line(proc.stdout.fileno(), START_S)
+        assert proc.poll() is None, log.read_text()
         assert line.startswith(f"channelsim dashboard: http://127.0.0.1:{port}/"), line
         url = line.split()[2]
         with urllib.request.urlopen(url + "readyz", timeout=10) as ready:
@@ -163,11 +179,16 @@ def dashboard(*args: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=20)
+        proc.stdout.close()
+    assert "Traceback" not in log.read_text(), log.read_text()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), "chromium is missing: `make test` installs it with apt"
+    assert CHROMIUM.exists(), (
+        "/usr/bin/chromium is missing: `make test` run as root installs it; "
+        "otherwise: apt-get install chromium (as root)"
+    )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield chromium
@@ -175,7 +196,8 @@ def browser():
 
 
 def open_page(browser, url: str) -> Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    """A new tab in a new browser context (its own cookies: its own session)."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
     expect(page.get_by_test_id("step")).to_have_text("0", timeout=START_S * 1000)
@@ -189,8 +211,8 @@ def expect_model(page: Page, model: DashboardModel) -> None:
     expect(page.get_by_test_id("key-share")).to_have_text(key_share_text(model))
 
 
-def test_step_switch_a_lever_and_reset_in_a_browser(browser):
-    with dashboard(*MARKET) as url:
+def test_step_switch_a_lever_and_reset_in_a_browser(browser, tmp_path):
+    with dashboard(tmp_path, *MARKET) as url:
         page = open_page(browser, url)
         twin = DashboardModel(market=MARKET)  # the page's first run: history, seed 0
         expect_model(page, twin)
@@ -213,20 +235,39 @@ def test_step_switch_a_lever_and_reset_in_a_browser(browser):
             expect_model(page, twin)
         assert twin.strategy.customer_care
 
+        expect(page.get_by_test_id("held")).to_have_text("Customer care on")
+
+        other = open_page(browser, url)  # another person's tab: a run of its own
+        expect(other.get_by_test_id("policy-customer_care")).to_have_text("off")
+        expect(other.get_by_test_id("held")).to_have_text("—")
+        other.get_by_role("button", name="Step", exact=True).click()
+        expect(other.get_by_test_id("step")).to_have_text("1")
+        expect(page.get_by_test_id("step")).to_have_text(str(twin.steps))
+        other.context.close()
+
         page.get_by_role("button", name="Reset", exact=True).click()
         expect(page.get_by_test_id("step")).to_have_text("0")
         expect(page.get_by_test_id("month")).to_have_text("2002-01")
         expect(page.get_by_test_id("key-share")).to_have_text("—")
         expect(care).to_have_text("on")  # the choice carries into the new run
-        page.close()
+        expect(page.get_by_test_id("held")).to_have_text("Customer care on")
+
+        page.get_by_role("button", name="Release my levers").click()
+        expect(page.get_by_test_id("held")).to_have_text("—")
+        page.get_by_role("button", name="Reset", exact=True).click()
+        expect(page.get_by_test_id("step")).to_have_text("0")
+        expect(care).to_have_text("off")  # released: the scenario's own policy again
+        page.context.close()
 
 
-def test_the_page_in_chinese_shows_the_cases_terms(browser):
-    with dashboard("--lang", "zh", *MARKET) as url:
+def test_the_page_in_chinese_shows_the_cases_terms(browser, tmp_path):
+    with dashboard(tmp_path, "--lang", "zh", *MARKET) as url:
         page = open_page(browser, url)
         page.get_by_role("button", name="Step", exact=True).click()
         expect(page.get_by_test_id("step")).to_have_text("1")
         for words in ("渠道策略模拟", "厂商大客户份额", "客户关怀", "项目报备", "当前渠道政策"):
             expect(page.get_by_text(words).first).to_be_visible()
+        expect(page.get_by_text("当前渠道政策 (传统渠道):")).to_be_visible()
+        expect(page.get_by_text("历史路径", exact=True)).to_be_visible()  # the case picked
         expect(page.locator("img")).to_have_count(4)  # three charts and the network
-        page.close()
+        page.context.close()

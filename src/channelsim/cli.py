@@ -321,6 +321,9 @@ def command_dashboard(args: list[str], out=None) -> int:
     if not port.isdigit() or not 1 <= int(port) <= 65535:
         raise UsageError(f"--port={port!r} is not allowed: expected an integer 1..65535")
     lang = _lang(given)
+    host = given.get("host", "127.0.0.1")
+    if not host.strip():
+        raise UsageError("--host='' is not allowed: give an address, e.g. 127.0.0.1 or 0.0.0.0")
     for o in overrides:
         if not o.startswith("market."):
             raise UsageError(
@@ -330,7 +333,7 @@ def command_dashboard(args: list[str], out=None) -> int:
     compose_run(overrides)  # one line now for a bad market value, not on the page
     try:
         serve(
-            host=given.get("host", "127.0.0.1"),
+            host=host,
             port=int(port),
             lang=lang,
             market=tuple(overrides),

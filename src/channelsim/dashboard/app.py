@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import solara
+from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
@@ -31,7 +31,14 @@ from channelsim.analysis.figures import (
 from channelsim.config import compose
 from channelsim.config.compose import group_options
 from channelsim.experiment.run import metrics_frame
-from channelsim.labels import LEVERS, check_lang, lever_label, lever_meaning, term
+from channelsim.labels import (
+    LEVERS,
+    check_lang,
+    lever_label,
+    lever_meaning,
+    preset_label,
+    term,
+)
 from channelsim.model import ChannelModel
 
 SCENARIOS = ("history", "stay_traditional", "copy_direct")
@@ -45,8 +52,6 @@ SLIDERS: dict[str, tuple[float, float, float]] = {
     "audit_probability": (0.0, 1.0, 0.05),
     "online_price_gap": (-0.10, 0.20, 0.01),
 }
-
-_compose_lock = threading.Lock()  # Hydra's state is per process; sessions take turns
 
 
 @dataclass
@@ -74,9 +79,21 @@ class LeverChoices:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def cases() -> list[str]:
-    """The choices of the scenario-or-strategy input."""
-    return [*SCENARIOS, *(STRATEGY_PREFIX + s for s in group_options("strategy", None))]
+def cases(lang: str = "en") -> dict[str, str]:
+    """The choices of the scenario-or-strategy input: label shown -> case."""
+    out = {term(name, lang): name for name in SCENARIOS}
+    for name in group_options("strategy", None):
+        shown = f"{term('strategy', lang)}: {preset_label(name, lang)}" if lang == "zh" else None
+        out[shown or STRATEGY_PREFIX + name] = STRATEGY_PREFIX + name
+    return out
+
+
+def resolve_case(case: str) -> str:
+    """A case from its label in either language (or the case itself)."""
+    for lang in ("en", "zh"):
+        if case in (known := cases(lang)):
+            return known[case]
+    return case
 
 
 class DashboardModel(ChannelModel):
@@ -100,22 +117,28 @@ class DashboardModel(ChannelModel):
         market: tuple[str, ...] = (),
         lang: str = "en",
     ) -> None:
+        case = resolve_case(case)
         if case.startswith(STRATEGY_PREFIX):
             picked = [f"strategy={case.removeprefix(STRATEGY_PREFIX)}", "scenario=none"]
         else:
             picked = [f"scenario={case}"]
-        with _compose_lock:
-            config = compose([*picked, f"seed={int(seed)}", *market])
-        super().__init__(config)
+        super().__init__(compose([*picked, f"seed={int(seed)}", *market]))
         self.case = case
         self.lang = check_lang(lang)
+        # the page steps the model in one thread and changes levers and draws in others
+        self.lock = threading.RLock()
         if levers is not None and levers.values:
             self.set_levers(**levers.values)
         self.layout = network_layout(self)
 
     def step(self) -> None:
-        super().step()
-        self.running = self.steps < self.config.steps
+        with self.lock:
+            super().step()
+            self.running = self.steps < self.config.steps
+
+    def set_levers(self, **levers: Any) -> None:
+        with self.lock:
+            super().set_levers(**levers)
 
 
 # ------------------------------------------------------------------ what is shown
@@ -133,10 +156,9 @@ def on_off(value: Any, lang: str) -> str:
     return f"{value:g}"
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -159,10 +181,17 @@ def Status(model: DashboardModel) -> None:
             solara.Text(f"{term('key_share_now', lang)}:")
             _testid("key-share", key_share_text(model), tag="b")
         with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.Text(f"{term('policy', lang)} ({model.strategy.name}):")
+            solara.Text(f"{term('policy', lang)} ({preset_label(model.strategy.name, lang)}):")
             for name in LEVERS:
                 solara.Text(f"{lever_label(name, lang)}:")
                 _testid(f"policy-{name}", on_off(getattr(model.strategy, name), lang))
+        held = ", ".join(
+            f"{lever_label(k, lang) if k in LEVERS else k} {on_off(v, lang)}"
+            for k, v in model.held_levers.items()
+        )
+        with solara.Row():
+            solara.Text(f"{term('held', lang)}:")
+            _testid("held", held or "—")
 
 
 @solara.component
@@ -180,7 +209,13 @@ def Levers(model: DashboardModel, choices: LeverChoices) -> None:
 
         return set_value
 
+    def release() -> None:
+        choices.values.clear()
+        model.release_levers()
+        force_update()
+
     with solara.Card(term("levers", lang)):
+        solara.Button(term("release", lang), on_click=release, text=True)
         for name in LEVERS:
             value = getattr(model.strategy, name)
             label = lever_label(name, lang)
@@ -205,17 +240,18 @@ def Charts(model: DashboardModel) -> None:
     lang = model.lang
 
     def draw() -> list[bytes]:
-        if model.steps == 0:
-            return []
-        metrics = metrics_frame(model)
+        with model.lock:
+            if model.steps == 0:
+                return []
+            metrics, changes = metrics_frame(model), list(model.changes)
         return [
-            _png(build(metrics, model.changes, lang))
+            _png(build(metrics, changes, lang))
             for build in (shares_figure, profits_figure, conflict_figure)
         ]
 
     pictures = solara.use_memo(draw, [model, model.steps, len(model.changes), counter])
     if not pictures:
-        solara.Info("Step or play to start the run." if lang == "en" else "点击 Step 或 ▶ 开始。")
+        solara.Info(term("start_hint", lang))
         return
     solara.Image(pictures[0], width="100%")
     with solara.Columns([1, 1]):
@@ -227,10 +263,13 @@ def Charts(model: DashboardModel) -> None:
 def Network(model: DashboardModel) -> None:
     """The channel network as it stands."""
     counter = update_counter.get()
-    picture = solara.use_memo(
-        lambda: _png(network_figure(model, model.layout, model.lang)),
-        [model, model.steps, counter],
-    )
+
+    def draw() -> bytes:
+        with model.lock:
+            figure = network_figure(model, model.layout, model.lang)
+        return _png(figure)
+
+    picture = solara.use_memo(draw, [model, model.steps, counter])
     solara.Image(picture, width="100%")
 
 
@@ -267,8 +306,8 @@ def model_params(choices: LeverChoices, lang: str, market: tuple[str, ...]) -> d
     return {
         "case": {
             "type": "Select",
-            "value": START["case"],
-            "values": cases(),
+            "value": term(START["case"], lang),
+            "values": list(cases(lang)),
             "label": f"{term('scenario', lang)} / {term('strategy', lang)}",
         },
         "seed": {
@@ -294,12 +333,11 @@ def Page() -> None:
         lambda: DashboardModel(levers=choices, market=market, lang=lang, **START), []
     )
     model = solara.use_reactive(start)
-    title = "channelsim — 渠道策略模拟" if lang == "zh" else "channelsim — channel strategy"
     SolaraViz(
         model,
         components=[],
         model_params=model_params(choices, lang, market),
-        name=title,
+        name=term("title", lang),
         play_interval=200,
     )
     Dashboard(model, choices)

@@ -48,12 +48,15 @@ def serve(
         matplotlib.use("Agg")  # the page's figures are drawn to PNG in server threads
 
         from channelsim.dashboard import app
+        from channelsim.labels import font_rc
     except ImportError as exc:
         raise DashboardError(f"{VIZ_HINT} (missing: {exc.name})") from None
     check_port(host, port)
     # a page served over plain http on this machine: Solara's cookie advice does not apply
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     app.configure(lang=lang, market=market)
+    # one language a server: its fonts are set once for every session's thread
+    matplotlib.rcParams.update(font_rc(lang))
     shown = f"[{host}]" if ":" in host else host
 
     class Server(uvicorn.Server):
