@@ -190,7 +190,7 @@ class ChannelModel(mesa.Model):
             registered=np.full(n, -1, np.int64),
         )
         self.distributors = DistributorTable(m.distributors)
-        self.route = account_rules.routes(self)
+        self.served_direct = account_rules.served_direct(self)
         self.joint = self._joint()
         reseller_rules.select_partners(self)
         reseller_rules.plan_owners(self)
@@ -291,7 +291,7 @@ class ChannelModel(mesa.Model):
             # a new policy re-selects relationship partners and re-plans accounts at once
             reseller_rules.select_partners(self)
             reseller_rules.plan_owners(self)
-        self.route = account_rules.routes(self)
+        self.served_direct = account_rules.served_direct(self)
         self.joint = self._joint()
         s = self.strategy
         for name in (

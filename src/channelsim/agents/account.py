@@ -53,10 +53,11 @@ class Account(RowAgent):
         return self.model.accounts.rel_partner[self.row].copy()
 
 
-def routes(model: ChannelModel) -> np.ndarray:
-    """The route in force for each account's segment, as Route values."""
+def served_direct(model: ChannelModel) -> np.ndarray:
+    """Whether the vendor serves each account itself (its segment's route is `direct`),
+    as booleans: compared every month, so not as an array of Route objects."""
     s = model.strategy
-    by_segment = np.array([s.mid_route, s.key_route, s.global_route], dtype=object)
+    by_segment = np.array([s.mid_route, s.key_route, s.global_route]) == Route.DIRECT
     return by_segment[model.accounts.segment]
 
 
@@ -69,8 +70,7 @@ def assign_partner_effort(model: ChannelModel) -> None:
     was assigned (CASE.md section 3).
     """
     a, t, s, m = model.accounts, model.resellers, model.strategy, model.market
-    route = model.route
-    working = (route != Route.DIRECT)[:, None] & t.active[a.cover]
+    working = ~model.served_direct[:, None] & t.active[a.cover]
     # business resellers give most of their reps' time to accounts, shops little
     capacity = (
         t.reps * m.partner_rep_capacity * np.where(t.b2b, ENTERPRISE_TIME_B2B, ENTERPRISE_TIME_B2C)
@@ -168,17 +168,20 @@ def discover(model: ChannelModel) -> None:
     )
     found = open_[:, None] & (rng.random(a.cover.shape) < p_slot)
     # joint teams share what either member hears
-    owner_slot = np.arange(a.cover.shape[1])[None, :] == a.owner[:, None]
-    owner_row = a.cover[np.arange(a.n), np.maximum(a.owner, 0)]
-    joint = model.joint & (a.owner >= 0) & t.relationship_partner[owner_row]
-    owner_found = (found & owner_slot).any(axis=1) | (a.found_partner & owner_slot).any(axis=1)
+    every, has_owner = np.arange(a.n), a.owner >= 0
+    slot = np.maximum(a.owner, 0)  # the owner's slot (read only where there is one)
+    owner_row = a.cover[every, slot]
+    joint = model.joint & has_owner & t.relationship_partner[owner_row]
+    owner_found = has_owner & (found[every, slot] | a.found_partner[every, slot])
     a.found_vendor |= joint & owner_found & open_
-    found |= (joint & a.found_vendor)[:, None] & owner_slot
+    shared = joint & a.found_vendor
+    found[every[shared], slot[shared]] = True
     if s.deal_registration:
         # registration covers key and global projects (small deals stay open to all)
-        first = (a.registered < 0) & found.any(axis=1) & (a.segment != Segment.MID)
-        score = np.where(found, a.rel_partner + 0.01 * owner_slot, -1.0)
-        a.registered[first] = np.argmax(score[first], axis=1)
+        first = np.flatnonzero((a.registered < 0) & found.any(axis=1) & (a.segment != Segment.MID))
+        owner_slot = np.arange(a.cover.shape[1])[None, :] == a.owner[first, None]
+        score = np.where(found[first], a.rel_partner[first] + 0.01 * owner_slot, -1.0)
+        a.registered[first] = np.argmax(score, axis=1)
     a.found_partner |= found
 
 
@@ -191,7 +194,7 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
     nd, k = rows.size, a.cover.shape[1]
     cov = a.cover[rows]
     units = a.opp_units[rows]
-    route = model.route[rows]
+    own_route = model.served_direct[rows]
     joint = model.joint[rows][:, None] & t.relationship_partner[cov]
     attr = np.zeros((nd, 2 + k, 5))
     avail = np.zeros((nd, 2 + k), dtype=bool)
@@ -205,7 +208,7 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
     cost = t.cost[cov]
     value = units[:, None] * cost
     can_finance = value <= np.maximum(t.capital[cov], 0.0) + model.credit[cov]
-    heard = a.found_partner[rows] & t.active[cov] & (route != Route.DIRECT)[:, None]
+    heard = a.found_partner[rows] & t.active[cov] & ~own_route[:, None]
     bid = heard & can_finance
     if s.deal_registration:
         registrable = (a.segment[rows] != Segment.MID)[:, None]
@@ -238,7 +241,6 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
     avail[:, 2:] = bid
 
     # the vendor itself: its own route, or taking the order with a partner's help
-    own_route = route == Route.DIRECT
     # in special cases (global accounts, or by chance) the vendor takes the order itself
     seg_rows = a.segment[rows]
     special = (seg_rows == Segment.GLOBAL) | (
