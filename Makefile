@@ -61,7 +61,7 @@ $(VENV)/.viz: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[viz]'
 	@touch $@
 
-.PHONY: run test lint format clean install dashboard fonts debs-test
+.PHONY: run test lint format clean install dashboard fonts debs-test bench
 
 install: $(VENV)/.installed
 
@@ -76,6 +76,10 @@ test: $(VENV)/.dev debs-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
+
+# timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md)
+bench: $(VENV)/.installed
+	$(PY) -m benchmarks
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

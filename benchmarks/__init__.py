@@ -1,0 +1,1 @@
+"""channelsim's benchmarks: `python -m benchmarks` (or `make bench`). See BENCHMARKS.md."""

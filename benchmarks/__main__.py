@@ -1,0 +1,288 @@
+"""`python -m benchmarks [--tiny] [--out PATH]`: time channelsim against its targets and
+against Mesa's own Boltzmann-wealth example, all in this one run, and write the numbers.
+
+Every repetition runs in a fresh process (so that its peak memory is its own); each
+process warms up on a small run of its case before the timed one. Medians are quoted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.cases import Market
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and repetitions of one benchmark run."""
+
+    default_steps: int
+    default_repeats: int
+    small: Market  # the linearity pair: small and large
+    large: Market
+    big_steps: int
+    big_repeats: int
+    peer_agents: int
+    peer_side: int
+    peer_steps: int
+    peer_repeats: int
+    sweep_runs: int
+    sweep_repeats: int
+
+
+FULL = Plan(
+    default_steps=60,
+    default_repeats=5,
+    small=Market(regions=10),  # 10,000 accounts, 1,000 resellers
+    large=Market(regions=100),  # 100,000 accounts, 10,000 resellers
+    big_steps=120,
+    big_repeats=3,
+    peer_agents=10_000,  # Mesa's large benchmark configuration
+    peer_side=100,
+    peer_steps=100,
+    peer_repeats=3,
+    sweep_runs=40,
+    sweep_repeats=2,
+)
+TINY = Plan(
+    default_steps=6,
+    default_repeats=1,
+    small=Market(regions=1, key=20, mid=60, global_per_region=2, resellers=10),
+    large=Market(regions=2, key=20, mid=60, global_per_region=2, resellers=10),
+    big_steps=6,
+    big_repeats=1,
+    peer_agents=100,
+    peer_side=10,
+    peer_steps=5,
+    peer_repeats=1,
+    sweep_runs=2,
+    sweep_repeats=1,
+)
+WARMUP = {"overrides": Market(regions=1, key=20, mid=60, resellers=10).overrides(), "steps": 3}
+
+
+def in_fresh_process(case: str, kwargs: dict, warmup: dict | None, timeout_s: float) -> dict:
+    spec = json.dumps({"case": case, "kwargs": kwargs, "warmup": warmup})
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.worker", spec],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    if done.returncode:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"benchmark case {case} failed: {tail[0]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def repeat(label: str, n: int, case: str, kwargs: dict, warmup: dict | None) -> list[dict]:
+    out = []
+    for i in range(n):
+        print(f"  {label}: {i + 1}/{n}", file=sys.stderr, flush=True)
+        out.append(in_fresh_process(case, kwargs, warmup, timeout_s=1800))
+    return out
+
+
+def median(rows: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def machine() -> dict:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import mesa
+    import numpy
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "mesa": mesa.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def measure(plan: Plan) -> dict:
+    """Every case of `plan`, side by side in this run."""
+    began = time.perf_counter()
+
+    def channel(label: str, repeats: int, overrides: list[str], steps: int) -> list[dict]:
+        kwargs = {"overrides": overrides, "steps": steps}
+        return repeat(label, repeats, "channel_run", kwargs, WARMUP)
+
+    default = channel("default market", plan.default_repeats, [], plan.default_steps)
+    small, large = (
+        channel(f"{m.accounts:,} accounts", plan.big_repeats, m.overrides(), plan.big_steps)
+        for m in (plan.small, plan.large)
+    )
+    peer = repeat(
+        "Mesa Boltzmann wealth",
+        plan.peer_repeats,
+        "boltzmann",
+        {"agents": plan.peer_agents, "side": plan.peer_side, "steps": plan.peer_steps},
+        {"agents": 100, "side": 10, "steps": 5},
+    )
+    sweeps = {}
+    for n_jobs in (1, 2):
+        print(f"  sweep of {plan.sweep_runs} runs, n_jobs={n_jobs}", file=sys.stderr, flush=True)
+        sweeps[n_jobs] = in_fresh_process(
+            "sweep",
+            {"runs": plan.sweep_runs, "n_jobs": n_jobs, "repeats": plan.sweep_repeats},
+            None,
+            timeout_s=3600,
+        )
+    cases = {
+        "default_60": default,
+        "accounts_small": small,
+        "accounts_large": large,
+        "boltzmann": peer,
+    }
+    summary = {
+        name: {
+            "median_s": median(rows, "seconds"),
+            "us_per_agent_step": median(rows, "us_per_agent_step"),
+            "peak_mb": max(r["peak_mb"] for r in rows),
+            "runs": rows,
+        }
+        for name, rows in cases.items()
+    }
+    for n_jobs, result in sweeps.items():
+        summary[f"sweep_n_jobs_{n_jobs}"] = {
+            "median_s": statistics.median(result["times"]),
+            "us_per_agent_step": None,
+            "peak_mb": result["peak_mb"],
+            "runs": result,
+        }
+    lg, sm = summary["accounts_large"], summary["accounts_small"]
+    targets = [
+        ("default market, one run (s)", summary["default_60"]["median_s"], "<=", 0.5),
+        (f"{plan.large.accounts:,} accounts, one run (s)", lg["median_s"], "<=", 30.0),
+        (f"{plan.large.accounts:,} accounts, peak memory (MB)", lg["peak_mb"], "<=", 1024.0),
+        (
+            f"{plan.large.accounts:,} / {plan.small.accounts:,} accounts, time ratio",
+            lg["median_s"] / sm["median_s"],
+            "<=",
+            12.0,
+        ),
+        (
+            "per account-step / Boltzmann per agent-step",
+            lg["us_per_agent_step"] / summary["boltzmann"]["us_per_agent_step"],
+            "<=",
+            1 / 3,
+        ),
+        (
+            "sweep speed-up, n_jobs=2 over n_jobs=1",
+            summary["sweep_n_jobs_1"]["median_s"] / summary["sweep_n_jobs_2"]["median_s"],
+            ">=",
+            1.7,
+        ),
+    ]
+    return {
+        "plan": "tiny" if plan is TINY else "full",
+        "machine": machine(),
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "sizes": {
+            "default_steps": plan.default_steps,
+            "big_steps": plan.big_steps,
+            "small_accounts": plan.small.accounts,
+            "large_accounts": plan.large.accounts,
+            "large_resellers": plan.large.regions * plan.large.resellers,
+            "peer": f"{plan.peer_agents} agents, {plan.peer_side}x{plan.peer_side}, "
+            f"{plan.peer_steps} steps",
+            "sweep_runs": plan.sweep_runs,
+        },
+        "cases": summary,
+        "targets": [
+            {
+                "target": name,
+                "value": value,
+                "rule": f"{op} {limit:.3g}" if limit < 1 else f"{op} {limit:g}",
+                "met": value <= limit if op == "<=" else value >= limit,
+            }
+            for name, value, op, limit in targets
+        ],
+        "total_s": time.perf_counter() - began,
+    }
+
+
+def table(results: dict) -> str:
+    """The cases and the targets as two plain-text tables."""
+    rows = [("case", "median s", "us / agent-step", "peak MB")]
+    names = {
+        "default_60": f"default market, {results['sizes']['default_steps']} steps",
+        "accounts_small": f"{results['sizes']['small_accounts']:,} accounts, "
+        f"{results['sizes']['big_steps']} steps",
+        "accounts_large": f"{results['sizes']['large_accounts']:,} accounts, "
+        f"{results['sizes']['big_steps']} steps",
+        "boltzmann": f"Mesa Boltzmann wealth ({results['sizes']['peer']})",
+        "sweep_n_jobs_1": f"sweep, {results['sizes']['sweep_runs']} runs, n_jobs=1",
+        "sweep_n_jobs_2": f"sweep, {results['sizes']['sweep_runs']} runs, n_jobs=2",
+    }
+    for key, label in names.items():
+        c = results["cases"][key]
+        us = f"{c['us_per_agent_step']:.3f}" if c["us_per_agent_step"] is not None else ""
+        rows.append((label, f"{c['median_s']:.3f}", us, f"{c['peak_mb']:.0f}"))
+    out = [_text(rows), ""]
+    rows = [("target", "measured", "rule", "met")]
+    for t in results["targets"]:
+        rows.append((t["target"], f"{t['value']:.3f}", t["rule"], "yes" if t["met"] else "NO"))
+    out.append(_text(rows))
+    return "\n".join(out)
+
+
+def _text(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes, one repetition")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON path")
+    args = parser.parse_args(argv)
+    results = measure(TINY if args.tiny else FULL)
+    text = table(results)
+    print(text)
+    print(
+        f"\n{results['machine']['cpu']}, {results['machine']['cores']} cores; "
+        f"{results['total_s']:.0f} s in all"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    tmp.replace(args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
