@@ -11,6 +11,7 @@ import mesa
 import numpy as np
 
 from channelsim.agents import account as account_rules
+from channelsim.agents import pricing_market
 from channelsim.agents import regional_market as market_rules
 from channelsim.agents import reseller as reseller_rules
 from channelsim.agents.account import Account
@@ -103,12 +104,18 @@ class ChannelModel(mesa.Model):
         self.exits = 0
         self.entries = 0
         self.bad_debt = 0.0
-        self._build(np.random.default_rng(network_stream))
-        self.last: dict[str, float] = dict.fromkeys(METRICS, 0.0)
+        self.pricing: pricing_market.PricingTable | None = None
+        if self.market.kind == "channel":
+            self._build(np.random.default_rng(network_stream))
+            self.metric_names = METRICS
+        else:
+            self._build_pricing()
+            self.metric_names = pricing_market.metric_names(self.market)
+        self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
         self.ledger: dict[str, float] = {}
         self.win_counts: deque[np.ndarray] = deque(maxlen=WIN_RATE_WINDOW)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: partial(_metric, name=name) for name in METRICS}
+            model_reporters={name: partial(_metric, name=name) for name in self.metric_names}
         )
 
     # ------------------------------------------------------------------ build
@@ -207,6 +214,16 @@ class ChannelModel(mesa.Model):
             Reseller(self, r)
         Account.create_agents(self, n, row=list(range(n)))
 
+    def _build_pricing(self) -> None:
+        """A textbook pricing market (agents/pricing_market.py) in place of the channel
+        market: Vendor agents as manufacturers, a Reseller for each decentralised one."""
+        self.pricing, self.demand = pricing_market.build(self.market, self.rng)
+        self.manufacturers = [Vendor(self, i) for i in range(self.pricing.n)]
+        self.retailers = [
+            vendor if self.pricing.integrated[vendor.row] else Reseller(self, vendor.row)
+            for vendor in self.manufacturers
+        ]
+
     def add_reseller_agent(self, row: int) -> Reseller:
         """A Mesa agent for a reseller that entered the market."""
         return Reseller(self, row)
@@ -281,7 +298,13 @@ class ChannelModel(mesa.Model):
     # ------------------------------------------------------------------ step
     def step(self) -> None:
         """One month: policy, terms, effort, relationships, projects, decisions,
-        transactional markets, gray market, partners, metrics (docs/ODD.md section 3)."""
+        transactional markets, gray market, partners, metrics (docs/ODD.md section 3).
+        In a textbook pricing market: wholesale prices, retail prices, sales."""
+        if self.pricing is not None:
+            pricing_market.step(self)
+            self.last = pricing_market.metrics(self)
+            self.datacollector.collect(self)
+            return
         a, t, m = self.accounts, self.resellers, self.market
         # 1. policy timeline
         self.strategy, changes = self.timeline.apply(self.date, self.strategy, self.market)

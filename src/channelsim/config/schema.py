@@ -64,6 +64,13 @@ class DirectSellerConfig:
     )
 
 
+MARKET_KINDS = ("channel", "linear_monopoly", "linear_duopoly")
+STRUCTURES = {
+    "linear_monopoly": ("integrated", "decentralised"),
+    "linear_duopoly": ("II", "DD", "ID"),
+}
+
+
 @dataclass
 class MarketConfig:
     """The market the vendor faces: sizes, demand, behaviour and the direct seller."""
@@ -166,6 +173,24 @@ class MarketConfig:
     entry_rate: float = lever(
         0.10, "monthly chance a reseller enters a thinly covered region", lo=0.0, hi=1.0
     )
+    # the textbook pricing markets (market=linear_monopoly, market=linear_duopoly)
+    kind: str = lever(
+        "channel",
+        "the channel market, or a textbook pricing market for validation",
+        choices=MARKET_KINDS,
+    )
+    structure: str = lever(
+        "",
+        "pricing markets: each manufacturer's channel (monopoly: integrated|decentralised; "
+        "duopoly: II|DD|ID, manufacturer 1 first)",
+        choices=("", *STRUCTURES["linear_monopoly"], *STRUCTURES["linear_duopoly"]),
+    )
+    substitutability: float = lever(
+        0.0, "linear duopoly: substitutability t of the two products", lo=0.0, hi=0.99
+    )
+    a: float = lever(1.0, "linear monopoly: demand intercept (q = a - b p)", lo=1e-6, hi=1e9)
+    b: float = lever(1.0, "linear monopoly: demand slope (q = a - b p)", lo=1e-6, hi=1e9)
+    unit_cost: float = lever(0.0, "linear monopoly: the manufacturer's unit cost", lo=0.0, hi=1e9)
     direct: DirectSellerConfig = field(default_factory=DirectSellerConfig)
 
 

@@ -8,6 +8,7 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from channelsim.config.schema import (
+    STRUCTURES,
     TOP_LEVEL_RANGES,
     ChannelConfig,
     MarketConfig,
@@ -121,6 +122,17 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
         preset.name = preset.name or name
     _check_date("market.start", cfg.market.start)
     m = cfg.market
+    allowed = STRUCTURES.get(m.kind, ("",))
+    if m.structure not in allowed:
+        if m.kind == "channel":
+            raise ConfigError(
+                f"market.structure={m.structure!r} is not allowed here: it applies only to "
+                "market=linear_monopoly or market=linear_duopoly"
+            )
+        raise ConfigError(
+            f"market.structure={m.structure!r} is not allowed in market={m.kind}: "
+            f"expected one of {', '.join(allowed)}"
+        )
     if m.coverage_per_account > m.resellers_per_region:
         raise ConfigError(
             f"market.coverage_per_account={m.coverage_per_account} is not allowed: at most "

@@ -23,7 +23,7 @@ from channelsim.experiment.io import (
     atomic_write_parquet,
     atomic_write_text,
 )
-from channelsim.model import METRICS, ChannelModel
+from channelsim.model import ChannelModel
 from channelsim.network import channel_graph
 
 KPI_WINDOW = 12  # summary KPIs: each metric averaged over the final 12 steps
@@ -70,7 +70,7 @@ def metrics_frame(model: ChannelModel) -> pd.DataFrame:
     start = model.start_index
     frame.insert(0, "date", [_label(start + i) for i in range(len(frame))])
     frame.insert(0, "step", np.arange(1, len(frame) + 1, dtype=np.int64))
-    return frame.astype({name: "float64" for name in METRICS})
+    return frame.astype({name: "float64" for name in model.metric_names})
 
 
 def _label(index: int) -> str:
@@ -78,10 +78,13 @@ def _label(index: int) -> str:
 
 
 def kpis(metrics: pd.DataFrame) -> dict[str, float | None]:
-    """Each metric averaged over the final KPI_WINDOW steps (NaN months skipped)."""
-    tail = metrics.tail(KPI_WINDOW)
+    """Each metric averaged over the final KPI_WINDOW steps (NaN months skipped); in a
+    textbook pricing market, the converged (final) value of each."""
+    names = [c for c in metrics.columns if c not in ("step", "date")]
+    converged = "price_1" in names
+    tail = metrics.tail(1 if converged else KPI_WINDOW)
     out: dict[str, float | None] = {}
-    for name in METRICS:
+    for name in names:
         value = tail[name].mean(skipna=True)
         out[name] = None if pd.isna(value) else float(value)
     return out
@@ -171,12 +174,13 @@ def run(
         stale = out / "summary.json"
         stale.unlink(missing_ok=True)
         atomic_write_parquet(out / "metrics.parquet", metrics)
-        atomic_write_parquet(out / "partners.parquet", partners_frame(model))
-        atomic_write_parquet(out / "regions.parquet", regions_frame(model))
         atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
-        atomic_write_bytes(out / "channel.graphml", graphml_bytes(model))
-        if figures:
-            figures(metrics, out / "figures", model.changes)
+        if model.pricing is None:  # the channel market's partners, regions, network, figures
+            atomic_write_parquet(out / "partners.parquet", partners_frame(model))
+            atomic_write_parquet(out / "regions.parquet", regions_frame(model))
+            atomic_write_bytes(out / "channel.graphml", graphml_bytes(model))
+            if figures:
+                figures(metrics, out / "figures", model.changes)
     summary["runtime_s"] = round(time.perf_counter() - began, 4)
     if out is not None:
         atomic_write_json(out / "summary.json", summary)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -36,3 +38,20 @@ def bid_markup(markup: np.ndarray, bidders: np.ndarray) -> np.ndarray:
     markup (Bertrand-like undercutting between them); deal registration keeps n at 1.
     """
     return markup / np.maximum(bidders, 1)
+
+
+def best_price(
+    demand: Callable[[float], float], cost: float, current: float, probe: float = 1e-3
+) -> float:
+    """A seller's best price from what it observes: it sells at its current price and
+    probes a nearby one, takes its demand as locally linear, and sets the price that
+    maximises (price - cost) x quantity on that line (never below cost).
+
+    The seller knows nothing of the demand's form or parameters; where demand is
+    linear (or when the probe is repeated to convergence) this is its best response.
+    """
+    q0 = demand(current)
+    slope = (demand(current + probe) - q0) / probe
+    if slope >= 0.0:  # no sign that a higher price loses buyers: hold the price
+        return current
+    return max(cost, 0.5 * (current + cost) - 0.5 * q0 / slope)
