@@ -6,6 +6,7 @@
     channelsim sweep [OVERRIDES...] many simulations (Hydra multirun), with a report
     channelsim report SWEEP_DIR     rebuild a sweep's tables and report from its folder
     channelsim dashboard            the interactive page (--port N, --host H, --lang zh)
+    channelsim validate             the pricing agents against channel theory's closed forms
     channelsim levers               every lever and market parameter
 
 Bad input exits 2 with one line on stderr; a run that fails exits 1 and says why
@@ -41,6 +42,9 @@ commands:
   dashboard the interactive page on http://127.0.0.1:8765 (--port N, --host H,
             --lang en|zh; market.KEY=VALUE overrides for a smaller market)
   levers    print every lever (strategy.*) and market parameter (market.*)
+  validate  the model's textbook markets (double marginalisation, McGuire-Staelin)
+            against their closed forms; exits 1 if any value is over 1% off
+            (--out DIR also writes report.md and the profit figure)
 
 options:
   --config-dir DIR, -cd DIR   a folder of your own presets (strategy/, market/, scenario/)
@@ -122,12 +126,22 @@ def command_run(args: list[str], out=None) -> int:
         return 1
     k = result.summary["kpis"]
     cfg = composed.config
-    print(
-        f"{cfg.scenario.name}/{cfg.strategy.name} seed {cfg.seed}: vendor key-account share "
-        f"{_fmt(k['share_vendor_key'], '.3f')}, vendor profit {_fmt(k['profit_vendor'], '.0f')}"
-        "/month (final 12 months)",
-        file=out,
-    )
+    if cfg.market.kind != "channel":
+        firms = sorted({name.rsplit("_", 1)[1] for name in k})
+        said = "; ".join(
+            f"manufacturer {i}: price {_fmt(k[f'price_{i}'], '.4f')}, "
+            f"wholesale {_fmt(k[f'wholesale_{i}'], '.4f')}, "
+            f"profit {_fmt(k[f'profit_manufacturer_{i}'], '.4f')}"
+            for i in firms
+        )
+        print(f"{cfg.market.name} {cfg.market.structure} (converged): {said}", file=out)
+    else:
+        print(
+            f"{cfg.scenario.name}/{cfg.strategy.name} seed {cfg.seed}: vendor key-account "
+            f"share {_fmt(k['share_vendor_key'], '.3f')}, vendor profit "
+            f"{_fmt(k['profit_vendor'], '.0f')}/month (final 12 months)",
+            file=out,
+        )
     print(out_dir, file=out)
     return 0
 
@@ -344,6 +358,47 @@ def command_dashboard(args: list[str], out=None) -> int:
     return 0
 
 
+def command_validate(args: list[str], out=None) -> int:
+    """Model against closed forms, case by case, and the thresholds by bisection."""
+    from channelsim.analysis import theory
+    from channelsim.analysis.report import save_figure, text_table
+
+    config_dir, overrides, given = split_args(args, {"--out": "out"})
+    if config_dir or overrides:
+        raise UsageError("validate takes no overrides: its cases are fixed (--out DIR only)")
+    began = time.perf_counter()
+    rows = theory.table()
+    found = theory.thresholds()
+    print(text_table(*theory.text_rows(rows)), file=out)
+    print(file=out)
+    print(text_table(*theory.threshold_rows(found)), file=out)
+    bad = theory.failures(rows, found)
+    worst = max(r.error for r in rows)
+    print(
+        f"\n{len(rows)} values in {len({r.case for r in rows})} cases, largest relative error "
+        f"{worst:.1e}; {len(found)} thresholds; {time.perf_counter() - began:.0f}s",
+        file=out,
+    )
+    if "out" in given:
+        from channelsim.analysis.report import markdown_table
+        from channelsim.experiment.io import atomic_write_text
+
+        folder = make_folder(given["out"], "--out")
+        save_figure(theory.profit_figure(rows, found), folder / "manufacturer_profit.png")
+        text = "\n\n".join(
+            [
+                markdown_table(*theory.threshold_rows(found)),
+                markdown_table(*theory.text_rows(rows)),
+            ]
+        )
+        atomic_write_text(folder / "report.md", text + "\n")
+        print(folder, file=out)
+    if bad:
+        print(f"channelsim: validation failed: {len(bad)} off, first: {bad[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
 COMMANDS = {
     "study": command_study,
     "run": command_run,
@@ -351,6 +406,7 @@ COMMANDS = {
     "report": command_report,
     "levers": command_levers,
     "dashboard": command_dashboard,
+    "validate": command_validate,
 }
 
 
