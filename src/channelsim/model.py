@@ -205,6 +205,7 @@ class ChannelModel(mesa.Model):
         self.initial_region_weight = np.maximum(np.bincount(t.region, weight, minlength=g), 1e-9)
 
         self.vendor = Vendor(self, 0)
+        self.big_accounts = int((seg != Segment.MID).sum())  # key and global accounts
         self.direct_seller = DirectSeller(self, 0)
         for i in range(m.distributors):
             Distributor(self, i)

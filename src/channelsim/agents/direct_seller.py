@@ -8,6 +8,8 @@ from channelsim.agents.base import RowAgent
 from channelsim.agents.vendor import top_k
 from channelsim.domain import Segment
 
+MAX_GROWTH_YEARS = 200  # keeps the compound growth factor finite on any run length
+
 
 class DirectSeller(RowAgent):
     """Sells to accounts without intermediaries and builds to order (CASE.md section 2)."""
@@ -25,9 +27,14 @@ class DirectSeller(RowAgent):
 
     @property
     def field_reps(self) -> int:
-        """Field reps this year: the sales force grows with the business."""
+        """Field reps this year: the sales force grows with the business, up to the
+        number that works every key and global account each month (no further: over a
+        long run, compound growth would otherwise hire without bound)."""
+        d = self.params
+        needed = -(-self.model.big_accounts // d.rep_capacity)  # ceiling
         years = self.model.years_elapsed
-        return round(self.params.field_reps * (1.0 + self.params.rep_growth) ** years)
+        grown = d.field_reps * (1.0 + d.rep_growth) ** min(years, MAX_GROWTH_YEARS)
+        return min(round(grown), max(needed, d.field_reps))
 
     def assign_effort(self) -> None:
         """Reps go to the largest key and global accounts first; phone sales reach many."""
