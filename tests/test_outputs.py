@@ -152,3 +152,20 @@ def test_network_is_seeded_from_the_run_seed():
     c = ChannelModel(compose(["seed=2"])).accounts.cover
     assert (a == b).all()
     assert (a != c).any()
+
+
+def test_graphml_is_the_channel_graph_written_directly(history_run):
+    """channel.graphml is written from the columns; it holds what channel_graph builds."""
+    from channelsim.network import channel_graph
+
+    result, out = history_run
+    written = nx.read_graphml(out / "channel.graphml")
+    built = channel_graph(result.model)
+    assert set(written.nodes) == set(built.nodes)
+    assert set(written.edges) == set(built.edges)
+    for node, data in built.nodes(data=True):
+        assert written.nodes[node] == data, node
+    for u, v, data in built.edges(data=True):
+        assert written.edges[u, v] == data, (u, v)
+    assert written.graph["seed"] == built.graph["seed"]
+    assert written.graph["date"] == built.graph["date"]

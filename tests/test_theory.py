@@ -77,7 +77,7 @@ def test_prices_converge_from_random_starts(structure):
         config = compose(["market=linear_duopoly", f"market.structure={structure}", f"seed={seed}"])
         metrics, _ = simulate(config)
         firsts.append(metrics["price_1"].iloc[0])
-        finals.append(kpis(metrics))
+        finals.append(kpis(metrics, converged=True))
     assert len(set(firsts)) == 5  # five different starts
     expected = theory.duopoly(0.6, structure)
     for final in finals:
@@ -88,7 +88,7 @@ def test_prices_converge_from_random_starts(structure):
 def test_the_monopoly_converges_from_random_starts_to_double_marginalisation():
     for seed in range(5):
         metrics, _ = simulate(compose(["market=linear_monopoly", f"seed={seed}"]))
-        final = kpis(metrics)
+        final = kpis(metrics, converged=True)
         assert final["wholesale_1"] == pytest.approx(6.0)  # (a + b c) / 2b
         assert final["price_1"] == pytest.approx(8.0)  # (3a + b c) / 4b
         assert final["profit_manufacturer_1"] == pytest.approx(8.0)  # K^2 / 8b
@@ -154,3 +154,22 @@ def test_the_price_paths_settle():
     metrics, _ = simulate(compose(["market=linear_duopoly", "market.structure=DD", "seed=9"]))
     tail = metrics[["price_1", "price_2", "wholesale_1", "wholesale_2"]].tail(10).to_numpy()
     assert np.ptp(tail, axis=0).max() < 1e-9
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["study", "market=linear_duopoly", "--seeds", "1"],
+        ["dashboard", "market.kind=linear_duopoly", "market.structure=DD"],
+        ["sweep", "market=linear_duopoly", "market.structure=II,DD"],
+        ["run", "market=linear_monopoly", "market.unit_cost=20"],
+    ],
+)
+def test_where_a_pricing_market_does_not_belong_it_is_one_line(args, tmp_path, capsys):
+    extra = [f"hydra.sweep.dir={tmp_path / 's'}"] if args[0] == "sweep" else []
+    extra = extra or ([f"hydra.run.dir={tmp_path / 'r'}"] if args[0] in ("run", "study") else [])
+    assert cli.main([*args, *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("channelsim: error:"), err
+    assert "pricing market" in err[0] or "market.unit_cost=20" in err[0]
+    assert not (tmp_path / "s").exists() and not (tmp_path / "r").exists()

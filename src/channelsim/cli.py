@@ -146,6 +146,14 @@ def command_run(args: list[str], out=None) -> int:
     return 0
 
 
+def _channel_market_only(config, why: str) -> None:
+    if config.market.kind != "channel":
+        raise UsageError(
+            f"market={config.market.name} is a textbook pricing market: {why} "
+            "(use channelsim run or channelsim validate for it)"
+        )
+
+
 def _lang(given: dict[str, str]) -> str:
     """The --lang option, checked, with the font it needs."""
     from channelsim.labels import LANGS, FontMissing, font_rc
@@ -284,6 +292,7 @@ def command_study(args: list[str], out=None) -> int:
         if key in fixed:
             raise UsageError(f"{key}=... is not allowed here: {fixed[key]}")
     composed = compose_run(overrides, config_dir)  # validates every override first
+    _channel_market_only(composed.config, "the study compares the case's scenarios")
     out_dir = make_folder(composed.run_dir)
     model_overrides = [o for o in overrides if not o.startswith(("hydra.", "hydra/"))]
     study = run_case_study(
@@ -344,7 +353,8 @@ def command_dashboard(args: list[str], out=None) -> int:
                 f"{o!r} is not allowed here: the page picks scenario, strategy, seed and "
                 "levers; give only market.KEY=VALUE overrides"
             )
-    compose_run(overrides)  # one line now for a bad market value, not on the page
+    # one line now for a bad market value, not on the page
+    _channel_market_only(compose_run(overrides).config, "the page shows the channel market")
     try:
         serve(
             host=host,
@@ -366,6 +376,7 @@ def command_validate(args: list[str], out=None) -> int:
     config_dir, overrides, given = split_args(args, {"--out": "out"})
     if config_dir or overrides:
         raise UsageError("validate takes no overrides: its cases are fixed (--out DIR only)")
+    folder = make_folder(given["out"], "--out") if "out" in given else None
     began = time.perf_counter()
     rows = theory.table()
     found = theory.thresholds()
@@ -379,11 +390,10 @@ def command_validate(args: list[str], out=None) -> int:
         f"{worst:.1e}; {len(found)} thresholds; {time.perf_counter() - began:.0f}s",
         file=out,
     )
-    if "out" in given:
+    if folder is not None:
         from channelsim.analysis.report import markdown_table
         from channelsim.experiment.io import atomic_write_text
 
-        folder = make_folder(given["out"], "--out")
         save_figure(theory.profit_figure(rows, found), folder / "manufacturer_profit.png")
         text = "\n\n".join(
             [

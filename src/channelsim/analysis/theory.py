@@ -121,7 +121,7 @@ def converged(config: ChannelConfig) -> dict[str, float]:
     """The model's converged values in a pricing market (None, for a missing wholesale,
     left out)."""
     metrics, _ = simulate(config)
-    return {k: v for k, v in kpis(metrics).items() if v is not None}
+    return {k: v for k, v in kpis(metrics, converged=True).items() if v is not None}
 
 
 def with_market(base: ChannelConfig, **market: object) -> ChannelConfig:

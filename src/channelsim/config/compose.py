@@ -66,17 +66,28 @@ def _contains_target(value: Any) -> bool:
     return False
 
 
+def parse_overrides(overrides: list[str]) -> list[Any]:
+    """Hydra's parse of each override; a malformed one is named in a one-line ConfigError."""
+    parser = OverridesParser.create()
+    parsed = []
+    for override in overrides:
+        try:
+            parsed += parser.parse_overrides([override])
+        except HydraException as exc:
+            detail = str(exc).strip().splitlines()[0]
+            if override in detail:  # Hydra's text already quotes it
+                raise ConfigError(f"malformed override: {detail}") from None
+            raise ConfigError(f"malformed override {override!r}: {detail}") from None
+    return parsed
+
+
 def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict[str, Any]:
     """Check overrides against the schema; return the strategy and market values they set,
     by key (``strategy.rebate_rate``, ``market.direct.markup``).
 
     Raises ConfigError with one line naming the key and what is allowed.
     """
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except HydraException as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise ConfigError(f"malformed override: {first}") from None
+    parsed = parse_overrides(overrides)
     rows = schema_rows()
     keys = sorted(list(rows) + list(GROUPS))
     levers: dict[str, Any] = {}

@@ -133,6 +133,11 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
             f"market.structure={m.structure!r} is not allowed in market={m.kind}: "
             f"expected one of {', '.join(allowed)}"
         )
+    if m.kind == "linear_monopoly" and m.a <= m.b * m.unit_cost:
+        raise ConfigError(
+            f"market.unit_cost={m.unit_cost} is not allowed: below market.a / market.b "
+            f"({m.a / m.b:g}), or nobody buys at any price above cost"
+        )
     if m.coverage_per_account > m.resellers_per_region:
         raise ConfigError(
             f"market.coverage_per_account={m.coverage_per_account} is not allowed: at most "

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
@@ -24,7 +23,7 @@ from channelsim.experiment.io import (
     atomic_write_text,
 )
 from channelsim.model import ChannelModel
-from channelsim.network import channel_graph
+from channelsim.network import graphml_text
 
 KPI_WINDOW = 12  # summary KPIs: each metric averaged over the final 12 steps
 
@@ -64,6 +63,32 @@ def simulate(config: ChannelConfig) -> tuple[pd.DataFrame, ChannelModel]:
     return metrics_frame(model), model
 
 
+RESULT_FILES = (
+    "metrics.parquet",
+    "partners.parquet",
+    "regions.parquet",
+    "config.yaml",
+    "channel.graphml",
+)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_files(folder: Path, summary: dict[str, Any]) -> str | None:
+    """Why the result files a summary lists are not the ones it was written with
+    (missing, cut short, changed), or None when they all are."""
+    for name, digest in (summary.get("files") or {}).items():
+        path = folder / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if file_digest(path) != digest:
+            return f"{name} does not match its summary (cut short or changed since the run)"
+    return None
+
+
 def metrics_frame(model: ChannelModel) -> pd.DataFrame:
     """The model's metrics so far, one row a simulated month, with `step` and `date`."""
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
@@ -77,11 +102,10 @@ def _label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def kpis(metrics: pd.DataFrame) -> dict[str, float | None]:
-    """Each metric averaged over the final KPI_WINDOW steps (NaN months skipped); in a
-    textbook pricing market, the converged (final) value of each."""
+def kpis(metrics: pd.DataFrame, converged: bool = False) -> dict[str, float | None]:
+    """Each metric averaged over the final KPI_WINDOW steps (NaN months skipped); with
+    `converged` (a textbook pricing market), the final value of each."""
     names = [c for c in metrics.columns if c not in ("step", "date")]
-    converged = "price_1" in names
     tail = metrics.tail(1 if converged else KPI_WINDOW)
     out: dict[str, float | None] = {}
     for name in names:
@@ -166,7 +190,7 @@ def run(
     began = time.perf_counter()
     metrics, model = simulate(config)
     summary = base_summary(config)
-    summary["kpis"] = kpis(metrics)
+    summary["kpis"] = kpis(metrics, converged=model.pricing is not None)
     summary.update(labels or {})
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
@@ -183,13 +207,17 @@ def run(
                 figures(metrics, out / "figures", model.changes)
     summary["runtime_s"] = round(time.perf_counter() - began, 4)
     if out is not None:
+        # each result file's digest: a reader can tell a file changed or cut short since
+        summary["files"] = {
+            p.name: file_digest(p) for p in sorted(out.iterdir()) if p.name in RESULT_FILES
+        }
         atomic_write_json(out / "summary.json", summary)
     return RunResult(metrics=metrics, summary=summary, model=model, out_dir=out)
 
 
 def graphml_bytes(model: ChannelModel) -> bytes:
     """The channel network in GraphML."""
-    return "\n".join(nx.generate_graphml(channel_graph(model))).encode("utf-8")
+    return graphml_text(model).encode("utf-8")
 
 
 def partners_frame(model: ChannelModel) -> pd.DataFrame:

@@ -28,9 +28,7 @@ from typing import Any
 
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, QuotedString
-from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
 from channelsim.config.compose import (
@@ -39,6 +37,7 @@ from channelsim.config.compose import (
     compose,
     hydra_initialized,
     one_line,
+    parse_overrides,
     quote,
     search_path,
 )
@@ -46,7 +45,7 @@ from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError
 from channelsim.experiment.batch import Progress, pin_threads
 from channelsim.experiment.io import atomic_write_json, atomic_write_parquet, atomic_write_text
-from channelsim.experiment.run import config_hash, failed_summary, run
+from channelsim.experiment.run import check_files, config_hash, failed_summary, run
 from channelsim.model import METRICS
 
 PLAN_FILE = "sweep.json"
@@ -115,10 +114,7 @@ class SweepOutcome:
 
 
 def _parse(overrides: Sequence[str]) -> list[Override]:
-    try:
-        return OverridesParser.create().parse_overrides(list(overrides))
-    except HydraException as exc:
-        raise ConfigError(f"malformed override: {str(exc).strip().splitlines()[0]}") from None
+    return parse_overrides(list(overrides))
 
 
 def _is_hydra(key: str) -> bool:
@@ -259,6 +255,12 @@ def _expand(parsed: list[Override]) -> tuple[list[PlannedJob], list[str]]:
     return jobs, swept
 
 
+PRICING_MARKET_REFUSED = (
+    "market={} is a textbook pricing market: sweeps cover the channel market "
+    "(its converged values: channelsim run, or channelsim validate)"
+)
+
+
 def _validate(plan: SweepPlan) -> None:
     """Compose every job's config; jobs that differ only in their seed compose once."""
     composed: dict[tuple[str, ...], ChannelConfig | str] = {}
@@ -269,6 +271,9 @@ def _validate(plan: SweepPlan) -> None:
                 composed[rest] = compose(list(rest), plan.config_dir)
             except ConfigError as exc:
                 composed[rest] = str(exc)
+            else:
+                if composed[rest].market.kind != "channel":
+                    composed[rest] = PRICING_MARKET_REFUSED.format(composed[rest].market.kind)
         base = composed[rest]
         if isinstance(base, str):
             job.error = base
@@ -341,6 +346,9 @@ def read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"summary.json is unreadable ({type(exc).__name__}: {exc})"
     if not isinstance(summary, dict) or "status" not in summary:
         return None, "summary.json is not a job summary"
+    broken = check_files(path.parent, summary) if summary.get("status") == "ok" else None
+    if broken:
+        return None, broken
     return summary, None
 
 
