@@ -61,7 +61,7 @@ $(VENV)/.viz: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[viz]'
 	@touch $@
 
-.PHONY: run test lint format clean install dashboard fonts debs-test bench
+.PHONY: run test lint format clean install dashboard fonts debs-test bench golden
 
 install: $(VENV)/.installed
 
@@ -80,6 +80,10 @@ test: $(VENV)/.dev debs-test
 # timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md)
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks
+
+# rewrite tests/golden/*.json on purpose, for a change that means to move results
+golden: $(VENV)/.installed
+	$(PY) -m tests.golden
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,7 @@ relationships in [0, 1], capital finite — for presets and for random valid con
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -11,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channelsim import ChannelModel, compose
-from channelsim.config.validate import schema_rows
+from channelsim.config.validate import schema_rows, validate
+from channelsim.policies import set_path
 
 SEGMENTS = ("key", "global", "mid", "txn")
-STOCK: dict[int, np.ndarray] = {}
 
 
 def check_step(model: ChannelModel) -> None:
@@ -46,10 +47,10 @@ def check_step(model: ChannelModel) -> None:
     assert led["inventory"] >= -1e-9
     # distributors' stock flows: this month's stock = last month's + received - shipped
     d = model.distributors
-    previous = STOCK.get(id(model))
+    previous = getattr(model, "stock_seen_by_test", None)  # last step's, on this model
     if previous is not None:
         assert d.inventory == pytest.approx(previous + d.received - d.shipped, abs=1e-6)
-    STOCK[id(model)] = d.inventory.copy()
+    model.stock_seen_by_test = d.inventory.copy()
     # shares
     for seg in SEGMENTS:
         v, d = last[f"share_vendor_{seg}"], last[f"share_direct_{seg}"]
@@ -142,3 +143,83 @@ def test_invariants_hold_for_random_valid_levers(levers, seed, market, strategy)
     for _ in range(12):
         model.step()
         check_step(model)
+
+
+# -------------------------------------------------- random valid configs, whole schema
+SIZES = {  # small markets: the sizes the property test draws from
+    "market.n_regions": st.integers(1, 3),
+    "market.resellers_per_region": st.integers(3, 12),
+    "market.distributors": st.integers(1, 4),
+    "market.key_accounts_per_region": st.integers(0, 25),
+    "market.mid_accounts_per_region": st.integers(0, 50),
+    "market.global_accounts": st.integers(0, 6),
+    "market.coverage_per_account": st.integers(1, 3),
+}
+FIXED = {"market.name", "market.start", "market.kind", "market.structure", "strategy.name"}
+MARKET_ROWS = {
+    k: r
+    for k, r in schema_rows().items()
+    if k.startswith("market.") and k not in FIXED and k not in SIZES
+}
+
+
+def any_value(row):
+    """Anything the schema allows for a key, ends of its range included."""
+    if row["choices"]:
+        return st.sampled_from(row["choices"])
+    if row["type"] == "bool":
+        return st.booleans()
+    if row["type"] == "int":
+        return st.integers(int(row["lo"]), int(row["hi"]))
+    return st.one_of(
+        st.sampled_from([row["lo"], row["hi"]]),
+        st.floats(row["lo"], row["hi"], allow_nan=False),
+    )
+
+
+BASES: dict[tuple[str, str], object] = {}
+
+
+def base_config(strategy: str, scenario: str):
+    """Composed once per strategy and scenario; values are then set as compose would."""
+    if (strategy, scenario) not in BASES:
+        BASES[strategy, scenario] = compose([f"strategy={strategy}", f"scenario={scenario}"])
+    return copy.deepcopy(BASES[strategy, scenario])
+
+
+EXAMPLES = {"configs": 0, "steps": 0}
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(
+    levers=st.fixed_dictionaries({k: any_value(r) for k, r in ROWS.items()}),
+    market=st.fixed_dictionaries({**SIZES, **{k: any_value(r) for k, r in MARKET_ROWS.items()}}),
+    seed=st.integers(0, 2**32 - 1),
+    strategy=st.sampled_from(["direct", "traditional_channel", "relationship_channel", "dual"]),
+    scenario=st.sampled_from(["none", "history", "stay_traditional", "copy_direct"]),
+)
+def test_invariants_hold_for_random_valid_configs(levers, market, seed, strategy, scenario):
+    """Every lever and market parameter anywhere in its declared range, any preset and
+    scenario, a small market, 24 months: the invariants hold at every step."""
+    config = base_config(strategy, scenario)
+    config.seed, config.steps = seed, 24
+    market["market.coverage_per_account"] = min(
+        market["market.coverage_per_account"], market["market.resellers_per_region"]
+    )
+    for key, value in levers.items():
+        name = key.split(".", 1)[1]
+        for target in (config.strategy, *config.presets.values()):
+            setattr(target, name, value)
+        config.lever_overrides[name] = value
+    for key, value in market.items():
+        path = key.split(".", 1)[1]
+        set_path(config.market, path, value)
+        config.market_overrides[path] = value
+    model = ChannelModel(validate(config))
+    for _ in range(24):
+        model.step()
+        check_step(model)
+    EXAMPLES["configs"] += 1
+    EXAMPLES["steps"] += 24
