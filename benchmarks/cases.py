@@ -37,24 +37,29 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def channel_run(overrides: list[str], steps: int) -> dict:
-    """One `channelsim run` of the model in memory: the composed config, the model with
-    its network and data collection, every step, the metrics table and the KPIs."""
+def channel_run(overrides: list[str], steps: int, figures: bool = False) -> dict:
+    """One `channelsim run` as the command does it: compose the config, build the model
+    (agents, coverage network, data collection), every step, the metrics and KPIs, and
+    the result files (parquet tables, config, channel.graphml, summary.json) in a
+    temporary folder; with `figures`, the three PNG figures too."""
+    import tempfile
+
     from channelsim import compose
+    from channelsim.analysis.figures import run_figures
     from channelsim.experiment.run import run
 
-    config = compose([*overrides, f"steps={steps}"])
-    began = time.perf_counter()
-    result = run(config)
-    seconds = time.perf_counter() - began
-    n = config.market.n_regions
-    accounts = n * (
-        config.market.key_accounts_per_region + config.market.mid_accounts_per_region
-    ) + (config.market.global_accounts)
+    with tempfile.TemporaryDirectory() as folder:
+        began = time.perf_counter()
+        config = compose([*overrides, f"steps={steps}"])
+        result = run(config, folder, run_figures if figures else None)
+        seconds = time.perf_counter() - began
+    m = config.market
+    accounts = m.n_regions * (m.key_accounts_per_region + m.mid_accounts_per_region)
+    accounts += m.global_accounts
     return {
         "seconds": seconds,
         "accounts": accounts,
-        "resellers": n * config.market.resellers_per_region,
+        "resellers": m.n_regions * m.resellers_per_region,
         "steps": steps,
         "us_per_agent_step": 1e6 * seconds / (accounts * steps),
         "peak_mb": peak_mb(),
@@ -81,19 +86,59 @@ def boltzmann(agents: int, side: int, steps: int) -> dict:
     }
 
 
+def tree_peak_mb() -> float:
+    """Peak resident memory of this process and every process under it, summed (Linux:
+    VmHWM of each; the sweep's worker processes are still alive when this is read)."""
+    from pathlib import Path
+
+    def children(pid: int) -> list[int]:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+        return found
+
+    def hwm(pid: int) -> float:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+    import os
+
+    todo, total = [os.getpid()], 0.0
+    while todo:
+        pid = todo.pop()
+        total += hwm(pid)
+        todo += children(pid)
+    return total or peak_mb()
+
+
 def sweep(runs: int, n_jobs: int, repeats: int) -> dict:
-    """`channelsim.sweep` of `runs` default runs; the first call starts the workers (the
-    warm-up), the next `repeats` are timed."""
+    """`channelsim.sweep` of `runs` default runs. The first call (cold: it starts the
+    worker processes) is timed on its own; the next `repeats` reuse the workers."""
     import channelsim
 
     times = []
-    for i in range(repeats + 1):
+    for _ in range(repeats + 1):
         began = time.perf_counter()
         table = channelsim.sweep([], seeds=range(runs), n_jobs=n_jobs, progress=False)
-        if i:
-            times.append(time.perf_counter() - began)
+        times.append(time.perf_counter() - began)
         assert (table["status"] == "ok").all(), table["error"].dropna().tolist()
-    return {"times": times, "runs": runs, "n_jobs": n_jobs, "peak_mb": peak_mb()}
+    return {
+        "cold": times[0],
+        "times": times[1:],
+        "runs": runs,
+        "n_jobs": n_jobs,
+        "peak_mb": tree_peak_mb(),
+    }
 
 
 CASES = {"channel_run": channel_run, "boltzmann": boltzmann, "sweep": sweep}

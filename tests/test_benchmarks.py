@@ -25,6 +25,7 @@ def test_the_benchmark_runs_at_a_tiny_size(tmp_path):
     assert results["plan"] == "tiny"
     assert set(results["cases"]) == {
         "default_60",
+        "default_60_figures",
         "accounts_small",
         "accounts_large",
         "boltzmann",
@@ -39,4 +40,5 @@ def test_the_benchmark_runs_at_a_tiny_size(tmp_path):
     assert len(results["targets"]) == 6
     assert all(isinstance(t["met"], bool) for t in results["targets"])
     assert "per account-step / Boltzmann per agent-step" in done.stdout
+    assert results["cases"]["sweep_n_jobs_2"]["cold_s"] > 0  # the cold call, reported too
     assert results["machine"]["cores"] >= 1
