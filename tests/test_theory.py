@@ -173,3 +173,14 @@ def test_where_a_pricing_market_does_not_belong_it_is_one_line(args, tmp_path, c
     assert len(err) == 1 and err[0].startswith("channelsim: error:"), err
     assert "pricing market" in err[0] or "market.unit_cost=20" in err[0]
     assert not (tmp_path / "s").exists() and not (tmp_path / "r").exists()
+
+
+def test_a_run_too_short_to_settle_says_so(tmp_path, capsys):
+    out = tmp_path / "short"
+    assert cli.main(["run", "market=linear_duopoly", "steps=2", f"hydra.run.dir={out}"]) == 0
+    assert "NOT converged in 2 months: raise steps" in capsys.readouterr().out
+    assert json.loads((out / "summary.json").read_text())["converged"] is False
+    full = tmp_path / "full"
+    assert cli.main(["run", "market=linear_duopoly", f"hydra.run.dir={full}"]) == 0
+    assert "(converged)" in capsys.readouterr().out
+    assert json.loads((full / "summary.json").read_text())["converged"] is True

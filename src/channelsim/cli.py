@@ -134,7 +134,12 @@ def command_run(args: list[str], out=None) -> int:
             f"profit {_fmt(k[f'profit_manufacturer_{i}'], '.4f')}"
             for i in firms
         )
-        print(f"{cfg.market.name} {cfg.market.structure} (converged): {said}", file=out)
+        settled = (
+            "converged"
+            if result.summary["converged"]
+            else f"NOT converged in {cfg.steps} months: raise steps"
+        )
+        print(f"{cfg.market.name} {cfg.market.structure} ({settled}): {said}", file=out)
     else:
         print(
             f"{cfg.scenario.name}/{cfg.strategy.name} seed {cfg.seed}: vendor key-account "

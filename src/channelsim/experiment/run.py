@@ -102,6 +102,19 @@ def _label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+SETTLED_MONTHS = 3  # a pricing market has settled when its last months agree
+
+
+def has_settled(metrics: pd.DataFrame, tolerance: float = 1e-9) -> bool:
+    """Whether a pricing market's values stopped moving over its last months."""
+    if len(metrics) < SETTLED_MONTHS:
+        return False
+    tail = metrics.drop(columns=["step", "date"]).tail(SETTLED_MONTHS)
+    tail = tail.dropna(axis=1, how="all").to_numpy(dtype=float)  # no integrated wholesale
+    spread = np.nanmax(tail, axis=0) - np.nanmin(tail, axis=0)
+    return bool(np.all(spread <= tolerance * (1.0 + np.nanmax(np.abs(tail), axis=0))))
+
+
 def kpis(metrics: pd.DataFrame, converged: bool = False) -> dict[str, float | None]:
     """Each metric averaged over the final KPI_WINDOW steps (NaN months skipped); with
     `converged` (a textbook pricing market), the final value of each."""
@@ -191,6 +204,8 @@ def run(
     metrics, model = simulate(config)
     summary = base_summary(config)
     summary["kpis"] = kpis(metrics, converged=model.pricing is not None)
+    if model.pricing is not None:
+        summary["converged"] = has_settled(metrics)
     summary.update(labels or {})
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
