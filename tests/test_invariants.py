@@ -187,9 +187,6 @@ def base_config(strategy: str, scenario: str):
     return copy.deepcopy(BASES[strategy, scenario])
 
 
-EXAMPLES = {"configs": 0, "steps": 0}
-
-
 @settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
@@ -221,5 +218,3 @@ def test_invariants_hold_for_random_valid_configs(levers, market, seed, strategy
     for _ in range(24):
         model.step()
         check_step(model)
-    EXAMPLES["configs"] += 1
-    EXAMPLES["steps"] += 24

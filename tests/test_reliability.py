@@ -3,6 +3,7 @@ through the command (in-process for many inputs, and through the installed scrip
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -165,7 +166,7 @@ def no_ok_summary(folder: Path) -> bool:
     )
 
 
-FUZZED = {"in-process": 0, "installed": 0}
+FOLDERS = itertools.count()  # hypothesis reuses one tmp_path across its examples
 
 
 @settings(
@@ -177,12 +178,11 @@ FUZZED = {"in-process": 0, "installed": 0}
 @given(case=invalid_override(), command=st.sampled_from(["run", "sweep"]))
 def test_fuzzed_bad_input_is_one_line_and_writes_no_result(case, command, tmp_path, capsys):
     key, override = case
-    out = tmp_path / f"out-{FUZZED['in-process']}"
+    out = tmp_path / f"out-{next(FOLDERS)}"
     if command == "run":
         args = ["run", override, f"hydra.run.dir={out}"]
     else:  # a sweep whose every job carries the bad value
         args = ["sweep", "seed=0,1", override, f"hydra.sweep.dir={out}"]
-    FUZZED["in-process"] += 1
     assert cli.main(args) == 2, (args, capsys.readouterr())
     assert_one_line_naming(capsys.readouterr().err, key)
     assert not out.exists() or no_ok_summary(out)
@@ -208,7 +208,6 @@ def test_fuzzed_bad_input_through_the_installed_command(tmp_path):
         assert result.returncode == 2, (args, result.stderr)
         assert_one_line_naming(result.stderr, key)
         assert not out.exists() or no_ok_summary(out)
-    FUZZED["installed"] += len(draws)
 
 
 def _sample(rng: random.Random) -> tuple[str, str]:
