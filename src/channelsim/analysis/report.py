@@ -47,9 +47,14 @@ def html_page(title: str, body: list[str]) -> str:
     )
 
 
+def figure_png(fig: plt.Figure, dpi: int = 110) -> bytes:
+    """`fig` rendered as PNG bytes; the figure is closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
 def save_figure(fig: plt.Figure, path: Path) -> None:
     """Render `fig` to PNG and write it atomically; the figure is closed."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, figure_png(fig))

@@ -10,7 +10,6 @@ marked, the channel network, and what each lever means in the case's terms.
 
 from __future__ import annotations
 
-import io
 import math
 import threading
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from channelsim.analysis.figures import (
     profits_figure,
     shares_figure,
 )
+from channelsim.analysis.report import figure_png
 from channelsim.config import compose
 from channelsim.config.compose import group_options
 from channelsim.experiment.run import metrics_frame
@@ -157,9 +157,7 @@ def on_off(value: Any, lang: str) -> str:
 
 
 def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    return buf.getvalue()
+    return figure_png(fig, dpi=80)
 
 
 def _testid(testid: str, text: str, tag: str = "span") -> None:
