@@ -54,7 +54,7 @@ debs-test: $(VENV)/.installed
 # the tests run sweeps on every launcher, the dashboard and the notebooks, so every
 # extra installs into the one venv
 $(VENV)/.dev: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[dev,ray,slurm,viz,notebooks]'
+	$(PY) -m pip install -q -e '.[dev,ray,slurm,viz,notebooks,optuna,sensitivity]'
 	@touch $@
 
 $(VENV)/.viz: $(VENV)/.installed

@@ -2,12 +2,13 @@
 
 A vendor selling through distributors and resellers competes with a direct seller
 for accounts on price, relationships and service, under channel policies the user
-sets. Start with ``compose`` (a typed config), ``ChannelModel``, ``run`` and ``sweep``.
+sets. Start with ``compose`` (a typed config), ``ChannelModel``, ``run`` and ``sweep``;
+``optimize`` searches lever ranges for the best policy.
 """
 
 __version__ = "0.1.0"
 
-from channelsim.api import run, sweep
+from channelsim.api import optimize, run, sweep
 from channelsim.config import ChannelConfig, ConfigError, compose
 from channelsim.experiment.run import RunResult
 from channelsim.model import METRICS, ChannelModel
@@ -20,6 +21,7 @@ __all__ = [
     "RunResult",
     "__version__",
     "compose",
+    "optimize",
     "run",
     "sweep",
 ]

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from channelsim.analysis.decision import write_optimize_report
 from channelsim.analysis.figures import run_figures
 from channelsim.analysis.sweep_report import write_sweep_report
 from channelsim.config.compose import quote
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError
+from channelsim.experiment.optimize import OptimizeOutcome, plan_optimize, run_optimize
 from channelsim.experiment.run import RunResult
 from channelsim.experiment.run import run as run_files
 from channelsim.experiment.sweep import execute, plan_sweep
@@ -83,3 +85,39 @@ def sweep(
     if out_dir is not None:
         write_sweep_report(plan.sweep_dir, outcome.table)
     return outcome.table
+
+
+def optimize(
+    overrides: Sequence[str] = (),
+    out_dir: str | Path | None = None,
+    *,
+    config_dir: str | None = None,
+    progress: bool = True,
+) -> OptimizeOutcome:
+    """Search lever ranges for the best policy, as `channelsim optimize` does.
+
+    Args:
+        overrides: Hydra overrides: ``experiment=NAME`` (default ``optimize_policy``),
+            fixed keys such as ``market.n_regions=2``, the objective's
+            ``optimize.seeds=2``, the budget ``hydra.sweeper.n_trials=20``, or more
+            levers to search, e.g. ``strategy.coop_budget=interval(0,400)``.
+        out_dir: the study's folder (``study.db``, ``trials/``, tables, report); a
+            later call into the same folder resumes the study up to its budget.
+        config_dir: a folder of the user's own presets.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        ``.trials`` (one row a trial: its state, value, levers and KPI means), ``.best``
+        (the best trial's number, value and levers), ``.summary`` and ``.out_dir``, which
+        holds ``strategy/best_policy.yaml``.
+
+    Raises:
+        ConfigError: a bad override, lever range or objective (one line).
+    """
+    overrides = list(overrides)
+    if out_dir is not None:
+        overrides.append(f"hydra.sweep.dir={quote(str(Path(out_dir).resolve()))}")
+    plan = plan_optimize(overrides, config_dir)
+    outcome = run_optimize(plan, progress=progress)
+    write_optimize_report(plan.out_dir, outcome.trials, outcome.summary)
+    return outcome

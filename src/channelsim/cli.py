@@ -5,6 +5,7 @@
     channelsim run [OVERRIDES...]   one simulation, e.g. strategy=direct seed=3
     channelsim sweep [OVERRIDES...] many simulations (Hydra multirun), with a report
     channelsim report SWEEP_DIR     rebuild a sweep's tables and report from its folder
+    channelsim optimize [OVERRIDES...]  search lever ranges for the best policy (Optuna)
     channelsim dashboard            the interactive page (--port N, --host H, --lang zh)
     channelsim validate             the pricing agents against channel theory's closed forms
     channelsim levers               every lever and market parameter
@@ -39,6 +40,10 @@ commands:
             cores (hydra/launcher=ray or submitit_slurm for a cluster), resumes into
             the same hydra.sweep.dir=PATH, writes summary.csv/.parquet and report.html
   report    SWEEP_DIR: rebuild summary.csv, summary.parquet and the report from disk
+  optimize  search lever ranges for the highest vendor profit (Hydra's Optuna sweeper),
+            e.g. experiment=optimize_policy hydra.sweeper.n_trials=40 optimize.seeds=3;
+            the study resumes into the same hydra.sweep.dir=PATH up to its budget and
+            writes trials.csv, convergence.png and strategy/best_policy.yaml
   dashboard the interactive page on http://127.0.0.1:8765 (--port N, --host H,
             --lang en|zh; market.KEY=VALUE overrides for a smaller market)
   levers    print every lever (strategy.*) and market parameter (market.*)
@@ -53,6 +58,7 @@ options:
 groups: market=china_pc_2002  strategy=relationship_channel|traditional_channel|direct|dual
         scenario=none|history|stay_traditional|copy_direct
         experiment=strategy_grid|rebate_grid (named sweeps, for `channelsim sweep`)
+                   optimize_policy|optimize_online_gap (for `channelsim optimize`)
 """
 
 
@@ -226,6 +232,40 @@ def _sweep_result(table, stats, sweep_dir: Path, out, runtime_s: float | None = 
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def command_optimize(args: list[str], out=None) -> int:
+    """A policy search with Hydra's Optuna sweeper; resumes into the same folder."""
+    from channelsim.analysis.decision import write_optimize_report
+    from channelsim.experiment.optimize import plan_optimize, run_optimize
+
+    config_dir, overrides, _ = split_args(args)
+    plan = plan_optimize(overrides, config_dir)  # exit 2 here on bad input
+    make_folder(plan.out_dir, "hydra.sweep.dir")
+    outcome = run_optimize(plan, announce=lambda line: print(line, file=out, flush=True))
+    write_optimize_report(plan.out_dir, outcome.trials, outcome.summary)
+    summary = outcome.summary
+    best = outcome.best
+    if best is not None:
+        levers = ", ".join(f"{k}={_fmt(v, '.4g')}" for k, v in best["params"].items())
+        print(
+            f"best of {summary['trials']} trials: trial {best['trial']}, objective "
+            f"{best['objective']:.1f} ({levers})",
+            file=out,
+        )
+        print(f"policy: {summary['policy']} (strategy=best_policy with --config-dir)", file=out)
+    print(f"report: {plan.out_dir / 'report.html'}", file=out)
+    print(plan.out_dir, file=out)
+    if summary["status"] != "ok":
+        print(f"channelsim: optimize failed: {summary['error']}", file=sys.stderr)
+        return 1
+    if summary["trials_failed"]:
+        print(
+            f"channelsim: {summary['trials_failed']} trials failed (see "
+            f"{plan.out_dir / 'trials.csv'})",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -418,6 +458,7 @@ COMMANDS = {
     "study": command_study,
     "run": command_run,
     "sweep": command_sweep,
+    "optimize": command_optimize,
     "report": command_report,
     "levers": command_levers,
     "dashboard": command_dashboard,

@@ -28,7 +28,7 @@ from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from channelsim.config.schema import ChannelConfig, StrategyConfig
+from channelsim.config.schema import STUDY_KEYS, ChannelConfig, StrategyConfig
 from channelsim.config.store import register_configs
 from channelsim.config.validate import ConfigError, check_value, closest, schema_rows, validate
 
@@ -186,7 +186,7 @@ def _strategy_preset(name: str, levers: dict[str, Any], config_dir: str | None) 
 
 
 def _to_typed(raw: DictConfig) -> ChannelConfig:
-    body = OmegaConf.masked_copy(raw, [k for k in raw if k != "hydra"])
+    body = OmegaConf.masked_copy(raw, [k for k in raw if k != "hydra" and k not in STUDY_KEYS])
     if _contains_target(OmegaConf.to_container(body)):
         raise ConfigError("'_target_' is not allowed in channelsim's config groups")
     try:

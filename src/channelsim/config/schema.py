@@ -324,6 +324,48 @@ class ChannelConfig:
     market_overrides: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class OptimizeSpec:
+    """What `channelsim optimize` maximises: a KPI (its mean over the final 12 months)
+    averaged over `seeds` runs a trial, less `penalty` per unit that the mean of
+    `floor_kpi` falls below `floor` (Optuna's samplers take no constraints)."""
+
+    kpi: str = "profit_vendor"
+    seeds: int = 3
+    floor_kpi: str = "partner_satisfaction"
+    floor: float | None = None
+    penalty: float = 0.0
+
+
+@dataclass
+class SensitivitySpec:
+    """What `channelsim sensitivity` screens: `parameters` maps a lever or market key to
+    its [low, high] range; `samples` is Morris's trajectories or Sobol's base sample."""
+
+    method: str = "morris"
+    model: str = "channel"
+    kpis: list[str] = field(default_factory=lambda: ["profit_vendor"])
+    parameters: dict[str, list[float]] = field(default_factory=dict)
+    samples: int = 10
+    levels: int = 4
+    seeds: int = 1
+    dummy: bool = True
+    resamples: int = 1000
+    conf_level: float = 0.95
+
+
+@dataclass
+class RootConfig(ChannelConfig):
+    """The root of Hydra's config: a run's config, plus the settings of the decision
+    commands, which named experiments set and a run never sees."""
+
+    optimize: OptimizeSpec = field(default_factory=OptimizeSpec)
+    sensitivity: SensitivitySpec = field(default_factory=SensitivitySpec)
+
+
+STUDY_KEYS = ("optimize", "sensitivity")
+
+
 TOP_LEVEL_RANGES = {
     "seed": (0, 2**63 - 1, "seed of the run's random root"),
     "steps": (1, 100000, "months to simulate"),

@@ -157,6 +157,8 @@ def _launcher_hint(message: str) -> str:
     for name, extra in EXTRAS.items():
         if f"hydra/launcher={name}" in message or f"'hydra/launcher/{name}'" in message:
             return f"{message} (install it with: pip install 'channelsim[{extra}]')"
+    if "'hydra/sweeper/optuna'" in message:
+        return f"{message} (install it with: pip install 'channelsim[optuna]')"
     return message
 
 
@@ -193,6 +195,13 @@ def plan_sweep(overrides: Sequence[str], config_dir: str | None = None) -> Sweep
         except Exception as exc:
             raise ConfigError(f"hydra.sweep.dir: {one_line(exc)}") from None
         launcher = str(primary.hydra.runtime.choices.get("hydra/launcher", "basic"))
+        sweeper = str(primary.hydra.runtime.choices.get("hydra/sweeper", "basic"))
+    if sweeper != "basic":
+        name = experiment[0].split("=", 1)[1] if experiment else "..."
+        raise ConfigError(
+            f"experiment={name} is a policy search (hydra/sweeper={sweeper}): run it with "
+            f"`channelsim optimize experiment={name}`"
+        )
     if experiment:
         check_experiment(_parse(experiment)[0].value(), config_dir)
     if not str(sweep_dir).strip():

@@ -1,0 +1,208 @@
+"""Policy optimisation: `channelsim optimize` finds a lever's known best value, resumes
+its study to the budget, gives the same study on any launcher, isolates failed trials,
+writes a preset that `channelsim run` accepts, and refuses bad input in one line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import pytest
+
+import channelsim
+from channelsim import cli
+from channelsim.config.compose import compose
+from channelsim.config.schema import OptimizeSpec
+from channelsim.experiment import optimize as optimize_module
+from channelsim.experiment.optimize import objective
+
+SCRIPT = Path(sys.executable).parent / "channelsim"
+KNOWN = ["experiment=optimize_online_gap"]
+# the same market and strategy as a plain sweep
+ONLINE = ["market=online_optimum", "strategy=traditional_channel", "strategy.online_store=true"]
+QUICK = [*KNOWN, "hydra.sweeper.n_jobs=2", "steps=12"]
+GAP = "strategy.online_price_gap"
+
+
+def known_optimum() -> float:
+    """The best online price gap of market=online_optimum, from its construction:
+    gray dealers' share of the shops' units is full at transport + audit x fine +
+    0.3 / elasticity (configs/market/online_optimum.yaml)."""
+    cfg = compose(KNOWN)
+    m, s = cfg.market, cfg.strategy
+    audit = s.audit_probability * (1.5 if s.map_enforced else 1.0)
+    return m.transport_cost + audit * s.diversion_penalty + 0.3 / m.diversion_elasticity
+
+
+def optimize(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(SCRIPT), "optimize", *args], capture_output=True, text=True, timeout=900
+    )
+
+
+def test_the_constructed_market_has_an_interior_optimum_at_its_closed_form():
+    gap = known_optimum()
+    assert gap == pytest.approx(0.100)
+    table = channelsim.sweep(
+        [*ONLINE, "steps=24", f"{GAP}={gap - 0.03},{gap},{gap + 0.03}"],
+        seeds=[0, 1],
+        progress=False,
+    )
+    profit = table.groupby(GAP)["profit_vendor"].mean().sort_index().to_numpy()
+    assert profit[1] > profit[0] + 50 and profit[1] > profit[2] + 50
+
+
+def test_optimize_finds_the_known_best_lever_value(tmp_path):
+    done = optimize(*KNOWN, f"hydra.sweep.dir={tmp_path}")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["trials"] == 16 and summary["seed"] == 0
+    best = summary["best"]
+    assert best["params"][GAP] == pytest.approx(known_optimum(), abs=0.01)
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    assert len(trials) == 16 and (trials["state"] == "COMPLETE").all()
+    assert best["objective"] == trials["objective"].max()
+    assert trials["best_so_far"].is_monotonic_increasing
+    # every trial is the mean of its seeds' runs, each in its own folder
+    record = json.loads((tmp_path / best["folder"] / "summary.json").read_text())
+    assert record["seeds"] == [0, 1]
+    assert record["objective"] == pytest.approx(sum(record["kpi_values"]) / 2)
+    for name in ("convergence.png", "report.md", "report.html", "trials.parquet", "study.db"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert f"objective {best['objective']:.1f}" in done.stdout
+
+
+def test_the_best_policy_is_a_preset_that_channelsim_run_accepts(tmp_path, capsys):
+    outcome = channelsim.optimize(
+        [*QUICK, "hydra.sweeper.n_trials=3"], out_dir=tmp_path, progress=False
+    )
+    preset = tmp_path / "strategy" / "best_policy.yaml"
+    assert outcome.summary["policy"] == str(preset)
+    searched = compose([*KNOWN, f"{GAP}={outcome.best['params'][GAP]!r}"])
+    from_preset = compose(["strategy=best_policy", "market=online_optimum"], str(tmp_path))
+    assert dataclasses.replace(from_preset.strategy, name="x") == dataclasses.replace(
+        searched.strategy, name="x"
+    )
+    code = cli.main(
+        [
+            "run",
+            "--config-dir",
+            str(tmp_path),
+            "strategy=best_policy",
+            "market=online_optimum",
+            "steps=3",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ]
+    )
+    assert code == 0
+    assert "best_policy seed 0" in capsys.readouterr().out
+
+
+def test_a_rerun_resumes_the_study_up_to_its_budget(tmp_path, capsys):
+    folder = f"hydra.sweep.dir={tmp_path}"
+    assert cli.main(["optimize", *QUICK, "hydra.sweeper.n_trials=3", folder]) == 0
+    # a start killed while a trial ran leaves it RUNNING in the study
+    study = optuna.load_study(
+        study_name="optimize_online_gap", storage=f"sqlite:///{tmp_path}/study.db"
+    )
+    study.ask()
+    assert cli.main(["optimize", *QUICK, "hydra.sweeper.n_trials=5", folder]) == 0
+    out = capsys.readouterr().out
+    assert "(3 done, 2 to run" in out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["trials_done"] == 5 and summary["trials_run_now"] == 2
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    assert trials["state"].tolist() == ["COMPLETE"] * 3 + ["FAIL"] + ["COMPLETE"] * 2
+    assert trials.loc[3, "error"].startswith("interrupted")
+    # trial N ran in trials/N, across the starts
+    for n in (0, 1, 2, 4, 5):
+        assert json.loads((tmp_path / "trials" / str(n) / "summary.json").read_text())["trial"] == n
+    assert cli.main(["optimize", *QUICK, "hydra.sweeper.n_trials=5", folder]) == 0
+    assert "(5 done, 0 to run" in capsys.readouterr().out
+    # a different objective or search space is another study, not this one resumed
+    assert cli.main(["optimize", *QUICK, "optimize.seeds=3", folder]) == 2
+    assert "another objective" in capsys.readouterr().err
+
+
+def test_the_same_seed_gives_the_same_study_serial_or_parallel(tmp_path):
+    tables = []
+    for launcher in ("basic", "joblib"):
+        outcome = channelsim.optimize(
+            [*QUICK, "hydra.sweeper.n_trials=4", f"hydra/launcher={launcher}"],
+            out_dir=tmp_path / launcher,
+            progress=False,
+        )
+        tables.append(outcome.trials[["trial", "objective", GAP, "profit_vendor"]])
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_a_failed_trial_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch):
+    real = optimize_module.run_job
+
+    def fragile(spec):  # the model fails for deep discounts
+        if spec.config.strategy.online_price_gap > 0.15:
+            raise RuntimeError("model blew up")
+        return real(spec)
+
+    monkeypatch.setattr(optimize_module, "run_job", fragile)
+    outcome = channelsim.optimize(
+        [*QUICK, "hydra.sweeper.n_trials=6", "hydra/launcher=basic"],
+        out_dir=tmp_path,
+        progress=False,
+    )
+    trials = outcome.trials
+    failed = trials[trials[GAP] > 0.15]
+    assert len(failed) and (failed["state"] == "FAIL").all()
+    assert failed["error"].str.contains("model blew up").all()
+    assert (trials[trials[GAP] <= 0.15]["state"] == "COMPLETE").all()
+    assert outcome.summary["status"] == "ok"
+    assert outcome.summary["trials_failed"] == len(failed)
+    first = failed.iloc[0]["folder"]
+    assert json.loads((tmp_path / first / "summary.json").read_text())["status"] == "failed"
+
+
+def test_the_penalty_is_what_the_floor_says():
+    spec = OptimizeSpec(floor=0.6, penalty=1000.0)
+    assert objective(spec, 500.0, 0.55) == pytest.approx((450.0, 50.0))
+    assert objective(spec, 500.0, 0.65) == (500.0, 0.0)
+    assert objective(OptimizeSpec(floor=None, penalty=1000.0), 500.0, 0.1) == (500.0, 0.0)
+
+
+def test_trials_carry_the_penalty_below_the_floor(tmp_path):
+    outcome = channelsim.optimize(
+        [*QUICK, "hydra.sweeper.n_trials=2", "optimize.floor=0.99", "optimize.penalty=1000"],
+        out_dir=tmp_path,
+        progress=False,
+    )
+    for _, row in outcome.trials.iterrows():
+        assert row["penalty"] == pytest.approx(1000 * (0.99 - row["partner_satisfaction"]))
+        assert row["objective"] == pytest.approx(row["profit_vendor"] - row["penalty"])
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["experiment=strategy_grid"], "is not an optimisation"),
+        (["optimize.kpi=profit"], "optimize.kpi='profit' is not allowed: one of"),
+        (["optimize.bogus=1"], "unknown key 'optimize.bogus'"),
+        (["strategy.rebate_rate=interval(0,2)"], "strategy.rebate_rate=2.0 is not allowed"),
+        (["seed=interval(0,3)"], "'seed' is not allowed"),
+        (["market=linear_monopoly"], "textbook pricing market"),
+        (["hydra.sweeper.storage=sqlite:///x.db"], "the output folder's study.db"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, says, tmp_path, capsys):
+    assert cli.main(["optimize", *args, f"hydra.sweep.dir={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "study.db").exists()
+
+
+def test_channelsim_sweep_sends_a_policy_search_to_optimize(capsys):
+    assert cli.main(["sweep", "experiment=optimize_policy"]) == 2
+    assert "channelsim optimize experiment=optimize_policy" in capsys.readouterr().err
