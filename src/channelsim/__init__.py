@@ -3,12 +3,13 @@
 A vendor selling through distributors and resellers competes with a direct seller
 for accounts on price, relationships and service, under channel policies the user
 sets. Start with ``compose`` (a typed config), ``ChannelModel``, ``run`` and ``sweep``;
-``optimize`` searches lever ranges for the best policy.
+``optimize`` searches lever ranges for the best policy; ``sensitivity`` ranks levers
+and market uncertainties by their effect.
 """
 
 __version__ = "0.1.0"
 
-from channelsim.api import optimize, run, sweep
+from channelsim.api import optimize, run, sensitivity, sweep
 from channelsim.config import ChannelConfig, ConfigError, compose
 from channelsim.experiment.run import RunResult
 from channelsim.model import METRICS, ChannelModel
@@ -23,5 +24,6 @@ __all__ = [
     "compose",
     "optimize",
     "run",
+    "sensitivity",
     "sweep",
 ]

@@ -1,4 +1,5 @@
-"""The notebook API: one run with its standard figures; a sweep into a tidy table."""
+"""The notebook API: one run with its standard figures; a sweep into a tidy table; a
+policy search; a sensitivity analysis."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from channelsim.analysis.decision import write_optimize_report
+from channelsim.analysis.decision import write_optimize_report, write_sensitivity_report
 from channelsim.analysis.figures import run_figures
 from channelsim.analysis.sweep_report import write_sweep_report
 from channelsim.config.compose import quote
@@ -17,6 +18,11 @@ from channelsim.config.validate import ConfigError
 from channelsim.experiment.optimize import OptimizeOutcome, plan_optimize, run_optimize
 from channelsim.experiment.run import RunResult
 from channelsim.experiment.run import run as run_files
+from channelsim.experiment.sensitivity import (
+    SensitivityOutcome,
+    plan_sensitivity,
+    run_sensitivity,
+)
 from channelsim.experiment.sweep import execute, plan_sweep
 from channelsim.labels import font_rc
 
@@ -120,4 +126,42 @@ def optimize(
     plan = plan_optimize(overrides, config_dir)
     outcome = run_optimize(plan, progress=progress)
     write_optimize_report(plan.out_dir, outcome.trials, outcome.summary)
+    return outcome
+
+
+def sensitivity(
+    overrides: Sequence[str] = (),
+    out_dir: str | Path | None = None,
+    n_jobs: int | None = None,
+    *,
+    config_dir: str | None = None,
+    progress: bool = True,
+) -> SensitivityOutcome:
+    """Morris screening or Sobol indices, as `channelsim sensitivity` computes them.
+
+    Args:
+        overrides: Hydra overrides: ``experiment=NAME`` (default ``sensitivity_morris``;
+            also ``sensitivity_sobol``, ``sensitivity_ishigami``), fixed keys such as
+            ``market.n_regions=2``, and the analysis's own, e.g. ``sensitivity.samples=40``
+            or ``sensitivity.kpis=[profit_vendor]``.
+        out_dir: the analysis's folder (``runs/``, tables, figure, report); a later call
+            into the same folder runs only the runs not yet done.
+        n_jobs: local worker processes (default: one per core).
+        config_dir: a folder of the user's own presets.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        ``.table`` (one row a KPI and parameter: rank, estimate and its interval, and
+        whether it clears the dummy's), ``.samples`` (the sample with each row's KPIs),
+        ``.summary`` and ``.out_dir``.
+
+    Raises:
+        ConfigError: a bad override, range, KPI or method (one line).
+    """
+    overrides = list(overrides)
+    if out_dir is not None:
+        overrides.append(f"hydra.sweep.dir={quote(str(Path(out_dir).resolve()))}")
+    plan = plan_sensitivity(overrides, config_dir)
+    outcome = run_sensitivity(plan, n_jobs=n_jobs, progress=progress)
+    write_sensitivity_report(plan.out_dir, outcome.table, outcome.summary, plan.spec.conf_level)
     return outcome

@@ -6,6 +6,7 @@
     channelsim sweep [OVERRIDES...] many simulations (Hydra multirun), with a report
     channelsim report SWEEP_DIR     rebuild a sweep's tables and report from its folder
     channelsim optimize [OVERRIDES...]  search lever ranges for the best policy (Optuna)
+    channelsim sensitivity [OVERRIDES...]  Morris screening or Sobol indices (SALib)
     channelsim dashboard            the interactive page (--port N, --host H, --lang zh)
     channelsim validate             the pricing agents against channel theory's closed forms
     channelsim levers               every lever and market parameter
@@ -44,6 +45,10 @@ commands:
             e.g. experiment=optimize_policy hydra.sweeper.n_trials=40 optimize.seeds=3;
             the study resumes into the same hydra.sweep.dir=PATH up to its budget and
             writes trials.csv, convergence.png and strategy/best_policy.yaml
+  sensitivity  Morris screening or Sobol indices over declared ranges of levers and
+            market parameters, e.g. experiment=sensitivity_morris|sensitivity_sobol
+            sensitivity.samples=40 (--jobs N); runs resume into hydra.sweep.dir=PATH;
+            writes sensitivity.csv (ranked, with intervals) and sensitivity.png
   dashboard the interactive page on http://127.0.0.1:8765 (--port N, --host H,
             --lang en|zh; market.KEY=VALUE overrides for a smaller market)
   levers    print every lever (strategy.*) and market parameter (market.*)
@@ -59,6 +64,8 @@ groups: market=china_pc_2002  strategy=relationship_channel|traditional_channel|
         scenario=none|history|stay_traditional|copy_direct
         experiment=strategy_grid|rebate_grid (named sweeps, for `channelsim sweep`)
                    optimize_policy|optimize_online_gap (for `channelsim optimize`)
+                   sensitivity_morris|sensitivity_sobol|sensitivity_ishigami
+                   (for `channelsim sensitivity`)
 """
 
 
@@ -269,6 +276,36 @@ def command_optimize(args: list[str], out=None) -> int:
     return 0
 
 
+def command_sensitivity(args: list[str], out=None) -> int:
+    """Morris screening or Sobol indices over a named experiment's ranges."""
+    from channelsim.analysis.decision import write_sensitivity_report
+    from channelsim.analysis.report import text_table
+    from channelsim.experiment.sensitivity import plan_sensitivity, run_sensitivity
+
+    config_dir, overrides, given = split_args(args, {"--jobs": "jobs"})
+    jobs = _positive_int(given, "jobs", None)
+    plan = plan_sensitivity(overrides, config_dir)  # exit 2 here on bad input
+    make_folder(plan.out_dir, "hydra.sweep.dir")
+    outcome = run_sensitivity(
+        plan, n_jobs=jobs, announce=lambda line: print(line, file=out, flush=True)
+    )
+    write_sensitivity_report(plan.out_dir, outcome.table, outcome.summary, plan.spec.conf_level)
+    table = outcome.table
+    if len(table):
+        head = ["kpi", "rank", "parameter", "estimate", "ci_low", "ci_high"]
+        rows = [
+            [f"{r[c]:.4g}" if isinstance(r[c], float) else str(r[c]) for c in head]
+            for _, r in table.iterrows()
+        ]
+        print(text_table(head, rows), file=out)
+    print(f"report: {plan.out_dir / 'report.html'}", file=out)
+    print(plan.out_dir, file=out)
+    if outcome.summary["status"] != "ok":
+        print(f"channelsim: sensitivity incomplete: {outcome.summary['error']}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def command_report(args: list[str], out=None) -> int:
     """Rebuild a sweep's summary tables and report from its folder."""
     from channelsim.analysis.sweep_report import write_sweep_report
@@ -459,6 +496,7 @@ COMMANDS = {
     "run": command_run,
     "sweep": command_sweep,
     "optimize": command_optimize,
+    "sensitivity": command_sensitivity,
     "report": command_report,
     "levers": command_levers,
     "dashboard": command_dashboard,

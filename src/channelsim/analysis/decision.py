@@ -136,3 +136,95 @@ def write_optimize_report(out_dir: Path, trials: pd.DataFrame, summary: dict[str
             html_table(head, rows),
         ]
     atomic_write_text(out_dir / "report.html", html_page("channelsim optimize", body))
+
+
+# ---------------------------------------------------------------- sensitivity
+
+MEASURES = {
+    "mu_star": "Morris mu* (mean absolute elementary effect)",
+    "ST": "Sobol total-order index",
+}
+
+
+def sensitivity_figure(table: pd.DataFrame, conf_level: float) -> Figure:
+    """One panel a KPI: each parameter's index with its interval, the most influential
+    on top; the dummy in grey; Sobol's first-order index as a dot on the total."""
+    kpis = list(dict.fromkeys(table["kpi"]))
+    n = max(1, len(kpis))
+    params = table["parameter"].nunique()
+    fig = Figure(figsize=(5.2 * n, 1.2 + 0.38 * params))
+    axes = fig.subplots(1, n, squeeze=False).ravel()
+    for ax, kpi in zip(axes, kpis, strict=True):
+        these = table[table["kpi"] == kpi].sort_values("rank")
+        y = np.arange(len(these))
+        est = these["estimate"].to_numpy(dtype=float)
+        low = np.minimum(est, these["ci_low"].to_numpy(dtype=float))
+        high = np.maximum(est, these["ci_high"].to_numpy(dtype=float))
+        colours = [GREY if p == "dummy" else VENDOR for p in these["parameter"]]
+        ax.barh(y, est, color=colours, alpha=0.8)
+        ax.errorbar(est, y, xerr=[est - low, high - est], fmt="none", ecolor="black", capsize=3)
+        if "S1" in these and these["S1"].notna().any():
+            ax.plot(these["S1"], y, "o", color="white", mec="black", ms=5, label="first order S1")
+            ax.legend(fontsize=8, loc="lower right")
+        ax.set_yticks(y, these["parameter"], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(kpi, fontsize=10)
+        ax.set_xlabel(MEASURES.get(str(these["measure"].iloc[0]), "index"), fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(f"sensitivity: ranked, with {conf_level:.0%} bootstrap intervals")
+    fig.tight_layout()
+    return fig
+
+
+def write_sensitivity_report(
+    out_dir: Path, table: pd.DataFrame, summary: dict[str, Any], conf_level: float
+) -> None:
+    """sensitivity.png, report.md and report.html for a sensitivity analysis."""
+    if len(table):
+        save_figure(sensitivity_figure(table, conf_level), out_dir / "sensitivity.png")
+    extra = ["mu", "sigma"] if summary["method"] == "morris" else ["S1", "S1_ci_low", "S1_ci_high"]
+    head = ["kpi", "rank", "parameter", "estimate", "ci_low", "ci_high", *extra]
+    if summary["dummy"]:
+        head.append("above_dummy")
+    rows = [[_num(r[c], ".4g") for c in head] for _, r in table.iterrows()]
+    measure = MEASURES["mu_star" if summary["method"] == "morris" else "ST"]
+    ranges = [[k, f"[{_num(lo)}, {_num(hi)}]"] for k, (lo, hi) in summary["parameters"].items()]
+    how = (
+        f"{summary['method']} on the {summary['model']} model, {summary['sample_rows']} sample "
+        f"rows, seed {summary['seed']}"
+    )
+    if summary["model"] == "channel":
+        how += (
+            f", {summary['seeds']} run seed(s) a row: {summary['jobs']} distinct runs "
+            f"({summary['ran']} run now, {summary['skipped']} already done)"
+        )
+    lines = [
+        f"# Sensitivity: {summary['experiment']}",
+        "",
+        f"{how}. Ranked by the {measure}, with {conf_level:.0%} bootstrap intervals.",
+    ]
+    if summary["dummy"]:
+        lines += [
+            "",
+            "`dummy` is a parameter the model never reads: `above_dummy` marks the "
+            "parameters whose interval clears the dummy's, that is, whose effect can be told "
+            "from the noise of the estimate.",
+        ]
+    lines += ["", "## Ranges", "", markdown_table(["parameter", "range"], ranges), ""]
+    if len(table):
+        lines += [
+            "![sensitivity](sensitivity.png)",
+            "",
+            "## Ranking",
+            "",
+            markdown_table(head, rows),
+            "",
+        ]
+    if summary.get("error"):
+        lines += [f"**The analysis is incomplete:** {summary['error']}", ""]
+    atomic_write_text(out_dir / "report.md", "\n".join(lines))
+    body = [f"<h1>Sensitivity: {summary['experiment']}</h1>", f"<p>{how}.</p>"]
+    body += [html_table(["parameter", "range"], ranges)]
+    if len(table):
+        body += ["<img src='sensitivity.png' style='max-width:100%'>", html_table(head, rows)]
+    atomic_write_text(out_dir / "report.html", html_page("channelsim sensitivity", body))

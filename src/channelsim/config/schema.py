@@ -345,7 +345,7 @@ class SensitivitySpec:
     method: str = "morris"
     model: str = "channel"
     kpis: list[str] = field(default_factory=lambda: ["profit_vendor"])
-    parameters: dict[str, list[float]] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
     samples: int = 10
     levels: int = 4
     seeds: int = 1

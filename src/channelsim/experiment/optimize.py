@@ -36,7 +36,6 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from channelsim.config.compose import (
-    check_experiment,
     check_overrides,
     compose,
     hydra_initialized,
@@ -54,6 +53,14 @@ from channelsim.experiment.io import (
     atomic_write_text,
 )
 from channelsim.experiment.run import config_hash, version
+from channelsim.experiment.studies import (
+    check_resume,
+    check_section,
+    experiment_of,
+    override_key,
+    split_overrides,
+    study_config,
+)
 from channelsim.experiment.sweep import (
     HYDRA_DEFAULTS,
     JobSpec,
@@ -124,60 +131,6 @@ def require_optuna() -> None:
 # ---------------------------------------------------------------- planning
 
 
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
-
-
-def split_overrides(
-    overrides: list[str], section: str
-) -> tuple[list[str], list[str], list[str], list[str]]:
-    """Hydra's own overrides, the `experiment=` one, the command's section (`optimize.*`
-    or `sensitivity.*`) and the model's; malformed ones are named in one line."""
-    parse_overrides(overrides)
-    hydra, experiment, own, task = [], [], [], []
-    for o in overrides:
-        key = _key(o)
-        if key == "hydra" or key.startswith(("hydra.", "hydra/")):
-            hydra.append(o)
-        elif key == "experiment":
-            experiment.append(o)
-        elif key == section or key.startswith(section + "."):
-            own.append(o)
-        else:
-            task.append(o)
-    if len(experiment) > 1:
-        raise ConfigError("experiment: give one named experiment")
-    return hydra, experiment, own, task
-
-
-def study_config(
-    overrides: list[str], config_dir: str | None, section: str, expected: str | None = None
-) -> DictConfig:
-    """The experiment's whole config as Hydra composes it for a multirun (its sweeps
-    left out), with `section` typed; ConfigError in one line otherwise."""
-    from hydra.types import RunMode
-
-    with hydra_initialized() as hydra:
-        try:
-            primary = hydra.compose_config(
-                "config",
-                overrides=list(overrides) + search_path(config_dir),
-                run_mode=RunMode.MULTIRUN,
-                with_log_configuration=False,
-            )
-        except Exception as exc:
-            raise ConfigError(one_line(exc)) from None
-    if expected is not None:
-        target = str(primary.hydra.sweeper.get("_target_", ""))
-        if expected not in target:
-            choice = primary.hydra.runtime.choices.get("experiment")
-            raise ConfigError(
-                f"experiment={choice} is not an optimisation: its hydra/sweeper is "
-                f"{primary.hydra.runtime.choices.get('hydra/sweeper')}, expected optuna"
-            )
-    return primary
-
-
 def check_space(space: dict[str, str]) -> None:
     """Every searched key is a lever or market parameter, searched within its range."""
     rows = schema_rows()
@@ -203,18 +156,6 @@ def check_space(space: dict[str, str]) -> None:
         else:
             for value in o.sweep_iterator():
                 check_value(key, value, rows[key])
-
-
-def check_section(overrides: list[str], schema: type, section: str) -> None:
-    """The command's own keys (`optimize.seeds=2`) exist; one line naming them if not."""
-    names = [f.name for f in dataclasses.fields(schema)]
-    for o in overrides:
-        key = _key(o)
-        if key.split(".", 1)[-1] not in names or "." not in key:
-            raise ConfigError(
-                f"unknown key {key!r}; {section} keys: "
-                + ", ".join(f"{section}.{n}" for n in names)
-            )
 
 
 def check_spec(spec: OptimizeSpec) -> None:
@@ -255,17 +196,19 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
     if config_dir:
         config_dir = str(Path(config_dir).resolve())
     hydra, experiment, own, task = split_overrides(list(overrides), "optimize")
-    if not experiment:
-        experiment = [f"experiment={DEFAULT_EXPERIMENT}"]
+    experiment = experiment_of(experiment, DEFAULT_EXPERIMENT, config_dir)
     name = experiment[0].split("=", 1)[1]
-    check_experiment(name, config_dir)
     for o in hydra:
-        if _key(o) in ("hydra.sweeper.storage", "hydra.sweeper.study_name", "hydra/sweeper"):
+        if override_key(o) in (
+            "hydra.sweeper.storage",
+            "hydra.sweeper.study_name",
+            "hydra/sweeper",
+        ):
             raise ConfigError(
-                f"{_key(o)}: the study is the output folder's study.db; "
+                f"{override_key(o)}: the study is the output folder's study.db; "
                 "choose the folder with hydra.sweep.dir=PATH"
             )
-    chosen = {_key(o) for o in hydra}
+    chosen = {override_key(o) for o in hydra}
     hydra += [f"{g}={v}" for g, v in HYDRA_DEFAULTS.items() if g not in chosen]
     fixed = [o for o in task if not parse_overrides([o])[0].is_sweep_override()]
     check_overrides(fixed, config_dir)
@@ -284,7 +227,7 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
         if parse_overrides([o])[0].is_sweep_override():
             key, _, text = o.partition("=")
             space[key] = text
-    space = {k: v for k, v in space.items() if k not in {_key(f) for f in fixed}}
+    space = {k: v for k, v in space.items() if k not in {override_key(f) for f in fixed}}
     check_space(space)
     if int(sweeper.n_trials) < 1 or int(sweeper.n_jobs) < 1:
         raise ConfigError("hydra.sweeper.n_trials and hydra.sweeper.n_jobs: expected integers >= 1")
@@ -408,7 +351,7 @@ class TrialTask:
 
     def __call__(self, cfg: DictConfig) -> float:
         hc = HydraConfig.get()
-        overrides = [o for o in hc.overrides.task if not _key(o).startswith("optimize")]
+        overrides = [o for o in hc.overrides.task if not override_key(o).startswith("optimize")]
         params = {}
         for o in parse_overrides(overrides):
             if o.get_key_element() in self.space:
@@ -440,26 +383,13 @@ def _plan_record(plan: OptimizePlan) -> dict[str, Any]:
 
 def _check_same_study(plan: OptimizePlan) -> None:
     """A rerun into a folder resumes its study only for the same search and objective."""
-    path = plan.out_dir / PLAN_FILE
-    if not path.exists():
-        return
-    try:
-        before = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path} is unreadable: {exc}") from None
-    now = _plan_record(plan)
     what = {
         "space": "search space",
         "spec": "objective (optimize.*)",
         "seed": "seed",
         "base_config_hash": "market, strategy or fixed overrides",
     }
-    for key, words in what.items():
-        if before.get(key) != json.loads(json.dumps(now[key])):
-            raise ConfigError(
-                f"hydra.sweep.dir={plan.out_dir} holds a study with another {words}; "
-                "resume it with the same settings or choose a new folder"
-            )
+    check_resume(plan.out_dir / PLAN_FILE, _plan_record(plan), what, "a study", plan.out_dir)
 
 
 def storage_url(out_dir: Path) -> str:
