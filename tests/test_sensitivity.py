@@ -147,3 +147,19 @@ def test_bad_ranges_in_an_own_experiment_are_one_line(ranges, says, tmp_path, ca
     assert cli.main(["sensitivity", *args]) == 2
     err = capsys.readouterr().err
     assert says in err and len(err.strip().splitlines()) == 1
+
+
+def test_rows_share_their_seeds_unless_told_otherwise():
+    from channelsim.experiment.sensitivity import plan_sensitivity
+
+    def seeds(plan):
+        return [tuple(int(name.split("_")[1]) for name in names) for names in plan.row_jobs]
+
+    common = plan_sensitivity(["experiment=sensitivity_morris", *SMALL, "sensitivity.seeds=2"])
+    assert set(seeds(common)) == {(0, 1)}
+    # a dummy step repeats the row before it: the same config at the same seeds, run once
+    assert len(common.sweep.jobs) < 2 * len(common.sample)
+    own = ["sensitivity.common_seeds=false", "sensitivity.seeds=2", "seed=10"]
+    plan = plan_sensitivity(["experiment=sensitivity_morris", *SMALL, *own])
+    assert seeds(plan)[:3] == [(10, 11), (12, 13), (14, 15)]
+    assert len(plan.sweep.jobs) == 2 * len(plan.sample)

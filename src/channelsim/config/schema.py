@@ -340,7 +340,9 @@ class OptimizeSpec:
 @dataclass
 class SensitivitySpec:
     """What `channelsim sensitivity` screens: `parameters` maps a lever or market key to
-    its [low, high] range; `samples` is Morris's trajectories or Sobol's base sample."""
+    its [low, high] range; `samples` is Morris's trajectories or Sobol's base sample.
+    Each sample row runs `seeds` runs, at the same seeds for every row with
+    `common_seeds` (rows differ by their parameters alone), else at its own."""
 
     method: str = "morris"
     model: str = "channel"
@@ -349,6 +351,7 @@ class SensitivitySpec:
     samples: int = 10
     levels: int = 4
     seeds: int = 1
+    common_seeds: bool = True
     dummy: bool = True
     resamples: int = 1000
     conf_level: float = 0.95

@@ -273,37 +273,46 @@ def parse_sweep(override: str) -> bool:
     return parse_overrides([override])[0].is_sweep_override()
 
 
+def row_seeds(spec: SensitivitySpec, base_seed: int, row: int) -> list[int]:
+    """The seeds a sample row runs at: the same for every row with `common_seeds`, so
+    rows differ by their parameters alone; otherwise the row's own."""
+    first = base_seed if spec.common_seeds else base_seed + row * spec.seeds
+    return [first + i for i in range(spec.seeds)]
+
+
 def _jobs(spec, base, sample, fixed, config_dir, out_dir, hydra, primary):
     """One job a distinct config and seed; each sample row names its jobs."""
     rows = schema_rows()
     keys = list(spec.parameters)
-    seeds = [base.seed + i for i in range(spec.seeds)]
-    distinct: dict[tuple, int] = {}
-    jobs: list[PlannedJob] = []
+    configs: dict[tuple, tuple[int, ChannelConfig | None, str | None]] = {}
+    jobs: dict[str, PlannedJob] = {}
     row_jobs: list[list[str]] = []
-    for point in sample:
+    for r, point in enumerate(sample):
         values = {k: _typed(v, rows[k]["type"]) for k, v in zip(keys, point, strict=False)}
         signature = tuple(values.values())
-        if signature not in distinct:
-            u = distinct[signature] = len(distinct)
+        if signature not in configs:
             try:
-                config = with_values(base, values)
+                configs[signature] = (len(configs), with_values(base, values), None)
             except ConfigError as exc:
-                config, error = None, str(exc)
-            else:
-                error = None
-            for s in seeds:
-                job = PlannedJob(
-                    job=f"{u}_{s}",
-                    overrides=[*fixed, *(f"{k}={v!r}" for k, v in values.items()), f"seed={s}"],
-                    values={**values, "seed": s},
-                    config=dataclasses.replace(config, seed=s) if config else None,
-                    error=error,
-                )
-                job.config_hash = config_hash(job.config) if job.config else None
-                jobs.append(job)
-        u = distinct[signature]
-        row_jobs.append([f"{u}_{s}" for s in seeds])
+                configs[signature] = (len(configs), None, str(exc))
+        u, config, error = configs[signature]
+        names = []
+        for s in row_seeds(spec, base.seed, r):
+            name = f"{u}_{s}"
+            names.append(name)
+            if name in jobs:
+                continue
+            job = PlannedJob(
+                job=name,
+                overrides=[*fixed, *(f"{k}={v!r}" for k, v in values.items()), f"seed={s}"],
+                values={**values, "seed": s},
+                config=dataclasses.replace(config, seed=s) if config else None,
+                error=error,
+            )
+            job.config_hash = config_hash(job.config) if job.config else None
+            jobs[name] = job
+        row_jobs.append(names)
+    jobs = list(jobs.values())
     launcher = str(primary.hydra.runtime.choices.get("hydra/launcher", "basic"))
     sweep = SweepPlan(
         jobs=jobs,
