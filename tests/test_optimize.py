@@ -70,6 +70,8 @@ def test_optimize_finds_the_known_best_lever_value(tmp_path):
     # every trial is the mean of its seeds' runs, each in its own folder
     record = json.loads((tmp_path / best["folder"] / "summary.json").read_text())
     assert record["seeds"] == [0, 1]
+    seed_run = tmp_path / best["folder"] / "seed_1"
+    assert (seed_run / "metrics.parquet").exists() and not (seed_run / "channel.graphml").exists()
     assert record["objective"] == pytest.approx(sum(record["kpi_values"]) / 2)
     for name in ("convergence.png", "report.md", "report.html", "trials.parquet", "study.db"):
         assert (tmp_path / name).stat().st_size > 0

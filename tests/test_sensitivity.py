@@ -77,6 +77,9 @@ def test_morris_ranks_the_dummy_last_on_the_default_market_and_resumes(tmp_path)
     run = json.loads((tmp_path / "runs" / row["jobs"] / "summary.json").read_text())
     assert run["kpis"]["profit_vendor"] == row["profit_vendor"]
     assert run["status"] == "ok" and run["seed"] == 0
+    # the runs keep their metrics, not their networks (thousands of runs would fill a disk)
+    job = tmp_path / "runs" / row["jobs"]
+    assert (job / "metrics.parquet").exists() and not (job / "channel.graphml").exists()
     # a rerun runs nothing again and gives the same table
     again = sensitivity("experiment=sensitivity_morris", *SMALL, folder)
     assert again.returncode == 0, again.stderr

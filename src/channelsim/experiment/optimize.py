@@ -303,6 +303,7 @@ def evaluate_trial(
                 config_dir,
                 str(out_dir / f"seed_{seeded.seed}"),
                 seeded,
+                network=False,  # many trials of several runs: no network files
             )
             runs.append(run_job(job))
         failed = [r for r in runs if r["status"] != "ok"]

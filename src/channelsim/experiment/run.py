@@ -186,12 +186,13 @@ def run(
     out_dir: str | Path | None = None,
     figures: FigureWriter | None = None,
     labels: dict[str, Any] | None = None,
+    network: bool = True,
 ) -> RunResult:
     """Run one simulation; with `out_dir`, write its result files there atomically.
 
     `figures`, if given, draws the run's figures into ``out_dir/figures`` from its
     metrics (`channelsim.run` passes the standard set). `labels` are added to the
-    summary (a sweep's job name and overrides).
+    summary (a sweep's job name and overrides). Without `network`, no channel.graphml.
 
     Files: ``metrics.parquet``, ``partners.parquet``, ``regions.parquet``, ``config.yaml``,
     ``channel.graphml``, ``figures/*.png`` and, last, ``summary.json``.
@@ -217,7 +218,8 @@ def run(
         if model.pricing is None:  # the channel market's partners, regions, network, figures
             atomic_write_parquet(out / "partners.parquet", partners_frame(model))
             atomic_write_parquet(out / "regions.parquet", regions_frame(model))
-            atomic_write_bytes(out / "channel.graphml", graphml_bytes(model))
+            if network:  # the largest file by far; the decision commands' runs skip it
+                atomic_write_bytes(out / "channel.graphml", graphml_bytes(model))
             if figures:
                 figures(metrics, out / "figures", model.changes)
     summary["runtime_s"] = round(time.perf_counter() - began, 4)

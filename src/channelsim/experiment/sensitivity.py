@@ -322,6 +322,7 @@ def _jobs(spec, base, sample, fixed, config_dir, out_dir, hydra, primary):
         config_dir=config_dir,
         sweep_dir=out_dir / RUNS,
         launcher=launcher,
+        network=False,  # thousands of runs: their networks would fill the disk
     )
     return sweep, row_jobs
 

@@ -82,6 +82,7 @@ class SweepPlan:
     config_dir: str | None
     sweep_dir: Path
     launcher: str
+    network: bool = True  # each job writes its channel.graphml
 
     @property
     def invalid(self) -> list[PlannedJob]:
@@ -97,6 +98,7 @@ class JobSpec:
     config_dir: str | None = None
     out_dir: str | None = None
     config: ChannelConfig | None = None
+    network: bool = True
 
 
 @dataclass
@@ -314,7 +316,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     try:
         if config is None:
             config = compose(list(spec.overrides), spec.config_dir)
-        return run(config, spec.out_dir, labels=labels).summary
+        return run(config, spec.out_dir, labels=labels, network=spec.network).summary
     except Exception as exc:  # recorded in the job's own folder; other jobs go on
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         if isinstance(exc, ConfigError):
@@ -334,11 +336,14 @@ class SweepTask:
     job's own overrides, into the job's output folder."""
 
     config_dir: str | None = None
+    network: bool = True
 
     def __call__(self, cfg: DictConfig) -> str:
         hc = HydraConfig.get()
         out = Path(hc.runtime.output_dir)
-        spec = JobSpec(out.name, tuple(hc.overrides.task), self.config_dir, str(out))
+        spec = JobSpec(
+            out.name, tuple(hc.overrides.task), self.config_dir, str(out), network=self.network
+        )
         return run_job(spec)["status"]
 
 
@@ -439,7 +444,7 @@ def launch(plan: SweepPlan, pending: list[PlannedJob], progress: bool = True) ->
         callbacks.on_multirun_start(config=primary, config_name="config")
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=HydraContext(config_loader=hydra.config_loader, callbacks=callbacks),
-            task_function=SweepTask(plan.config_dir),
+            task_function=SweepTask(plan.config_dir, plan.network),
             config=primary,
         )
         stop = threading.Event()
@@ -480,6 +485,7 @@ def _run_local(
             plan.config_dir,
             str(plan.sweep_dir / j.job) if write else None,
             j.config,
+            plan.network,
         )
         for j in pending
     ]
