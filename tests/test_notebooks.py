@@ -24,6 +24,8 @@ EXPECTED = {"quickstart.ipynb", "case_study.ipynb", "policy_sweep.ipynb"}
 SMALL = {
     "SEEDS": 2,
     "STEPS": 24,
+    "SAMPLES": 3,  # Morris trajectories
+    "TRIALS": 4,  # trials of a policy search
     "MARKET": [
         "market.n_regions=2",
         "market.key_accounts_per_region=20",
