@@ -198,6 +198,8 @@ def test_trials_carry_the_penalty_below_the_floor(tmp_path):
         (["seed=interval(0,3)"], "'seed' is not allowed"),
         (["market=linear_monopoly"], "textbook pricing market"),
         (["hydra.sweeper.storage=sqlite:///x.db"], "the output folder's study.db"),
+        (["hydra/sweeper=basic"], "runs Hydra's Optuna sweeper"),
+        (["optimize.seeds=1,2"], "optimize.seeds takes one value, not a sweep"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, says, tmp_path, capsys):

@@ -117,6 +117,7 @@ def test_values_set_directly_equal_composing_again():
         (["sensitivity.kpis=[profit]"], "sensitivity.kpis='profit' is not allowed"),
         (["sensitivity.levels=3"], "an even integer"),
         (["sensitivity.bogus=1"], "unknown key 'sensitivity.bogus'"),
+        (["sensitivity.samples=3,4"], "sensitivity.samples takes one value, not a sweep"),
         (["sensitivity.parameters={a:[0,1]}"], "declare the ranges in an experiment file"),
         (["strategy.rebate_rate=0.03"], "both set (strategy.rebate_rate=0.03) and varied"),
         (["market.growth=0,0.1"], "declare ranges in sensitivity.parameters"),

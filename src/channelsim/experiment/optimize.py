@@ -199,15 +199,13 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
     experiment = experiment_of(experiment, DEFAULT_EXPERIMENT, config_dir)
     name = experiment[0].split("=", 1)[1]
     for o in hydra:
-        if override_key(o) in (
-            "hydra.sweeper.storage",
-            "hydra.sweeper.study_name",
-            "hydra/sweeper",
-        ):
+        if override_key(o) in ("hydra.sweeper.storage", "hydra.sweeper.study_name"):
             raise ConfigError(
                 f"{override_key(o)}: the study is the output folder's study.db; "
                 "choose the folder with hydra.sweep.dir=PATH"
             )
+        if override_key(o) == "hydra/sweeper":
+            raise ConfigError(f"{o}: channelsim optimize runs Hydra's Optuna sweeper")
     chosen = {override_key(o) for o in hydra}
     hydra += [f"{g}={v}" for g, v in HYDRA_DEFAULTS.items() if g not in chosen]
     fixed = [o for o in task if not parse_overrides([o])[0].is_sweep_override()]

@@ -78,8 +78,10 @@ def study_config(
 def check_section(overrides: list[str], schema: type, section: str) -> None:
     """The command's own keys (`optimize.seeds=2`) exist; one line naming them if not."""
     names = [f.name for f in dataclasses.fields(schema)]
-    for o in overrides:
+    for o, parsed in zip(overrides, parse_overrides(overrides), strict=True):
         key = override_key(o)
+        if parsed.is_sweep_override():
+            raise ConfigError(f"{o}: {key} takes one value, not a sweep")
         if "." not in key or key.split(".")[1] not in names:
             raise ConfigError(
                 f"unknown key {key!r}; {section} keys: "
