@@ -167,3 +167,22 @@ def test_rows_share_their_seeds_unless_told_otherwise():
     plan = plan_sensitivity(["experiment=sensitivity_morris", *SMALL, *own])
     assert seeds(plan)[:3] == [(10, 11), (12, 13), (14, 15)]
     assert len(plan.sweep.jobs) == 2 * len(plan.sample)
+
+
+def test_a_hydra_launcher_runs_the_same_jobs_into_the_same_folders(tmp_path):
+    args = [
+        "experiment=sensitivity_morris",
+        "market.n_regions=2",
+        "steps=6",
+        "sensitivity.samples=2",
+        "sensitivity.kpis=[profit_vendor]",
+    ]
+    local = channelsim.sensitivity(args, out_dir=tmp_path / "local", progress=False)
+    hydra = channelsim.sensitivity(
+        [*args, "hydra/launcher=basic"], out_dir=tmp_path / "hydra", progress=False
+    )
+    assert hydra.summary["status"] == "ok"
+    pd.testing.assert_frame_equal(local.table, hydra.table)
+    folders = {p.name for p in (tmp_path / "local" / "runs").iterdir() if p.is_dir()}
+    assert folders == {p.name for p in (tmp_path / "hydra" / "runs").iterdir() if p.is_dir()}
+    assert "1_0" in folders

@@ -459,7 +459,7 @@ def launch(plan: SweepPlan, pending: list[PlannedJob], progress: bool = True) ->
             watcher.start()
         try:
             launcher.launch(
-                [[*j.overrides, f"hydra.sweep.subdir={j.job}"] for j in pending],
+                [[*j.overrides, f"hydra.sweep.subdir='{j.job}'"] for j in pending],
                 initial_job_idx=0,
             )
         except Exception as exc:  # the launcher itself failed: its jobs say so below
