@@ -195,8 +195,10 @@ def write_sensitivity_report(
     )
     if summary["model"] == "channel":
         how += (
-            f", {summary['seeds']} run seed(s) a row: {summary['jobs']} distinct runs "
-            f"({summary['ran']} run now, {summary['skipped']} already done)"
+            f", {summary['seeds']} seed{'s' * (summary['seeds'] != 1)} a row"
+            f"{', the same for every row' if summary['common_seeds'] else ', its own'}: "
+            f"{summary['jobs']} distinct runs ({summary['ran']} run now, "
+            f"{summary['skipped']} already done)"
         )
     lines = [
         f"# Sensitivity: {summary['experiment']}",
@@ -206,9 +208,15 @@ def write_sensitivity_report(
     if summary["dummy"]:
         lines += [
             "",
-            "`dummy` is a parameter the model never reads: `above_dummy` marks the "
-            "parameters whose interval clears the dummy's, that is, whose effect can be told "
-            "from the noise of the estimate.",
+            "`dummy` is a parameter the model never reads. "
+            + (
+                "Every row runs at the same seeds, so its effect is exactly zero: a check "
+                "that rows and runs are matched, not a noise floor (for that, run with "
+                "sensitivity.common_seeds=false)."
+                if summary.get("common_seeds", True) and summary["model"] == "channel"
+                else "Its effect measures the noise of the model and the estimate: "
+                "`above_dummy` marks the parameters whose interval clears the dummy's."
+            ),
         ]
     lines += ["", "## Ranges", "", markdown_table(["parameter", "range"], ranges), ""]
     if len(table):

@@ -484,6 +484,7 @@ def run_sensitivity(
         "model": plan.spec.model,
         "seed": plan.seed,
         "seeds": plan.spec.seeds,
+        "common_seeds": plan.spec.common_seeds,
         "kpis": plan.kpis,
         "parameters": {n: b for n, b in zip(plan.names, plan.bounds, strict=True)},
         "dummy": plan.spec.dummy,
