@@ -8,6 +8,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -111,13 +112,16 @@ def test_a_rerun_resumes_the_study_up_to_its_budget(tmp_path, capsys):
     optimize_module.require_optuna()
     import optuna
 
-    study = optuna.load_study(
-        study_name="optimize_online_gap", storage=f"sqlite:///{tmp_path}/study.db"
-    )
+    storage = f"sqlite:///{tmp_path}/study.db"
+    study = optuna.load_study(study_name="optimize_online_gap", storage=storage)
     study.ask()
     assert cli.main(["optimize", *QUICK, "hydra.sweeper.n_trials=5", folder]) == 0
     out = capsys.readouterr().out
     assert "(3 done, 2 to run" in out
+    # the sampler's seed moved on with the study: the resumed start proposes new values
+    first = {t.params[GAP] for t in study.trials[:3]}
+    again = optuna.load_study(study_name="optimize_online_gap", storage=storage)
+    assert not first & {t.params[GAP] for t in again.trials[4:]}
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["trials_done"] == 5 and summary["trials_run_now"] == 2
     trials = pd.read_csv(tmp_path / "trials.csv")
@@ -131,13 +135,37 @@ def test_a_rerun_resumes_the_study_up_to_its_budget(tmp_path, capsys):
     # a different objective or search space is another study, not this one resumed
     assert cli.main(["optimize", *QUICK, "optimize.seeds=3", folder]) == 2
     assert "other objective" in capsys.readouterr().err
+    # so is the same search under another experiment's name
+    mine = tmp_path / "mine" / "experiment"
+    mine.mkdir(parents=True)
+    packaged = resources.files("channelsim.configs") / "experiment" / "optimize_online_gap.yaml"
+    text = packaged.read_text()
+    (mine / "renamed.yaml").write_text(text)
+    renamed = ["--config-dir", str(tmp_path / "mine"), "experiment=renamed", *QUICK[1:]]
+    assert cli.main(["optimize", *renamed, "hydra.sweeper.n_trials=5", folder]) == 2
+    assert "other experiment" in capsys.readouterr().err
+
+
+def test_a_second_start_into_a_folder_in_use_is_refused(tmp_path, capsys):
+    import fcntl
+
+    with open(tmp_path / ".lock", "a") as held:  # a start running in the folder
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert cli.main(["optimize", *QUICK, f"hydra.sweep.dir={tmp_path}"]) == 2
+    assert "is in use by another channelsim optimize" in capsys.readouterr().err
+    assert not (tmp_path / "study.db").exists()
 
 
 def test_the_same_seed_gives_the_same_study_serial_or_parallel(tmp_path):
     tables = []
     for launcher in ("basic", "joblib"):
         outcome = channelsim.optimize(
-            [*QUICK, "hydra.sweeper.n_trials=4", f"hydra/launcher={launcher}"],
+            [
+                *QUICK,
+                "hydra.sweeper.n_trials=5",
+                "hydra.sweeper.sampler.n_startup_trials=2",  # TPE proposes from trial 2 on
+                f"hydra/launcher={launcher}",
+            ],
             out_dir=tmp_path / launcher,
             progress=False,
         )
@@ -199,6 +227,8 @@ def test_trials_carry_the_penalty_below_the_floor(tmp_path):
         (["market=linear_monopoly"], "textbook pricing market"),
         (["hydra.sweeper.storage=sqlite:///x.db"], "the output folder's study.db"),
         (["hydra/sweeper=basic"], "runs Hydra's Optuna sweeper"),
+        (["hydra/sweeper/sampler=grid"], "channelsim seeds the sampler from seed"),
+        (["hydra.sweeper.direction=minimize"], "channelsim maximises the objective"),
         (["optimize.seeds=1,2"], "optimize.seeds takes one value, not a sweep"),
     ],
 )

@@ -108,7 +108,8 @@ def optimize(
             ``optimize.seeds=2``, the budget ``hydra.sweeper.n_trials=20``, or more
             levers to search, e.g. ``strategy.coop_budget=interval(0,400)``.
         out_dir: the study's folder (``study.db``, ``trials/``, tables, report); a
-            later call into the same folder resumes the study up to its budget.
+            later call into the same folder resumes the study up to its budget. By
+            default ``multirun/DATE/TIME`` under the working directory, as the command's.
         config_dir: a folder of the user's own presets.
         progress: show a progress bar on stderr.
 
@@ -145,7 +146,8 @@ def sensitivity(
             ``market.n_regions=2``, and the analysis's own, e.g. ``sensitivity.samples=40``
             or ``sensitivity.kpis=[profit_vendor]``.
         out_dir: the analysis's folder (``runs/``, tables, figure, report); a later call
-            into the same folder runs only the runs not yet done.
+            into the same folder runs only the runs not yet done. By default
+            ``multirun/DATE/TIME`` under the working directory, as the command's.
         n_jobs: local worker processes (default: one per core).
         config_dir: a folder of the user's own presets.
         progress: show a progress bar on stderr.

@@ -57,6 +57,7 @@ from channelsim.experiment.studies import (
     check_resume,
     check_section,
     experiment_of,
+    folder_lock,
     override_key,
     split_overrides,
     study_config,
@@ -76,6 +77,14 @@ PLAN_FILE = "optimize.json"
 TRIALS = "trials"
 POLICY = "best_policy"
 INTERRUPTED = "interrupted"
+
+
+# sweeper settings channelsim sets itself, and why
+OWN_SETTINGS = {
+    "hydra.sweeper.direction": "channelsim maximises the objective (optimize.kpi)",
+    "hydra.sweeper.sampler.seed": "the sampler's seed comes from seed, moved on with the study",
+    "hydra.sweeper.max_failure_rate": "a failed trial never stops the study",
+}
 
 
 class TrialFailed(Exception):
@@ -206,6 +215,8 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
             )
         if override_key(o) == "hydra/sweeper":
             raise ConfigError(f"{o}: channelsim optimize runs Hydra's Optuna sweeper")
+        if override_key(o) in OWN_SETTINGS:
+            raise ConfigError(f"{o}: {OWN_SETTINGS[override_key(o)]}")
     chosen = {override_key(o) for o in hydra}
     hydra += [f"{g}={v}" for g, v in HYDRA_DEFAULTS.items() if g not in chosen]
     fixed = [o for o in task if not parse_overrides([o])[0].is_sweep_override()]
@@ -220,6 +231,12 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
         raise ConfigError(f"optimize: {one_line(exc)}") from None
     check_spec(spec)
     sweeper = primary.hydra.sweeper
+    if "seed" not in sweeper.sampler:
+        sampler = primary.hydra.runtime.choices.get("hydra/sweeper/sampler")
+        raise ConfigError(
+            f"hydra/sweeper/sampler={sampler} is not allowed: channelsim seeds the sampler "
+            "from seed; one of tpe, random, cmaes, nsgaii, motpe"
+        )
     space = {str(k): str(v) for k, v in (sweeper.get("params") or {}).items()}
     for o in task:
         if parse_overrides([o])[0].is_sweep_override():
@@ -383,6 +400,7 @@ def _plan_record(plan: OptimizePlan) -> dict[str, Any]:
 def _check_same_study(plan: OptimizePlan) -> None:
     """A rerun into a folder resumes its study only for the same search and objective."""
     what = {
+        "experiment": "experiment",
         "space": "search space",
         "spec": "objective (optimize.*)",
         "seed": "seed",
@@ -487,8 +505,13 @@ def _launch(plan: OptimizePlan, first: int, count: int, progress: bool) -> str |
 def run_optimize(plan: OptimizePlan, progress: bool = True, announce=None) -> OptimizeOutcome:
     """Run the study up to its budget; write its trials table, best policy and summary
     (the report and figure: `channelsim.analysis.decision.write_optimize_report`)."""
-    began = time.perf_counter()
     plan.out_dir.mkdir(parents=True, exist_ok=True)
+    with folder_lock(plan.out_dir, "channelsim optimize"):
+        return _run(plan, progress, announce)
+
+
+def _run(plan: OptimizePlan, progress: bool, announce) -> OptimizeOutcome:
+    began = time.perf_counter()
     _check_same_study(plan)
     atomic_write_json(plan.out_dir / PLAN_FILE, _plan_record(plan))
     study = open_study(plan)
@@ -505,7 +528,7 @@ def run_optimize(plan: OptimizePlan, progress: bool = True, announce=None) -> Op
     error = _launch(plan, first, left, progress) if left else None
     study = open_study(plan)
     trials = trials_table(study, plan)
-    best = best_trial(trials)
+    best = best_trial(study, trials)
     summary: dict[str, Any] = {
         "status": "ok" if best is not None and error is None else "failed",
         "error": error or (None if best is not None else "no trial finished"),
@@ -527,7 +550,10 @@ def run_optimize(plan: OptimizePlan, progress: bool = True, announce=None) -> Op
     atomic_write_text(plan.out_dir / "trials.csv", trials.to_csv(index=False))
     atomic_write_parquet(plan.out_dir / "trials.parquet", trials)
     if best is not None:
-        summary["policy"] = str(write_policy(plan, best))
+        try:
+            summary["policy"] = str(write_policy(plan, best))
+        except ConfigError as exc:  # the summary still says what happened
+            summary.update(status="failed", error=f"the best policy cannot be written: {exc}")
     summary["runtime_s"] = round(time.perf_counter() - began, 3)
     atomic_write_json(plan.out_dir / "summary.json", summary)
     return OptimizeOutcome(trials, best, summary, plan.out_dir)
@@ -566,25 +592,20 @@ def trials_table(study, plan: OptimizePlan) -> pd.DataFrame:
     return table
 
 
-def best_trial(trials: pd.DataFrame) -> dict[str, Any] | None:
-    """The finished trial with the highest value (the first, on a tie)."""
-    done = trials[trials["state"] == "COMPLETE"]
-    if done.empty:
+def best_trial(study, trials: pd.DataFrame) -> dict[str, Any] | None:
+    """The finished trial with the highest value, with its levers as Optuna typed them
+    (an integer lever stays an integer)."""
+    from optuna.trial import TrialState
+
+    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         return None
-    row = done.loc[done["objective"].idxmax()]
-    keys = [c for c in trials.columns if c.startswith(("strategy.", "market."))]
+    best = study.best_trial
     return {
-        "trial": int(row["trial"]),
-        "objective": float(row["objective"]),
-        "params": {k: _plain(row[k]) for k in keys},
-        "folder": row["folder"],
+        "trial": best.number,
+        "objective": float(best.value),
+        "params": {k: best.params[k] for k in trials.columns if k in best.params},
+        "folder": f"{TRIALS}/{best.number}",
     }
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 def write_policy(plan: OptimizePlan, best: dict[str, Any]) -> Path:
@@ -594,6 +615,9 @@ def write_policy(plan: OptimizePlan, best: dict[str, Any]) -> Path:
     config = compose(plan.fixed + levers, plan.config_dir)
     preset = dataclasses.asdict(config.strategy)
     preset["name"] = POLICY
+    given = [o for o in plan.fixed if override_key(o) not in ("experiment", "market", "steps")]
+    found_on = [f"market={config.market.name}", f"steps={config.steps}", *given]
+    found_on += [f"{k}={v}" for k, v in best["params"].items() if k.startswith("market.")]
     lines = [
         f"# The best policy of {plan.experiment} (trial {best['trial']}): "
         f"{plan.spec.kpi} objective {best['objective']:.6g}",
@@ -604,9 +628,7 @@ def write_policy(plan: OptimizePlan, best: dict[str, Any]) -> Path:
             f"{k} = {v:.6g}" if isinstance(v, float) else f"{k} = {v}"
             for k, v in best["params"].items()
         ),
-        f"# found on: market={config.market.name} steps={config.steps} "
-        + " ".join(o for o in plan.fixed if not o.startswith("experiment="))
-        + " ".join(f"{k}={v}" for k, v in best["params"].items() if k.startswith("market.")),
+        "# found on: " + " ".join(found_on),
         f"# run it:   channelsim run --config-dir {plan.out_dir} strategy={POLICY}",
     ]
     path = plan.out_dir / "strategy" / f"{POLICY}.yaml"

@@ -41,6 +41,7 @@ from channelsim.experiment.studies import (
     check_resume,
     check_section,
     experiment_of,
+    folder_lock,
     override_key,
     split_overrides,
     study_config,
@@ -458,8 +459,13 @@ def run_sensitivity(
 ) -> SensitivityOutcome:
     """Evaluate the sample (resuming), analyse it, write the tables and the summary (the
     figure and report: `channelsim.analysis.decision.write_sensitivity_report`)."""
-    began = time.perf_counter()
     plan.out_dir.mkdir(parents=True, exist_ok=True)
+    with folder_lock(plan.out_dir, "channelsim sensitivity"):
+        return _run(plan, n_jobs, progress, announce)
+
+
+def _run(plan: SensitivityPlan, n_jobs: int | None, progress: bool, announce):
+    began = time.perf_counter()
     _check_same(plan)
     atomic_write_json(plan.out_dir / PLAN_FILE, _plan_record(plan))
     y, failed, ran = evaluate(plan, n_jobs, progress, announce)

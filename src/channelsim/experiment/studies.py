@@ -5,7 +5,10 @@ and a rerun into a folder allowed only for the same settings."""
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +116,22 @@ def check_resume(
                 f"hydra.sweep.dir={out_dir} holds {noun} with other {words}; "
                 "resume it with the same settings or choose a new folder"
             )
+
+
+@contextmanager
+def folder_lock(out_dir: Path, command: str) -> Iterator[None]:
+    """Hold the folder for one start: a second start into it is refused in one line
+    rather than marking the first one's trials as interrupted."""
+    path = Path(out_dir) / ".lock"
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(
+                f"hydra.sweep.dir={out_dir} is in use by another {command}; wait for it "
+                "or choose another folder"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
