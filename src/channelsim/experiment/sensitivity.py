@@ -31,6 +31,7 @@ from channelsim.config.compose import (
     check_overrides,
     compose,
     one_line,
+    parse_overrides,
     with_values,
 )
 from channelsim.config.schema import ChannelConfig, SensitivitySpec
@@ -269,8 +270,6 @@ def plan_sensitivity(overrides: list[str], config_dir: str | None = None) -> Sen
 
 
 def parse_sweep(override: str) -> bool:
-    from channelsim.config.compose import parse_overrides
-
     return parse_overrides([override])[0].is_sweep_override()
 
 
