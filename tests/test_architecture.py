@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "channelsim"
 LAYERS = [
-    {"config", "domain", "labels"},
+    {"config", "configs", "domain", "labels"},  # configs: the YAML presets
     {"mechanics"},
     {"agents", "network", "policies"},
     {"model"},

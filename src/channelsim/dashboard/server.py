@@ -47,14 +47,17 @@ def serve(
 
         matplotlib.use("Agg")  # the page's figures are drawn to PNG in server threads
 
+        from solara.server import settings
+
         from channelsim.dashboard import app
-        from channelsim.labels import font_rc
+        from channelsim.labels import font_rc, term
     except ImportError as exc:
         raise DashboardError(f"{VIZ_HINT} (missing: {exc.name})") from None
     check_port(host, port)
     # a page served over plain http on this machine: Solara's cookie advice does not apply
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     app.configure(lang=lang, market=market)
+    settings.theme.title = term("title", lang)  # the browser tab's title, not Solara's
     # one language a server: its fonts are set once for every session's thread
     matplotlib.rcParams.update(font_rc(lang))
     shown = f"[{host}]" if ":" in host else host
