@@ -53,12 +53,12 @@ def test_strategy_choice_is_ignored_under_a_scenario():
         ("steps=-5", ["steps", "-5", "[1, 100000]"]),
         ("seed=abc", ["seed", "abc", "integer"]),
         ("seed=-1", ["seed", ">= 0"]),
-        ("strategy=nosuch", ["strategy", "nosuch", "relationship_channel"]),
+        ("strategy=nosuch", ["strategy", "nosuch", "direct", "+2 more"]),  # cut to 100 columns
         ("scenario=nosuch", ["scenario", "history"]),
         ("market.n_regions=0", ["market.n_regions", "0", "[1, 1000]"]),
         ("strategy.rebat_rate=0.1", ["strategy.rebat_rate", "strategy.rebate_rate"]),
         ("strategy.map_enforced=maybe", ["strategy.map_enforced", "true or false"]),
-        ("strategy.key_route=phone", ["strategy.key_route", "joint_team"]),
+        ("strategy.key_route=phone", ["strategy.key_route", "reseller", "+2 more"]),
         ("market.start=2002-13", ["market.start", "YYYY-MM"]),
         ("market.direct.markup=2", ["market.direct.markup", "[0, 1]"]),
         ("strategy.approval_levels=2.5", ["strategy.approval_levels", "integer"]),
@@ -128,3 +128,16 @@ def test_default_market_preset_states_every_value_the_schema_defaults_to():
     text = resources.files(CONFIG_MODULE).joinpath("market/china_pc_2002.yaml").read_text()
     preset = OmegaConf.to_container(OmegaConf.create(text))
     assert preset == asdict(MarketConfig())
+
+
+def test_a_list_of_names_in_an_error_is_cut_to_the_line_and_counts_the_rest():
+    from channelsim.config.validate import ERROR_ROOM, listed
+
+    names = [f"name_{i:02d}" for i in range(30)]
+    text = listed("x='y' is not allowed: one of ", names, " (see --help)")
+    assert len(text) <= ERROR_ROOM
+    shown = text.removeprefix("x='y' is not allowed: one of ").split(", ")
+    assert shown[-1] == f"+{30 - len(shown[:-1])} more"  # the names first, then the tail
+    assert shown[:-1] == names[: len(shown) - 1]
+    assert listed("one of ", ["a", "b"], " (tail)") == "one of a, b (tail)"
+    assert listed("k: ", ["x" * 100]) == "k: " + "x" * 100  # one name, however long

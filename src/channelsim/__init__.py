@@ -5,14 +5,37 @@ for accounts on price, relationships and service, under channel policies the use
 sets. Start with ``compose`` (a typed config), ``ChannelModel``, ``run`` and ``sweep``;
 ``optimize`` searches lever ranges for the best policy; ``sensitivity`` ranks levers
 and market uncertainties by their effect.
+
+The names below are imported on first use, so that ``channelsim --help`` starts
+without loading the model, Hydra or pandas.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from channelsim.api import optimize, run, sensitivity, sweep
-from channelsim.config import ChannelConfig, ConfigError, compose
-from channelsim.experiment.run import RunResult
-from channelsim.model import METRICS, ChannelModel
+if TYPE_CHECKING:
+    from channelsim.api import optimize, run, sensitivity, sweep
+    from channelsim.config import ChannelConfig, ConfigError, compose
+    from channelsim.experiment.run import RunResult
+    from channelsim.model import METRICS, ChannelModel
+
+# public name: the module that defines it
+EXPORTS = {
+    "optimize": "channelsim.api",
+    "run": "channelsim.api",
+    "sensitivity": "channelsim.api",
+    "sweep": "channelsim.api",
+    "ChannelConfig": "channelsim.config",
+    "ConfigError": "channelsim.config",
+    "compose": "channelsim.config",
+    "RunResult": "channelsim.experiment.run",
+    "METRICS": "channelsim.model",
+    "ChannelModel": "channelsim.model",
+}
 
 __all__ = [
     "METRICS",
@@ -27,3 +50,16 @@ __all__ = [
     "sensitivity",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module the first time it is asked for."""
+    if name not in EXPORTS:
+        raise AttributeError(f"module 'channelsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *EXPORTS})

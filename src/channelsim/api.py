@@ -32,17 +32,22 @@ def run(
     out_dir: str | Path | None = None,
     figures: bool = True,
     lang: str = "en",
+    overrides: Sequence[str] | None = None,
 ) -> RunResult:
     """Run one simulation; with `out_dir`, write its result files and figures there.
 
     Args:
         lang: the figures' language, ``en`` or ``zh`` (the case's own terms).
+        overrides: the overrides `config` was composed with, recorded in the summary as
+            given (by default the config's lever and market overrides).
 
     Returns an object with ``.metrics`` (a DataFrame, one row a month) and ``.summary``.
     Raises whatever the model raised (the CLI catches it and writes a failed summary).
     """
     font_rc(lang)  # a missing font or language fails before the run, not after it
-    return run_files(config, out_dir, partial(run_figures, lang=lang) if figures else None)
+    labels = {"overrides": list(overrides)} if overrides is not None else None
+    drawn = partial(run_figures, lang=lang) if figures else None
+    return run_files(config, out_dir, drawn, labels=labels)
 
 
 def sweep(
@@ -105,8 +110,9 @@ def optimize(
     Args:
         overrides: Hydra overrides: ``experiment=NAME`` (default ``optimize_policy``),
             fixed keys such as ``market.n_regions=2``, the objective's
-            ``optimize.seeds=2``, the budget ``hydra.sweeper.n_trials=20``, or more
-            levers to search, e.g. ``strategy.coop_budget=interval(0,400)``.
+            ``optimize.seeds=2``, the budget ``optimize.n_trials=20``, trials at a time
+            ``optimize.n_jobs=4``, a shared study ``optimize.storage=journal:PATH``, or
+            more levers to search, e.g. ``strategy.coop_budget=interval(0,400)``.
         out_dir: the study's folder (``study.db``, ``trials/``, tables, report); a
             later call into the same folder resumes the study up to its budget. By
             default ``multirun/DATE/TIME`` under the working directory, as the command's.

@@ -1,107 +1,490 @@
 """The `channelsim` console script.
 
-    channelsim                      the main job: the case comparison (channelsim study)
-    channelsim study [OPTIONS] [OVERRIDES...]   scenarios at many seeds, with a report
-    channelsim run [OVERRIDES...]   one simulation, e.g. strategy=direct seed=3
-    channelsim sweep [OVERRIDES...] many simulations (Hydra multirun), with a report
-    channelsim report SWEEP_DIR     rebuild a sweep's tables and report from its folder
-    channelsim optimize [OVERRIDES...]  search lever ranges for the best policy (Optuna)
-    channelsim sensitivity [OVERRIDES...]  Morris screening or Sobol indices (SALib)
-    channelsim dashboard            the interactive page (--port N, --host H, --lang zh)
-    channelsim validate             the pricing agents against channel theory's closed forms
-    channelsim levers               every lever and market parameter
-
-Bad input exits 2 with one line on stderr; a run that fails exits 1 and says why
-in its own summary.json.
+`channelsim --help` lists the commands; `channelsim COMMAND --help` shows a command's
+usage, options, config groups and examples. Help is built from the tables below and
+the packaged preset folders alone, so it is quick and works without the optional
+extras. Bad input exits 2 with one line on stderr; a run that fails exits 1 and says
+why in its own summary.json.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import sys
+import textwrap
 import time
 import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from channelsim.config.compose import compose_run
-from channelsim.config.validate import ConfigError, schema_rows
-
-USAGE = """usage: channelsim [COMMAND] [--config-dir DIR] [OVERRIDES...]
-
-commands:
-  (none)    the main job: `channelsim study` on the default market
-  study     the case comparison: history, stay_traditional and copy_direct at 20 seeds
-            each (--seeds N, --jobs N, --no-ablation, --lang en|zh), with a report
-            and figures
-  run       one simulation; overrides such as strategy=direct seed=3 steps=24
-            strategy.rebate_rate=0.05 hydra.run.dir=PATH; --lang zh labels its
-            figures in the case's Chinese terms
-  sweep     a parameter sweep, e.g. strategy=direct,relationship_channel seed='range(0,10)'
-            strategy.rebate_rate=0,0.02 or experiment=strategy_grid; runs on all local
-            cores (hydra/launcher=ray or submitit_slurm for a cluster), resumes into
-            the same hydra.sweep.dir=PATH, writes summary.csv/.parquet and report.html
-  report    SWEEP_DIR: rebuild summary.csv, summary.parquet and the report from disk
-  optimize  search lever ranges for the highest vendor profit (Hydra's Optuna sweeper),
-            e.g. experiment=optimize_policy hydra.sweeper.n_trials=40 optimize.seeds=3;
-            the study resumes into the same hydra.sweep.dir=PATH up to its budget and
-            writes trials.csv, convergence.png and strategy/best_policy.yaml
-  sensitivity  Morris screening or Sobol indices over declared ranges of levers and
-            market parameters, e.g. experiment=sensitivity_morris|sensitivity_sobol
-            sensitivity.samples=40 (--jobs N); runs resume into hydra.sweep.dir=PATH;
-            writes sensitivity.csv (ranked, with intervals) and sensitivity.png
-  dashboard the interactive page on http://127.0.0.1:8765 (--port N, --host H,
-            --lang en|zh; market.KEY=VALUE overrides for a smaller market)
-  levers    print every lever (strategy.*) and market parameter (market.*)
-  validate  the model's textbook markets (double marginalisation, McGuire-Staelin)
-            against their closed forms; exits 1 if any value is over 1% off
-            (--out DIR also writes report.md and the profit figure)
-
-options:
-  --config-dir DIR, -cd DIR   a folder of your own presets (strategy/, market/, scenario/)
-  -h, --help                  this help
-
-groups: market=china_pc_2002  strategy=relationship_channel|traditional_channel|direct|dual
-        scenario=none|history|stay_traditional|copy_direct
-        experiment=strategy_grid|rebate_grid (named sweeps, for `channelsim sweep`)
-                   optimize_policy|optimize_online_gap (for `channelsim optimize`)
-                   sensitivity_morris|sensitivity_sobol|sensitivity_ishigami
-                   (for `channelsim sensitivity`)
-"""
+WIDTH = 100  # columns of help, tables and error lines
+ERROR = "channelsim: error: "
+CONFIGS = "channelsim.configs"  # the packaged presets, one folder a config group
 
 
 class UsageError(Exception):
     """A malformed command line (exit 2)."""
 
 
-def split_args(
-    args: list[str], options: dict[str, str] | None = None
-) -> tuple[str | None, list[str], dict[str, str]]:
-    """Pull `--config-dir DIR` and the command's own `--option VALUE` out of the arguments.
+# ---------------------------------------------------------------- what commands take
 
-    Returns the config folder, the overrides, and the options given (by name).
+
+@dataclass(frozen=True)
+class Option:
+    """A command-line option: its spellings, the value it takes (None: a flag), its use."""
+
+    names: tuple[str, ...]
+    dest: str
+    value: str | None
+    meaning: str
+
+    @property
+    def label(self) -> str:
+        """How help shows it: ``--seeds N``, ``--config-dir DIR, -cd DIR``, ``--long``."""
+        return ", ".join(f"{n} {self.value}" if self.value else n for n in self.names)
+
+
+CONFIG_DIR = Option(
+    ("--config-dir", "-cd"),
+    "config_dir",
+    "DIR",
+    "a folder of your own presets (strategy/, market/, ...)",
+)
+HELP = Option(("-h", "--help"), "help", None, "this help")
+LANG = Option(("--lang",), "lang", "en|zh", "labels in English or in the case's Chinese terms")
+JOBS = Option(("--jobs",), "jobs", "N", "worker processes (default: one per core)")
+ANY_KEY = ("KEY=VALUE", "any lever or market parameter (`channelsim levers`)")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """What a command takes and how its help reads."""
+
+    summary: str  # its line in `channelsim --help`
+    usage: str  # what follows `channelsim NAME` on the usage line
+    about: str
+    options: tuple[Option, ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()  # overrides worth naming, with their use
+    groups: tuple[str, ...] = ()  # config groups it takes as GROUP=NAME
+    examples: tuple[str, ...] = ()
+    pricing_markets: bool = False  # takes the textbook pricing markets as well
+
+
+SPECS = {
+    "study": CommandSpec(
+        summary="the case comparison: history, stay_traditional and copy_direct at many seeds",
+        usage="[OPTIONS] [OVERRIDES...]",
+        about=(
+            "Runs the scenarios history, stay_traditional and copy_direct at --seeds seeds "
+            "each, on all local cores, and an ablation of the relationship channel's parts; "
+            "prints the comparison (mean [95% confidence interval] over the seeds) and "
+            "writes report.md, report.html, figures/ and runs.parquet. Overrides set the "
+            "market and levers of every scenario; the scenarios and their 60 months are the "
+            "study's own. `channelsim` alone runs it with the defaults."
+        ),
+        options=(
+            Option(("--seeds",), "seeds", "N", "seeds a scenario (default 20)"),
+            JOBS,
+            Option(("--no-ablation",), "no_ablation", None, "skip the ablation"),
+            LANG,
+            CONFIG_DIR,
+        ),
+        settings=(("hydra.run.dir=PATH", "the output folder (default outputs/DATE/TIME)"), ANY_KEY),
+        groups=("market",),
+        examples=(
+            "channelsim study --seeds 40 --jobs 2",
+            "channelsim study --no-ablation market.growth=0.2 hydra.run.dir=results/growth",
+            "channelsim study --lang zh strategy.customer_care=false",
+        ),
+    ),
+    "run": CommandSpec(
+        summary="one simulation, e.g. scenario=history or strategy=direct seed=3",
+        usage="[OPTIONS] [OVERRIDES...]",
+        about=(
+            "Simulates one market month by month and writes metrics.parquet, "
+            "partners.parquet, regions.parquet, config.yaml, channel.graphml, figures/ and "
+            "summary.json into its folder. Prints the presets in force with their dates, "
+            "the overrides and the headline results. `channelsim KEY=VALUE...` is the same "
+            "as `channelsim run KEY=VALUE...`."
+        ),
+        options=(LANG, CONFIG_DIR),
+        settings=(
+            ("seed=N", "the run's random root (default 0)"),
+            ("steps=N", "months to simulate from market.start (default 60)"),
+            ("hydra.run.dir=PATH", "the output folder (default outputs/DATE/TIME)"),
+            ANY_KEY,
+        ),
+        groups=("market", "strategy", "scenario"),
+        examples=(
+            "channelsim run strategy=direct seed=3",
+            "channelsim run scenario=history strategy.customer_care=false steps=48",
+            "channelsim run market=linear_duopoly market.structure=ID hydra.run.dir=results/id",
+        ),
+        pricing_markets=True,
+    ),
+    "sweep": CommandSpec(
+        summary="many simulations over lists of values or a named sweep, with a report",
+        usage="[OPTIONS] [OVERRIDES...]",
+        about=(
+            "A Hydra multirun: comma lists and range() multiply into one job a combination. "
+            "Every job is validated before any runs; the jobs run on all local cores, one "
+            "folder a job, and a rerun into the same folder runs only the jobs not done. "
+            "Writes summary.csv/.parquet, groups.csv, report.md/.html and figures/, and "
+            "prints each group's headline results."
+        ),
+        options=(CONFIG_DIR,),
+        settings=(
+            ("KEY=A,B,C", "one job a value; seed='range(0,10)' for ten seeds"),
+            ("hydra.sweep.dir=PATH", "the sweep's folder (default multirun/DATE/TIME)"),
+            ("hydra/launcher=NAME", "ray or submitit_slurm for a cluster (extras ray, slurm)"),
+            ANY_KEY,
+        ),
+        groups=("market", "strategy", "scenario", "experiment"),
+        examples=(
+            "channelsim sweep strategy=direct,relationship_channel seed='range(0,10)'",
+            "channelsim sweep experiment=rebate_grid hydra.sweep.dir=results/rebates",
+            "channelsim sweep experiment=strategy_grid hydra/launcher=submitit_slurm",
+        ),
+    ),
+    "optimize": CommandSpec(
+        summary="search lever ranges for the highest vendor profit (Optuna)",
+        usage="[OPTIONS] [OVERRIDES...]",
+        about=(
+            "Optuna searches the ranges of the experiment's optimize.params for the levers "
+            "with the highest optimize.kpi, averaged over optimize.seeds runs a trial, less a "
+            "penalty below optimize.floor. A rerun into the same folder resumes the study up "
+            "to its budget. Writes trials.csv, convergence.png, report.html and "
+            "strategy/best_policy.yaml (run it with --config-dir FOLDER strategy=best_policy)."
+            " Needs the optuna extra."
+        ),
+        options=(CONFIG_DIR,),
+        settings=(
+            ("optimize.n_trials=N", "the budget: trials in all, counted across restarts"),
+            ("optimize.n_jobs=N", "trials run at a time on this machine"),
+            (
+                "optimize.params",
+                "the search space, in the experiment file: KEY: interval(lo,hi) or "
+                "choice(a,b,...); add a lever on the command line as KEY='interval(lo,hi)'",
+            ),
+            (
+                "optimize.storage=S",
+                "an Optuna storage, journal:PATH or a database URL: several processes or "
+                "nodes share one study",
+            ),
+            ("optimize.seeds=N", "runs a trial, at the same seeds in every trial"),
+            ("optimize.floor=X", "the partner satisfaction below which the penalty applies"),
+            ("hydra.sweep.dir=PATH", "the study's folder (default multirun/DATE/TIME)"),
+        ),
+        groups=("market", "strategy", "scenario", "experiment"),
+        examples=(
+            "channelsim optimize experiment=optimize_policy optimize.n_trials=80 "
+            "hydra.sweep.dir=results/opt",
+            "channelsim optimize experiment=optimize_policy strategy.coop_budget='interval(0,400)'",
+            "channelsim optimize experiment=optimize_policy "
+            "optimize.storage=journal:results/opt.log",
+        ),
+    ),
+    "sensitivity": CommandSpec(
+        summary="Morris screening or Sobol indices over lever and market ranges (SALib)",
+        usage="[OPTIONS] [OVERRIDES...]",
+        about=(
+            "Ranks the levers and market uncertainties of the experiment's "
+            "sensitivity.parameters by their effect on sensitivity.kpis, against a dummy "
+            "parameter the model never reads: Morris screening (sensitivity_morris) or Sobol "
+            "indices (sensitivity_sobol). A rerun into the same folder runs only the runs "
+            "not done. Writes sensitivity.csv (ranked, with intervals), sensitivity.png and "
+            "report.html, and prints the ranking. Needs the sensitivity extra."
+        ),
+        options=(JOBS, CONFIG_DIR),
+        settings=(
+            ("sensitivity.samples=N", "Morris trajectories, or Sobol's base sample"),
+            ("sensitivity.seeds=N", "runs a sample row"),
+            ("sensitivity.kpis=[A,B]", "the KPIs ranked (METRICS of channelsim.model)"),
+            ("hydra.sweep.dir=PATH", "the analysis's folder (default multirun/DATE/TIME)"),
+        ),
+        groups=("market", "strategy", "scenario", "experiment"),
+        examples=(
+            "channelsim sensitivity experiment=sensitivity_morris hydra.sweep.dir=results/morris",
+            "channelsim sensitivity experiment=sensitivity_sobol sensitivity.samples=256 --jobs 2",
+            "channelsim sensitivity experiment=sensitivity_ishigami",
+        ),
+    ),
+    "report": CommandSpec(
+        summary="rebuild a sweep's tables and report from its folder",
+        usage="SWEEP_DIR",
+        about=(
+            "Reads the job folders of a sweep (its hydra.sweep.dir) and writes summary.csv, "
+            "summary.parquet, groups.csv, report.md, report.html and figures/ again; exits 1 "
+            "when a job failed."
+        ),
+        examples=(
+            "channelsim report multirun/2026-11-28/15-00-00",
+            "channelsim report results/rebates",
+        ),
+    ),
+    "levers": CommandSpec(
+        summary="every lever (strategy.*) and market parameter (market.*) you can set",
+        usage="[--group GROUP] [--long] [OVERRIDES...]",
+        about=(
+            "Lists every key you can set, by group: the vendor's levers (strategy.*), the "
+            "market (market.*), the direct seller (market.direct.*) and the run (seed, "
+            "steps); each with its value, what it accepts and what it means. The values are "
+            "those the overrides compose: strategy=direct shows that preset's levers."
+        ),
+        options=(
+            Option(
+                ("--group",), "group", "GROUP", "one group: strategy, market, market.direct or run"
+            ),
+            Option(("--long",), "long", None, "meanings in full, wrapped"),
+            CONFIG_DIR,
+        ),
+        groups=("market", "strategy", "scenario"),
+        examples=(
+            "channelsim levers --group strategy",
+            "channelsim levers --long strategy=traditional_channel",
+            "channelsim levers --group market.direct",
+        ),
+        pricing_markets=True,
+    ),
+    "dashboard": CommandSpec(
+        summary="the interactive page in a browser (http://127.0.0.1:8765)",
+        usage="[OPTIONS] [market.KEY=VALUE...]",
+        about=(
+            "Serves the page until interrupted: pick a scenario, strategy, seed and levers, "
+            "and watch the market month by month. market.KEY=VALUE overrides set the market "
+            "of every session (a smaller one runs faster). Needs the viz extra."
+        ),
+        options=(
+            Option(("--port",), "port", "N", "the port (default 8765)"),
+            Option(("--host",), "host", "H", "the address (default 127.0.0.1; 0.0.0.0: any)"),
+            LANG,
+        ),
+        examples=(
+            "channelsim dashboard",
+            "channelsim dashboard --port 9000 --lang zh",
+            "channelsim dashboard --host 0.0.0.0 market.n_regions=3",
+        ),
+    ),
+    "validate": CommandSpec(
+        summary="the textbook pricing markets against their closed forms",
+        usage="[--out DIR]",
+        about=(
+            "Runs the model's textbook markets (a linear monopoly; the McGuire-Staelin "
+            "duopoly over its substitutability) and compares every value with its closed "
+            "form, and the substitutability beyond which decentralising pays with the "
+            "published one; exits 1 when a value is over 1% off."
+        ),
+        options=(Option(("--out",), "out", "DIR", "also write report.md and the figure"),),
+        examples=("channelsim validate", "channelsim validate --out results/validation"),
+    ),
+}
+
+# named experiments by command, told apart by their names' prefixes (the rest are sweeps)
+EXPERIMENT_PREFIXES = {"optimize": "optimize_", "sensitivity": "sensitivity_"}
+
+
+# ---------------------------------------------------------------- help
+
+
+def presets(group: str) -> list[str]:
+    """The packaged presets of a config group, read off the package's folder."""
+    folder = resources.files(CONFIGS).joinpath(group)
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def market_kind(name: str) -> str:
+    """A packaged market's kind (``channel`` unless its file says otherwise)."""
+    text = resources.files(CONFIGS).joinpath("market", f"{name}.yaml").read_text("utf-8")
+    found = re.search(r"^kind:\s*(\w+)", text, re.MULTILINE)
+    return found.group(1) if found else "channel"
+
+
+def group_presets(command: str, group: str) -> list[str]:
+    """The packaged presets `command` takes for `group`."""
+    names = presets(group)
+    if group == "market" and not SPECS[command].pricing_markets:
+        return [n for n in names if market_kind(n) == "channel"]
+    if group == "experiment":
+        own = EXPERIMENT_PREFIXES.get(command)
+        if own:
+            return [n for n in names if n.startswith(own)]
+        return [n for n in names if not n.startswith(tuple(EXPERIMENT_PREFIXES.values()))]
+    return names
+
+
+def column_for(rows: Sequence[tuple[str, str]], widest: int = 26) -> int:
+    """Where the meanings of `rows` start: after the widest term up to `widest`."""
+    return 2 + min(max(len(term) for term, _ in rows), widest) + 2
+
+
+def two_columns(rows: Sequence[tuple[str, str]], column: int) -> list[str]:
+    """Terms and their meanings from `column` on, wrapped under themselves; a term that
+    reaches the column has its meaning on the next line."""
+    lines = []
+    for term, meaning in rows:
+        body = textwrap.wrap(meaning, WIDTH - column, break_on_hyphens=False) or [""]
+        if 2 + len(term) + 2 > column:
+            lines.append(f"  {term}")
+            lines += [" " * column + part for part in body]
+        else:
+            lines.append(f"  {term}".ljust(column) + body[0])
+            lines += [" " * column + part for part in body[1:]]
+    return lines
+
+
+def paragraph(text: str) -> list[str]:
+    """`text` wrapped to the help's width."""
+    return textwrap.wrap(text, WIDTH, break_on_hyphens=False)
+
+
+def overview() -> str:
+    """`channelsim --help`: the commands, one line each, and the global options."""
+    commands = [("(none)", "the case comparison, as `channelsim study`")]
+    commands += [(name, spec.summary) for name, spec in SPECS.items()]
+    options = [(CONFIG_DIR.label, CONFIG_DIR.meaning), (HELP.label, HELP.meaning)]
+    lines = [
+        "usage: channelsim [COMMAND] [OPTIONS] [OVERRIDES...]",
+        "",
+        "A vendor's resellers against a direct seller, month by month (agent-based).",
+        "",
+        "commands:",
+        *two_columns(commands, column_for(commands)),
+        "",
+        "options:",
+        *two_columns(options, column_for(options)),
+        "",
+        "Overrides are KEY=VALUE, e.g. strategy=direct seed=3 strategy.rebate_rate=0.05;",
+        "`channelsim KEY=VALUE...` is `channelsim run KEY=VALUE...`.",
+        "A command's options, config groups and examples: `channelsim COMMAND --help`.",
+    ]
+    return "\n".join(lines)
+
+
+def command_help(name: str) -> str:
+    """`channelsim NAME --help`: usage, what it does, options, settings, groups, examples."""
+    spec = SPECS[name]
+    options = [(o.label, o.meaning) for o in (*spec.options, HELP)]
+    groups = [(f"{g}=", ", ".join(group_presets(name, g))) for g in spec.groups]
+    column = column_for([*options, *spec.settings, *groups])
+    lines = [f"usage: channelsim {name} {spec.usage}", "", *paragraph(spec.about), ""]
+    lines += ["options:", *two_columns(options, column)]
+    if spec.settings:
+        lines += ["", "settings (KEY=VALUE):", *two_columns(spec.settings, column)]
+    if groups:
+        lines += ["", "config groups (GROUP=NAME):", *two_columns(groups, column)]
+    lines += ["", "examples:", *(f"  {example}" for example in spec.examples)]
+    return "\n".join(lines)
+
+
+def options_of(command: str | None) -> tuple[Option, ...]:
+    """The options a command's arguments may hold (--config-dir always parses: commands
+    that refuse it say why)."""
+    own = SPECS[command].options if command else ()
+    return (CONFIG_DIR, *(o for o in own if o is not CONFIG_DIR))
+
+
+def asks_help(args: Sequence[str], command: str) -> bool:
+    """Whether -h or --help is among `args` as an option, not as another option's value."""
+    takes_value = {n for o in options_of(command) if o.value for n in o.names}
+    after_option = False
+    for arg in args:
+        if not after_option and arg in HELP.names:
+            return True
+        after_option = not after_option and arg in takes_value
+    return False
+
+
+def is_implicit_run(first: str) -> bool:
+    """`channelsim strategy=direct` and `channelsim --config-dir DIR ...` are runs."""
+    return "=" in first or first.startswith("-")
+
+
+def help_text(args: list[str]) -> str | None:
+    """The help `args` ask for, or None when they ask for none."""
+    if not args:
+        return None
+    first, rest = args[0], args[1:]
+    if first in HELP.names or first == "help":
+        if first == "help" and rest:
+            if rest[0] not in SPECS:
+                raise UsageError(unknown_command(rest[0]))
+            return command_help(rest[0])
+        return overview()
+    if first in SPECS:
+        return command_help(first) if asks_help(rest, first) else None
+    if is_implicit_run(first) and asks_help(args, "run"):
+        return command_help("run")
+    return None
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def unknown_command(command: str) -> str:
+    """What is wrong with an unknown command, with the nearest one if any is near."""
+    near = difflib.get_close_matches(command, list(SPECS), n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"unknown command {command!r}{hint} (the commands: `channelsim --help`)"
+
+
+def unknown_option(arg: str, command: str | None) -> str:
+    """The allowed options, or where to read them when the list would not fit a line."""
+    names = sorted({o.names[0] for o in options_of(command)} | {"--help"})
+    said = f"unknown option {arg!r}; allowed: {', '.join(names)}"
+    if len(ERROR + said) <= WIDTH:
+        return said
+    return f"unknown option {arg!r}; see `channelsim {command or 'COMMAND'} --help`"
+
+
+def split_args(
+    args: list[str], command: str | None = None
+) -> tuple[str | None, list[str], dict[str, str]]:
+    """Pull `--config-dir DIR` and the command's own options out of the arguments.
+
+    Returns the config folder, the overrides, and the options given (by `Option.dest`;
+    a flag given is ``"yes"``).
     """
-    known = {"--config-dir": "config_dir", "-cd": "config_dir", **(options or {})}
+    known = {name: o for o in options_of(command) for name in o.names}
     given: dict[str, str] = {}
     rest: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
-        name, _, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name in known:
-            if inline:
-                given[known[name]] = inline
-            elif i + 1 < len(args):
-                given[known[name]] = args[i + 1]
-                i += 1
-            else:
-                raise UsageError(f"{name} needs a value")
-        elif arg.startswith("-"):
-            allowed = ", ".join(sorted({k for k in known if k.startswith("--")} | {"--help"}))
-            raise UsageError(f"unknown option {arg!r}; allowed: {allowed}")
-        else:
+        name, equals, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        option = known.get(name)
+        if option is None:
+            if arg.startswith("-"):
+                raise UsageError(unknown_option(arg, command))
             rest.append(arg)
+        elif option.value is None:
+            if equals:
+                raise UsageError(f"{name} takes no value")
+            given[option.dest] = "yes"
+        elif equals:
+            given[option.dest] = inline
+        elif i + 1 < len(args):
+            given[option.dest] = args[i + 1]
+            i += 1
+        else:
+            raise UsageError(f"{name} needs a value")
         i += 1
     return given.pop("config_dir", None), rest, given
+
+
+def is_hydra(override: str) -> bool:
+    """Whether an override sets Hydra itself (``hydra.run.dir=...``, ``hydra/launcher=...``)."""
+    key = override.split("=", 1)[0].lstrip("+~")
+    return key == "hydra" or key.startswith(("hydra.", "hydra/"))
+
+
+def model_overrides(overrides: list[str]) -> list[str]:
+    """The overrides that set the model: all but Hydra's own."""
+    return [o for o in overrides if not is_hydra(o)]
 
 
 def _positive_int(options: dict[str, str], name: str, default: int | None) -> int | None:
@@ -113,19 +496,23 @@ def _positive_int(options: dict[str, str], name: str, default: int | None) -> in
     return int(value)
 
 
+# ---------------------------------------------------------------- commands
+
+
 def command_run(args: list[str], out=None) -> int:
     """One simulation into Hydra's run folder (or `hydra.run.dir=PATH`)."""
     from channelsim.api import run
+    from channelsim.config.compose import compose_run
     from channelsim.experiment.run import write_failed
 
-    config_dir, overrides, given = split_args(args, {"--lang": "lang"})
+    config_dir, overrides, given = split_args(args, "run")
     lang = _lang(given)
     _refuse_experiment(overrides)
     composed = compose_run(overrides, config_dir)
     out_dir = make_folder(composed.run_dir)
     began = time.perf_counter()
     try:
-        result = run(composed.config, out_dir, lang=lang)
+        result = run(composed.config, out_dir, lang=lang, overrides=model_overrides(overrides))
     except Exception as exc:  # the run's own folder says why; other runs are untouched
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         try:
@@ -137,38 +524,62 @@ def command_run(args: list[str], out=None) -> int:
             f"channelsim: run failed: {message} (see {out_dir / 'summary.json'})", file=sys.stderr
         )
         return 1
-    k = result.summary["kpis"]
     cfg = composed.config
     if cfg.market.kind != "channel":
-        firms = sorted({name.rsplit("_", 1)[1] for name in k})
-        said = "; ".join(
-            f"manufacturer {i}: price {_fmt(k[f'price_{i}'], '.4f')}, "
-            f"wholesale {_fmt(k[f'wholesale_{i}'], '.4f')}, "
-            f"profit {_fmt(k[f'profit_manufacturer_{i}'], '.4f')}"
-            for i in firms
-        )
-        settled = (
-            "converged"
-            if result.summary["converged"]
-            else f"NOT converged in {cfg.steps} months: raise steps"
-        )
-        print(f"{cfg.market.name} {cfg.market.structure} ({settled}): {said}", file=out)
+        print(pricing_run_text(result.summary, cfg.market, cfg.steps), file=out)
     else:
-        print(
-            f"{cfg.scenario.name}/{cfg.strategy.name} seed {cfg.seed}: vendor key-account "
-            f"share {_fmt(k['share_vendor_key'], '.3f')}, vendor profit "
-            f"{_fmt(k['profit_vendor'], '.0f')}/month (final 12 months)",
-            file=out,
-        )
+        print(channel_run_text(result.summary), file=out)
     print(out_dir, file=out)
     return 0
 
 
-def _channel_market_only(config, why: str) -> None:
+def channel_run_text(summary: dict[str, Any]) -> str:
+    """A channel-market run as printed: the presets in force with their dates (after the
+    scenario's name), the overrides, and the headline results."""
+    seed, path = summary["seed"], summary["policy_path"]
+    if summary["scenario"] == "none":
+        lines = [f"{path} seed {seed}"]
+    else:
+        lines = [f"{summary['scenario']} seed {seed}: {path}"]
+    if summary["overrides"]:
+        lines += textwrap.wrap(
+            "overrides: " + " ".join(summary["overrides"]),
+            WIDTH,
+            initial_indent="  ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    k = summary["kpis"]
+    lines.append(
+        f"  vendor key-account share {_fmt(k['share_vendor_key'], '.3f')}, vendor profit "
+        f"{_fmt(k['profit_vendor'], '.0f')}/month (final 12 months)"
+    )
+    return "\n".join(lines)
+
+
+def pricing_run_text(summary: dict[str, Any], market: Any, steps: int) -> str:
+    """A textbook pricing market's run as printed: each manufacturer's converged values."""
+    k = summary["kpis"]
+    firms = sorted({name.rsplit("_", 1)[1] for name in k})
+    settled = (
+        "converged" if summary["converged"] else f"NOT converged in {steps} months: raise steps"
+    )
+    lines = [f"{market.name} {market.structure} ({settled})"]
+    lines += [
+        f"  manufacturer {i}: price {_fmt(k[f'price_{i}'], '.4f')}, "
+        f"wholesale {_fmt(k[f'wholesale_{i}'], '.4f')}, "
+        f"profit {_fmt(k[f'profit_manufacturer_{i}'], '.4f')}"
+        for i in firms
+    ]
+    return "\n".join(lines)
+
+
+def _channel_market_only(config) -> None:
+    """Refuse a textbook pricing market where the channel market is needed."""
     if config.market.kind != "channel":
         raise UsageError(
-            f"market={config.market.name} is a textbook pricing market: {why} "
-            "(use channelsim run or channelsim validate for it)"
+            f"market={config.market.name} is a textbook pricing market: use it with run or validate"
         )
 
 
@@ -190,10 +601,7 @@ def _refuse_experiment(overrides: list[str]) -> None:
     for o in overrides:
         key, _, value = o.partition("=")
         if key.lstrip("+~") == "experiment":
-            raise UsageError(
-                f"experiment={value} names a sweep: run it with "
-                f"`channelsim sweep experiment={value}`"
-            )
+            raise UsageError(f"experiment=... is for sweeps: `channelsim sweep experiment={value}`")
 
 
 def make_folder(path: str | Path, key: str = "hydra.run.dir") -> Path:
@@ -214,7 +622,7 @@ def command_sweep(args: list[str], out=None) -> int:
     from channelsim.analysis.sweep_report import write_sweep_report
     from channelsim.experiment.sweep import execute, plan_sweep
 
-    config_dir, overrides, _ = split_args(args)
+    config_dir, overrides, _ = split_args(args, "sweep")
     plan = plan_sweep(overrides, config_dir)  # exit 2 here when every job is invalid
     make_folder(plan.sweep_dir, "hydra.sweep.dir")
     outcome = execute(plan, announce=lambda line: print(line, file=out, flush=True))
@@ -243,9 +651,10 @@ def _sweep_result(table, stats, sweep_dir: Path, out, runtime_s: float | None = 
 
 
 def command_optimize(args: list[str], out=None) -> int:
-    """A policy search with Hydra's Optuna sweeper; resumes into the same folder."""
+    """A policy search with Optuna; resumes its study up to the budget."""
     from channelsim.analysis.decision import write_optimize_report
     from channelsim.experiment.optimize import plan_optimize, run_optimize
+    from channelsim.experiment.run import override_text
 
     config_dir, overrides, _ = split_args(args)
     plan = plan_optimize(overrides, config_dir)  # exit 2 here on bad input
@@ -255,12 +664,14 @@ def command_optimize(args: list[str], out=None) -> int:
     summary = outcome.summary
     best = outcome.best
     if best is not None:
-        levers = ", ".join(f"{k}={_fmt(v, '.4g')}" for k, v in best["params"].items())
         print(
             f"best of {summary['trials']} trials: trial {best['trial']}, objective "
-            f"{best['objective']:.1f} ({levers})",
+            f"{best['objective']:.1f}",
             file=out,
         )
+        for key, value in best["params"].items():
+            shown = format(value, ".4g") if isinstance(value, float) else override_text(value)
+            print(f"  {key}={shown}", file=out)
         print(f"policy: {summary['policy']} (strategy=best_policy with --config-dir)", file=out)
     print(f"report: {plan.out_dir / 'report.html'}", file=out)
     print(plan.out_dir, file=out)
@@ -279,10 +690,9 @@ def command_optimize(args: list[str], out=None) -> int:
 def command_sensitivity(args: list[str], out=None) -> int:
     """Morris screening or Sobol indices over a named experiment's ranges."""
     from channelsim.analysis.decision import write_sensitivity_report
-    from channelsim.analysis.report import text_table
     from channelsim.experiment.sensitivity import plan_sensitivity, run_sensitivity
 
-    config_dir, overrides, given = split_args(args, {"--jobs": "jobs"})
+    config_dir, overrides, given = split_args(args, "sensitivity")
     jobs = _positive_int(given, "jobs", None)
     plan = plan_sensitivity(overrides, config_dir)  # exit 2 here on bad input
     make_folder(plan.out_dir, "hydra.sweep.dir")
@@ -290,14 +700,8 @@ def command_sensitivity(args: list[str], out=None) -> int:
         plan, n_jobs=jobs, announce=lambda line: print(line, file=out, flush=True)
     )
     write_sensitivity_report(plan.out_dir, outcome.table, outcome.summary, plan.spec.conf_level)
-    table = outcome.table
-    if len(table):
-        head = ["kpi", "rank", "parameter", "estimate", "ci_low", "ci_high"]
-        rows = [
-            [f"{r[c]:.4g}" if isinstance(r[c], float) else str(r[c]) for c in head]
-            for _, r in table.iterrows()
-        ]
-        print(text_table(head, rows), file=out)
+    if len(outcome.table):
+        print(ranking_text(outcome.table, plan.spec.conf_level), file=out)
     print(f"report: {plan.out_dir / 'report.html'}", file=out)
     print(plan.out_dir, file=out)
     if outcome.summary["status"] != "ok":
@@ -306,12 +710,34 @@ def command_sensitivity(args: list[str], out=None) -> int:
     return 0
 
 
+def ranking_text(table, conf_level: float) -> str:
+    """The sensitivity ranking as printed: one table a KPI (rank, parameter, estimate and
+    its interval)."""
+    from channelsim.analysis.report import text_table
+
+    parts = []
+    for kpi, rows in table.groupby("kpi", sort=False):
+        measure = rows["measure"].iloc[0]
+        body = [
+            [
+                str(r["rank"]),
+                r["parameter"],
+                f"{r['estimate']:.4g}",
+                f"[{r['ci_low']:.4g}, {r['ci_high']:.4g}]",
+            ]
+            for _, r in rows.iterrows()
+        ]
+        head = ["rank", "parameter", measure, f"{conf_level:.0%} interval"]
+        parts.append(f"{kpi}\n{text_table(head, body)}")
+    return "\n\n".join(parts)
+
+
 def command_report(args: list[str], out=None) -> int:
     """Rebuild a sweep's summary tables and report from its folder."""
     from channelsim.analysis.sweep_report import write_sweep_report
     from channelsim.experiment.sweep import collect
 
-    _, rest, _ = split_args(args)
+    _, rest, _ = split_args(args, "report")
     if len(rest) != 1:
         raise UsageError("report needs one argument: the sweep folder (hydra.sweep.dir)")
     sweep_dir = Path(rest[0])
@@ -326,25 +752,98 @@ def _fmt(value: float | None, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def command_levers(args: list[str], out=None) -> int:
-    """Print every lever and market parameter with type, range, default and meaning."""
-    from channelsim.config.compose import compose
-    from channelsim.config.schema import allowed_text
+# `channelsim levers` groups: a key's section (its path but the last name), headed so
+LEVER_HEADINGS = {
+    "strategy": "the vendor's levers",
+    "market": "the market the vendor faces: its sizes, demand and behaviour",
+    "market.direct": "the direct seller",
+    "run": "the run",
+}
+MEANING_INDENT = " " * 6
 
-    config_dir, overrides, _ = split_args(args)
-    cfg = compose(overrides, config_dir)
+
+def lever_group(key: str) -> str:
+    """A key's `channelsim levers` group: ``strategy``, ``market``, ``market.direct``,
+    or ``run`` for the run's own keys (seed, steps)."""
+    return key.rpartition(".")[0] or "run"
+
+
+def lever_groups(keys: Sequence[str]) -> dict[str, list[str]]:
+    """The keys by group: the vendor's levers first, then the market's groups, then the
+    rest."""
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(lever_group(key), []).append(key)
+    rank = {"strategy": 0, "market": 1}
+    order = sorted(groups, key=lambda g: (rank.get(g.split(".")[0], 2), g))
+    return {g: groups[g] for g in order}
+
+
+def value_text(value: Any) -> str:
+    """A value as an override writes it: ``true``, ``null``, ``''``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    return str(value) if value != "" else "''"
+
+
+def cut(line: str) -> str:
+    """`line` cut to the width, marked with an ellipsis."""
+    return line if len(line) <= WIDTH else line[: WIDTH - 1] + "…"
+
+
+def lever_lines(group: str, keys: list[str], cfg: Any, long: bool) -> list[str]:
+    """One group of `channelsim levers`: a heading, then each key with its value and what
+    it accepts, and its meaning on the next line (in full with `long`, else cut to one)."""
+    from channelsim.config.schema import allowed_text
+    from channelsim.config.validate import schema_rows
+
     rows = schema_rows()
-    width = max(len(k) for k in rows)
-    print(f"{'key':<{width}}  {'type':<5}  {'allowed':<34}  {'default':<20}  meaning", file=out)
-    for key, row in rows.items():
+    values = {}
+    for key in keys:
         value = cfg
         for part in key.split("."):
             value = getattr(value, part)
-        allowed = allowed_text(row)
-        print(
-            f"{key:<{width}}  {row['type']:<5}  {allowed:<34}  {value!s:<20}  {row['meaning']}",
-            file=out,
-        )
+        values[key] = value_text(value)
+    pattern = f"{group}.*" if group != "run" else ", ".join(keys)
+    lines = [f"{pattern}: {LEVER_HEADINGS[group]}" if group in LEVER_HEADINGS else pattern]
+    key_width = max(len(k) for k in keys)
+    value_width = max(len(v) for v in values.values())
+    for key in keys:
+        allowed = allowed_text(rows[key])
+        lines.append(cut(f"  {key:<{key_width}}  {values[key]:<{value_width}}  {allowed}"))
+        meaning = rows[key]["meaning"]
+        if long:
+            lines += textwrap.wrap(
+                meaning, WIDTH, initial_indent=MEANING_INDENT, subsequent_indent=MEANING_INDENT
+            )
+        else:
+            lines.append(cut(MEANING_INDENT + meaning))
+    return lines
+
+
+def command_levers(args: list[str], out=None) -> int:
+    """Print every lever and market parameter, by group, with its value, what it
+    accepts and what it means."""
+    from channelsim.config.compose import compose
+    from channelsim.config.validate import schema_rows
+
+    config_dir, overrides, given = split_args(args, "levers")
+    groups = lever_groups(list(schema_rows()))
+    chosen = given.get("group")
+    if chosen is not None and chosen not in groups:
+        raise UsageError(f"--group={chosen!r} is not allowed: one of {', '.join(groups)}")
+    cfg = compose(overrides, config_dir)
+    print(
+        "key, value (as composed), what it accepts; its meaning below"
+        + ("" if "long" in given else " (in full: --long)"),
+        file=out,
+    )
+    for group, keys in groups.items():
+        if chosen in (None, group):
+            print(file=out)
+            print("\n".join(lever_lines(group, keys, cfg, "long" in given)), file=out)
     return 0
 
 
@@ -352,37 +851,30 @@ def command_study(args: list[str], out=None) -> int:
     """The case comparison: three scenarios at many seeds, ablation, report."""
     from channelsim.analysis.case_study import ablation_rows, run_case_study, table_rows
     from channelsim.analysis.report import text_table
+    from channelsim.config.compose import compose_run
 
-    options = {
-        "--seeds": "seeds",
-        "--jobs": "jobs",
-        "--no-ablation": "no_ablation",
-        "--lang": "lang",
-    }
-    args = [a if a != "--no-ablation" else "--no-ablation=yes" for a in args]
-    config_dir, overrides, given = split_args(args, options)
+    config_dir, overrides, given = split_args(args, "study")
     lang = _lang(given)
     seeds = _positive_int(given, "seeds", 20)
     jobs = _positive_int(given, "jobs", None)
     _refuse_experiment(overrides)
     fixed = {
-        "scenario": "the study runs history, stay_traditional and copy_direct",
-        "steps": "the study's windows run to 2006-12 (60 months)",
+        "scenario": "it runs history, stay_traditional and copy_direct",
+        "steps": "its windows run to 2006-12 (60 months)",
     }
     for o in overrides:
         key = o.split("=", 1)[0].lstrip("+~")
         if key in fixed:
-            raise UsageError(f"{key}=... is not allowed here: {fixed[key]}")
+            raise UsageError(f"{key} is set by the study: {fixed[key]}")
     composed = compose_run(overrides, config_dir)  # validates every override first
-    _channel_market_only(composed.config, "the study compares the case's scenarios")
+    _channel_market_only(composed.config)
     out_dir = make_folder(composed.run_dir)
-    model_overrides = [o for o in overrides if not o.startswith(("hydra.", "hydra/"))]
     study = run_case_study(
         out_dir,
         seeds=seeds,
         base_seed=composed.config.seed,
         n_jobs=jobs,
-        overrides=model_overrides,
+        overrides=model_overrides(overrides),
         config_dir=config_dir,
         ablation="no_ablation" not in given,
         lang=lang,
@@ -394,11 +886,13 @@ def command_study(args: list[str], out=None) -> int:
             file=sys.stderr,
         )
         return 1
-    head, rows = table_rows(study)
-    print(text_table(head, rows), file=out)
+    print(f"{seeds} seeds a scenario; mean [95% confidence interval]", file=out)
+    print(text_table(*table_rows(study)), file=out)
     if study.ablation:
         print(file=out)
         print(text_table(*ablation_rows(study)), file=out)
+        print("recovery: history's key share over stay_traditional's, paired by seed;", file=out)
+        print("a part carries what the recovery loses without it", file=out)
     print(
         f"{len(study.runs.groupby(['scenario', 'variant', 'seed']))} runs in "
         f"{study.runtime_s:.0f}s; report: {out_dir / 'report.html'}",
@@ -416,10 +910,10 @@ def command_study(args: list[str], out=None) -> int:
 
 def command_dashboard(args: list[str], out=None) -> int:
     """Serve the dashboard until interrupted."""
+    from channelsim.config.compose import compose_run
     from channelsim.dashboard.server import DashboardError, serve
 
-    options = {"--port": "port", "--host": "host", "--lang": "lang"}
-    config_dir, overrides, given = split_args(args, options)
+    config_dir, overrides, given = split_args(args, "dashboard")
     if config_dir:
         raise UsageError("--config-dir is not allowed here: the page offers the packaged presets")
     port = given.get("port", "8765")
@@ -431,12 +925,9 @@ def command_dashboard(args: list[str], out=None) -> int:
         raise UsageError("--host='' is not allowed: give an address, e.g. 127.0.0.1 or 0.0.0.0")
     for o in overrides:
         if not o.startswith("market."):
-            raise UsageError(
-                f"{o!r} is not allowed here: the page picks scenario, strategy, seed and "
-                "levers; give only market.KEY=VALUE overrides"
-            )
+            raise UsageError(f"{o!r} is not allowed here: the page takes market.KEY=VALUE only")
     # one line now for a bad market value, not on the page
-    _channel_market_only(compose_run(overrides).config, "the page shows the channel market")
+    _channel_market_only(compose_run(overrides).config)
     try:
         serve(
             host=host,
@@ -455,7 +946,7 @@ def command_validate(args: list[str], out=None) -> int:
     from channelsim.analysis import theory
     from channelsim.analysis.report import save_figure, text_table
 
-    config_dir, overrides, given = split_args(args, {"--out": "out"})
+    config_dir, overrides, given = split_args(args, "validate")
     if config_dir or overrides:
         raise UsageError("validate takes no overrides: its cases are fixed (--out DIR only)")
     folder = make_folder(given["out"], "--out") if "out" in given else None
@@ -504,31 +995,37 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    # figures go to files: no window, no display needed
+def dispatch(args: list[str]) -> int:
+    """Run the command `args` name (`channelsim study` when none); a bad config is a
+    UsageError here."""
     import matplotlib
 
-    matplotlib.use("Agg")
-    if args and args[0] in ("-h", "--help", "help"):
-        print(USAGE)
-        return 0
+    from channelsim.config.validate import ConfigError
+
+    matplotlib.use("Agg")  # figures go to files: no window, no display needed
     try:
         if not args:
             return command_study([])
-        command = args[0]
-        if command in COMMANDS:
-            return COMMANDS[command](args[1:])
-        if "=" in command or command.startswith("-"):
+        if args[0] in COMMANDS:
+            return COMMANDS[args[0]](args[1:])
+        if is_implicit_run(args[0]):
             return command_run(args)
-        import difflib
+        raise UsageError(unknown_command(args[0]))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
-        near = difflib.get_close_matches(command, list(COMMANDS), n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise UsageError(f"unknown command {command!r}{hint} (commands: {', '.join(COMMANDS)})")
-    except (ConfigError, UsageError) as exc:
-        print(f"channelsim: error: {exc}", file=sys.stderr)
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        text = help_text(args)
+        if text is not None:
+            print(text)
+            return 0
+        return dispatch(args)
+    except UsageError as exc:
+        print(f"{ERROR}{exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into a pager or head that closed early
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

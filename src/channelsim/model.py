@@ -270,7 +270,7 @@ class ChannelModel(mesa.Model):
             key = f"strategy.{name}"
             if key not in rows or name == "name":
                 levers_only = [k for k in rows if k.startswith("strategy.")]
-                raise ConfigError(f"{key} is not a lever; {closest(key, levers_only)}")
+                raise ConfigError(closest(f"{key} is not a lever", key, levers_only))
             checked[name] = check_value(key, value, rows[key])
         changed = {k: v for k, v in checked.items() if getattr(self.strategy, k) != v}
         self.timeline.overrides.update(checked)

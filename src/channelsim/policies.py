@@ -20,6 +20,22 @@ def month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def policy_path(config: ChannelConfig) -> str:
+    """The strategy presets in force over the run, each with the month its scenario puts
+    it in force: ``traditional_channel 2002-01 → relationship_channel 2004-01 → dual
+    2006-01``. A preset no scenario dates (a run without a scenario) is named alone;
+    switches after the run's last month are left out."""
+    start = config.market.start
+    end = month_label(month_index(start) + config.steps - 1)
+    dated = sorted(
+        (e for e in config.scenario.events if e.strategy is not None and e.date <= end),
+        key=lambda e: e.date,
+    )
+    before = [e for e in dated if e.date <= start]
+    first = config.strategy.name + (f" {before[-1].date}" if before else "")
+    return " → ".join([first, *(f"{e.strategy} {e.date}" for e in dated if e.date > start)])
+
+
 def set_path(obj: Any, dotted: str, value: Any) -> None:
     """Set `a.b.c` on nested dataclasses."""
     *head, last = dotted.split(".")

@@ -198,17 +198,16 @@ def run_case_study(
 
 # ---------------------------------------------------------------------- report
 def table_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
-    head = ["scenario", *[t[0] for t in TABLE]]
-    rows = [[s, *[study.table[s][t[0]].text(t[4]) for t in TABLE]] for s in SCENARIOS]
+    """The comparison: one row a measure, one column a scenario (mean [95% interval])."""
+    head = ["measure", *SCENARIOS]
+    rows = [[t[0], *(study.table[s][t[0]].text(t[4]) for s in SCENARIOS)] for t in TABLE]
     return head, rows
 
 
 def ablation_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
-    head = [
-        "variant of history",
-        f"recovery ({RECOVERY_WINDOW} key share over stay_traditional)",
-        "part of the full recovery it carries",
-    ]
+    """The ablation: per variant of history, its recovery over staying traditional and
+    the part of the full recovery the missing part carries (with its share)."""
+    head = ["variant of history", f"{RECOVERY_WINDOW} key-share recovery", "part it carries"]
     full = study.ablation["all parts"]["recovery"].mean
     rows = []
     for variant, est in study.ablation.items():

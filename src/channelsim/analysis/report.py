@@ -24,11 +24,11 @@ def markdown_table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def text_table(head: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell, two spaces apart; no trailing blanks."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(
-        [fmt.format(*head), fmt.format(*("-" * w for w in widths)), *(fmt.format(*r) for r in rows)]
-    )
+    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+    return "\n".join(line.rstrip() for line in [*lines, *(fmt.format(*r) for r in rows)])
 
 
 def html_table(head: list[str], rows: list[list[str]]) -> str:

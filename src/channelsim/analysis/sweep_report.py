@@ -4,6 +4,7 @@ per KPI, and figures, rebuilt from the sweep folder alone (``channelsim report``
 from __future__ import annotations
 
 import html
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -32,6 +33,12 @@ HEADLINE = {
     "conflict_index": ("conflict index", ".3f"),
     "win_rate_vendor_key": ("vendor key-account win rate", ".3f"),
     "gray_market_units": ("gray-market units / month", ".0f"),
+}
+# the KPIs of the terminal's table, with short titles
+CONSOLE = {
+    "share_vendor_key": "vendor key share",
+    "profit_vendor": "vendor profit/month",
+    "partner_satisfaction": "partner satisfaction",
 }
 OVER_TIME = ("share_vendor_key", "profit_vendor", "partner_satisfaction", "conflict_index")
 # which way is better for the vendor (+1 higher, -1 lower); KPIs not listed have no "best"
@@ -368,7 +375,18 @@ def write_sweep_report(sweep_dir: Path, table: pd.DataFrame | None = None) -> pd
     return stats
 
 
-def console_table(stats: pd.DataFrame) -> str:
-    """The groups at a glance, for the terminal."""
-    kpis = ["share_vendor_key", "profit_vendor", "partner_satisfaction"]
-    return text_table(*headline_rows(stats, kpis))
+def console_table(stats: pd.DataFrame, width: int = 100) -> str:
+    """The groups at a glance, for the terminal: one row a group, named in the row or,
+    when the names would make the table wider than `width`, numbered and named below it
+    (names wrapped to `width`)."""
+    head, rows = headline_rows(stats, list(CONSOLE))
+    head = [*head[:2], *CONSOLE.values()]
+    table = text_table(head, rows)
+    if max(len(line) for line in table.splitlines()) <= width:
+        return table
+    numbered = text_table(head, [[str(i), *row[1:]] for i, row in enumerate(rows, 1)])
+    names = [
+        textwrap.fill(f"group {i}: {row[0]}", width, subsequent_indent=" " * 4)
+        for i, row in enumerate(rows, 1)
+    ]
+    return "\n".join([numbered, "", *names])

@@ -30,7 +30,14 @@ from omegaconf.errors import OmegaConfBaseException
 
 from channelsim.config.schema import STUDY_KEYS, ChannelConfig, StrategyConfig
 from channelsim.config.store import register_configs
-from channelsim.config.validate import ConfigError, check_value, closest, schema_rows, validate
+from channelsim.config.validate import (
+    ConfigError,
+    check_value,
+    closest,
+    listed,
+    schema_rows,
+    validate,
+)
 
 CONFIG_MODULE = "channelsim.configs"
 GROUPS = ("market", "strategy", "scenario", "experiment")
@@ -110,10 +117,10 @@ def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict
         if key in GROUPS:
             options = group_options(key, config_dir)
             if value not in options:
-                raise ConfigError(f"{key}={value!r} is not allowed: one of {', '.join(options)}")
+                raise ConfigError(listed(f"{key}={value!r} is not allowed: one of ", options))
             continue
         if key not in rows:
-            raise ConfigError(f"unknown key {key!r}; {closest(key, keys)}")
+            raise ConfigError(closest(f"unknown key {key!r}", key, keys))
         converted = check_value(key, value, rows[key])
         if key.startswith(("strategy.", "market.")):
             levers[key] = converted
@@ -213,10 +220,8 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
         if event.strategy is None or event.strategy in cfg.presets:
             continue
         if event.strategy not in group_options("strategy", config_dir):
-            raise ConfigError(
-                f"scenario {cfg.scenario.name!r}: strategy {event.strategy!r} is not allowed: "
-                f"one of {', '.join(group_options('strategy', config_dir))}"
-            )
+            lead = f"scenario {cfg.scenario.name}: strategy {event.strategy!r} is not a preset: "
+            raise ConfigError(listed(lead, group_options("strategy", config_dir)))
         cfg.presets[event.strategy] = _strategy_preset(event.strategy, levers, config_dir)
     cfg.lever_overrides = dict(levers)
     cfg.market_overrides = {
@@ -281,7 +286,7 @@ def with_values(config: ChannelConfig, values: dict[str, Any]) -> ChannelConfig:
     for key, value in values.items():
         section, _, name = key.partition(".")
         if key not in rows or section not in ("strategy", "market"):
-            raise ConfigError(f"unknown key {key!r}; {closest(key, list(rows))}")
+            raise ConfigError(closest(f"unknown key {key!r}", key, list(rows)))
         value = check_value(key, value, rows[key])
         if section == "strategy":
             for strategy in (cfg.strategy, *cfg.presets.values()):

@@ -403,7 +403,7 @@ def field_table(cls: type, prefix: str) -> list[dict[str, Any]]:
 def allowed_text(row: dict[str, Any]) -> str:
     """Human wording of what a field accepts."""
     if row["choices"]:
-        return "one of " + ", ".join(row["choices"])
+        return "one of " + ", ".join(repr(c) if c == "" else c for c in row["choices"])
     if row["type"] == "bool":
         return "true or false"
     kind = {"int": "an integer", "float": "a number", "str": "a string"}.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
 from typing import Any
 
@@ -55,21 +56,44 @@ def schema_rows() -> dict[str, dict[str, Any]]:
     return rows
 
 
-def closest(name: str, candidates: list[str]) -> str:
-    """'did you mean' wording for an unknown name."""
+# an error line's room: 100 columns less the command's "channelsim: error: "
+ERROR_ROOM = 81
+
+
+def listed(lead: str, names: Sequence[str], tail: str = "") -> str:
+    """`lead` and as many of `names` as fit an error line, then `tail` if it still fits.
+
+    Names left out are counted (`+3 more`); at least one name is always given."""
+    names = [str(n) for n in names]
+    texts = []  # from every name and the tail down to the first name alone
+    for shown in range(len(names), 0, -1):
+        left = len(names) - shown
+        text = lead + ", ".join(names[:shown]) + (f", +{left} more" if left else "")
+        texts += [text + tail, text]
+    texts.append(lead + names[0] if names else lead.rstrip(": "))
+    return next((t for t in texts if len(t) <= ERROR_ROOM), texts[-1])
+
+
+def closest(lead: str, name: str, candidates: list[str]) -> str:
+    """`lead` with 'did you mean' wording for an unknown name, in one error line."""
     near = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     if not near:
         tail = name.rsplit(".", 1)[-1]
         near = [c for c in candidates if c.rsplit(".", 1)[-1].startswith(tail[:4])][:3]
     if not near:
         near = difflib.get_close_matches(name, candidates, n=3, cutoff=0.0)
-    return f"closest valid: {', '.join(near)} (all: `channelsim levers`)"
+    return listed(f"{lead}; closest valid: ", near, " (all: `channelsim levers`)")
 
 
 def check_value(key: str, value: Any, row: dict[str, Any]) -> Any:
     """Check one value against its row; return it converted to the field's type."""
     kind = row["type"]
-    bad = ConfigError(f"{key}={value!r} is not allowed: expected {allowed_text(row)}")
+    lead = f"{key}={value!r} is not allowed: expected "
+    bad = ConfigError(
+        listed(lead + "one of ", [repr(c) if c == "" else c for c in row["choices"]])
+        if row["choices"]
+        else lead + allowed_text(row)
+    )
     if kind == "bool":
         if not isinstance(value, bool):
             raise bad
@@ -129,10 +153,8 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
                 f"market.structure={m.structure!r} is not allowed here: it applies only to "
                 "market=linear_monopoly or market=linear_duopoly"
             )
-        raise ConfigError(
-            f"market.structure={m.structure!r} is not allowed in market={m.kind}: "
-            f"expected one of {', '.join(allowed)}"
-        )
+        lead = f"market.structure={m.structure!r} is not allowed: expected one of "
+        raise ConfigError(listed(lead, allowed))
     if m.kind == "linear_monopoly" and m.a <= m.b * m.unit_cost:
         raise ConfigError(
             f"market.unit_cost={m.unit_cost} is not allowed: below market.a / market.b "
@@ -160,7 +182,7 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
             for sub, value in table.items():
                 key = f"{group}.{sub}"
                 if key not in rows:
-                    raise ConfigError(f"{where}: unknown key {key!r}; {closest(key, known)}")
+                    raise ConfigError(closest(f"{where}: unknown key {key!r}", key, known))
                 if key in STRUCTURAL:
                     raise ConfigError(
                         f"{where}: {key} is not allowed in a dated event: the "

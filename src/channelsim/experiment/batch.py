@@ -6,12 +6,12 @@ import dataclasses
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, cpu_count, delayed
 
 from channelsim.config.schema import ChannelConfig
 
@@ -72,25 +72,52 @@ def pin_threads() -> None:
 
 
 class Progress:
-    """A one-line progress bar on stderr (a line every 10% when not a terminal)."""
+    """A one-line progress bar on stderr (a line every 10% when not a terminal).
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+    The time left is shown once `SETTLED` runs and a tenth of them have finished, from
+    the pace of the runs finished since the first (whose time is mostly start-up:
+    worker processes, imports).
+    """
+
+    SETTLED = 3  # runs finished before the time left is estimated (and 10% of them)
+
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.total, self.label = total, label
         self.stream = stream if stream is not None else sys.stderr
-        self.began = time.perf_counter()
+        self.clock = clock
+        self.began = clock()
         self.done = 0
+        self.first: tuple[float, int] | None = None  # (time, runs done) at the first update
         self.shown = -1
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
+    def left(self, now: float) -> float | None:
+        """Seconds left at the finished runs' pace, or None until enough have finished."""
+        if self.first is None or self.done < max(self.SETTLED, self.total / 10):
+            return None
+        since, at = self.first
+        if self.done <= at or now <= since:
+            return None
+        return (now - since) / (self.done - at) * (self.total - self.done)
+
     def update(self, n: int = 1) -> None:
         self.done += n
-        elapsed = time.perf_counter() - self.began
-        left = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+        now = self.clock()
+        if self.first is None:
+            self.first = (now, self.done)
+        left = self.left(now)
         width = 30
         filled = int(width * self.done / max(self.total, 1))
         line = (
             f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
-            f" runs, {elapsed:4.0f}s elapsed, ~{left:3.0f}s left"
+            f" runs, {now - self.began:4.0f}s elapsed"
+            + (f", ~{left:3.0f}s left" if left is not None else "")
         )
         if self.tty:
             self.stream.write("\r" + line + ("\n" if self.done == self.total else ""))
@@ -105,13 +132,14 @@ class Progress:
 def run_jobs(
     jobs: Sequence[Job], n_jobs: int | None = None, progress: bool = True, label: str = "runs"
 ) -> BatchResult:
-    """Run every job, in parallel on `n_jobs` processes (default: all local cores).
+    """Run every job, in parallel on `n_jobs` processes (default: all local cores, or
+    LOKY_MAX_CPU_COUNT of them where that is set).
 
     A job that raises is recorded in `failed` with its labels and error; the others go
     on. Rows come back in the order of `jobs`, whatever the order they finished in.
     """
     began = time.perf_counter()
-    n_jobs = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs) or 1))
+    n_jobs = max(1, min(n_jobs or cpu_count(), len(jobs) or 1))
     bar = Progress(len(jobs), label) if progress else None
     frames: dict[int, pd.DataFrame] = {}
     failed: list[dict[str, Any]] = []

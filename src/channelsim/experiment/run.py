@@ -24,6 +24,7 @@ from channelsim.experiment.io import (
 )
 from channelsim.model import ChannelModel
 from channelsim.network import graphml_text
+from channelsim.policies import policy_path
 
 KPI_WINDOW = 12  # summary KPIs: each metric averaged over the final 12 steps
 
@@ -127,14 +128,37 @@ def kpis(metrics: pd.DataFrame, converged: bool = False) -> dict[str, float | No
     return out
 
 
+def override_text(value: Any) -> str:
+    """A value as an override writes it (``true``, ``null``, ``0.05``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "null" if value is None else str(value)
+
+
+def config_overrides(config: ChannelConfig) -> list[str]:
+    """The config's lever and market overrides as ``key=value``: what the command line
+    set on top of the presets (the scenario's switches do not undo them)."""
+    return [
+        *(f"strategy.{k}={override_text(v)}" for k, v in config.lever_overrides.items()),
+        *(f"market.{k}={override_text(v)}" for k, v in config.market_overrides.items()),
+    ]
+
+
 def base_summary(config: ChannelConfig) -> dict[str, Any]:
-    """The fields every summary carries, ok or failed."""
+    """The fields every summary carries, ok or failed.
+
+    `policy_path` is the presets in force over the run with their dates; `overrides`
+    defaults to the config's lever and market overrides (the CLI and sweeps record the
+    overrides as given, through `run`'s labels).
+    """
     return {
         "status": "ok",
         "error": None,
         "seed": config.seed,
         "strategy": config.strategy.name,
         "scenario": config.scenario.name,
+        "policy_path": policy_path(config),
+        "overrides": config_overrides(config),
         "market": config.market.name,
         "steps": config.steps,
         "config_hash": config_hash(config),
@@ -157,6 +181,8 @@ def failed_summary(
             "seed": None,
             "strategy": None,
             "scenario": None,
+            "policy_path": None,
+            "overrides": [],
             "market": None,
             "steps": None,
             "config_hash": None,
@@ -192,7 +218,8 @@ def run(
 
     `figures`, if given, draws the run's figures into ``out_dir/figures`` from its
     metrics (`channelsim.run` passes the standard set). `labels` are added to the
-    summary (a sweep's job name and overrides). Without `network`, no channel.graphml.
+    summary (a sweep's job name and overrides, the command line's overrides). Without
+    `network`, no channel.graphml.
 
     Files: ``metrics.parquet``, ``partners.parquet``, ``regions.parquet``, ``config.yaml``,
     ``channel.graphml``, ``figures/*.png`` and, last, ``summary.json``.
