@@ -328,13 +328,26 @@ class ChannelConfig:
 class OptimizeSpec:
     """What `channelsim optimize` maximises: a KPI (its mean over the final 12 months)
     averaged over `seeds` runs a trial, less `penalty` per unit that the mean of
-    `floor_kpi` falls below `floor` (Optuna's samplers take no constraints)."""
+    `floor_kpi` falls below `floor` (Optuna's samplers take no constraints).
+
+    The search: `params` maps a lever or market key to its range (``interval(lo,hi)``,
+    ``choice(a,b)``, ``range(start,stop,step)``); `n_trials` is the study's budget,
+    counted across restarts; `n_jobs` trials run at a time. `sampler` is ``tpe``
+    (random for its first `n_startup_trials` finished trials) or ``random``. `storage`
+    is null (``study.db`` in the output folder) or a storage several processes share:
+    ``journal:PATH`` or an RDB URL."""
 
     kpi: str = "profit_vendor"
     seeds: int = 3
     floor_kpi: str = "partner_satisfaction"
     floor: float | None = None
     penalty: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)
+    n_trials: int = 20
+    n_jobs: int = 2
+    sampler: str = "tpe"
+    n_startup_trials: int = 10
+    storage: str | None = None
 
 
 @dataclass

@@ -1,20 +1,33 @@
-"""Policy optimisation: Hydra's Optuna sweeper searches declared lever ranges for the
-policy with the best KPI, averaged over several seeds a trial.
+"""Policy optimisation: Optuna searches declared lever ranges for the policy with the
+best KPI, averaged over several seeds a trial.
 
-A named experiment (``experiment=optimize_policy``) declares the search space in
-``hydra.sweeper.params`` (``interval(lo,hi)``, ``choice(...)``, ``range(...)``), the
-budget in ``hydra.sweeper.n_trials`` and the objective in ``optimize:``. Every trial
-runs the model at seeds ``seed .. seed+optimize.seeds-1`` (the same seeds in every
-trial, so trials differ by their levers, not their luck) into its own folder,
-``trials/N``, and returns
+A named experiment (``experiment=optimize_policy``) declares everything in its
+``optimize:`` section: the search space in ``params`` (``interval(lo,hi)``,
+``choice(...)``, ``range(...)``), the budget in ``n_trials``, the trials run at a time in
+``n_jobs``, the sampler and the objective. Every trial runs the model at seeds
+``seed .. seed+optimize.seeds-1`` (the same seeds in every trial, so trials differ by
+their levers, not their luck) into its own folder, ``trials/N`` (N the Optuna trial
+number), and returns
 
     mean(KPI) - penalty * max(0, floor - mean(floor KPI))
 
-since the sweeper's samplers take no constraints. The study lives in ``study.db``
-(SQLite) in the output folder. The sweeper adds ``n_trials`` trials on every start, so
-a rerun into the same folder is told how many are left of the budget: trials a
-killed start left running are marked failed and not counted, and the sampler's seed
-moves on with the study, so a resumed study does not repeat its first proposals.
+since the samplers take no constraints.
+
+The main process asks the sampler for ``n_jobs`` trials, runs them on as many local
+worker processes (the model is pure Python, so threads would take turns) and tells
+each value as it comes; then it asks again. The sampler is seeded afresh for every
+such batch from ``seed`` and the number of trials already in the study, so a fresh
+study is the same study from the same seed, and a resumed one does not repeat its
+first proposals.
+
+The study lives in ``study.db`` (SQLite) in the output folder, held by one start at a
+time; trials a killed start left running are failed there and not counted.
+``optimize.storage`` (``journal:PATH`` or an RDB URL) shares the study between
+processes on one machine or several, each started with the same command: each asks,
+runs and tells its own trials until the study's counted trials reach ``n_trials``,
+then waits for the others' last trials, so every process ends with the whole table.
+How the budget holds across processes (a trial asked beyond it is given back, a trial
+whose process stopped is failed and run again) is in `channelsim.experiment.budget`.
 """
 
 from __future__ import annotations
@@ -22,31 +35,47 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import threading
+import re
 import time
 import traceback
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from channelsim.config.compose import (
     check_overrides,
     compose,
-    hydra_initialized,
+    experiment_files,
     one_line,
     parse_overrides,
     quote,
-    search_path,
+    with_values,
 )
 from channelsim.config.schema import ChannelConfig, OptimizeSpec
-from channelsim.config.validate import ConfigError, check_value, schema_rows
+from channelsim.config.validate import ConfigError, check_value, listed, schema_rows
 from channelsim.experiment.batch import Progress, pin_threads
+from channelsim.experiment.budget import (
+    ERROR,
+    HEARTBEAT,
+    OWNER,
+    SURPLUS,
+    Watch,
+    counts,
+    give_back,
+    heartbeat,
+    interrupt,
+    owner,
+    trials_done,
+    within_budget,
+)
 from channelsim.experiment.io import (
     atomic_write_json,
     atomic_write_parquet,
@@ -62,13 +91,7 @@ from channelsim.experiment.studies import (
     split_overrides,
     study_config,
 )
-from channelsim.experiment.sweep import (
-    HYDRA_DEFAULTS,
-    JobSpec,
-    PlannedJob,
-    _watch,
-    run_job,
-)
+from channelsim.experiment.sweep import JobSpec, run_job
 from channelsim.model import METRICS
 
 DEFAULT_EXPERIMENT = "optimize_policy"
@@ -76,42 +99,71 @@ STUDY_FILE = "study.db"
 PLAN_FILE = "optimize.json"
 TRIALS = "trials"
 POLICY = "best_policy"
-INTERRUPTED = "interrupted"
+SAMPLERS = ("tpe", "random")
+OBJECTIVE_KEYS = ("kpi", "seeds", "floor_kpi", "floor", "penalty")
 
+PLAN_ATTR = "channelsim"  # the study's user attribute holding its plan record
+POLL_S = 1.0  # seconds between looks at a shared study that others' trials fill
 
-# sweeper settings channelsim sets itself, and why
-OWN_SETTINGS = {
+# where the settings of Hydra's Optuna sweeper and its launcher went
+MOVED = {
+    "hydra/sweeper": (
+        "channelsim optimize runs Optuna itself; use optimize.params, optimize.n_trials "
+        "and optimize.n_jobs"
+    ),
+    "hydra/sweeper/sampler": "use optimize.sampler (tpe or random)",
+    "hydra.sweeper": (
+        "use optimize.* (params, n_trials, n_jobs, sampler, n_startup_trials, storage)"
+    ),
+    "hydra.sweeper.params": (
+        "use optimize.params in the experiment file, or KEY=interval(lo,hi) on the command line"
+    ),
+    "hydra.sweeper.n_trials": "use optimize.n_trials",
+    "hydra.sweeper.n_jobs": "use optimize.n_jobs",
+    "hydra.sweeper.sampler": "use optimize.sampler (tpe or random)",
+    "hydra.sweeper.sampler.n_startup_trials": "use optimize.n_startup_trials",
+    "hydra.sweeper.sampler.seed": "the sampler is seeded from seed",
+    "hydra.sweeper.storage": "use optimize.storage",
+    "hydra.sweeper.study_name": (
+        "the study is named after the experiment; choose where it lives with optimize.storage"
+    ),
     "hydra.sweeper.direction": "channelsim maximises the objective (optimize.kpi)",
-    "hydra.sweeper.sampler.seed": "the sampler's seed comes from seed, moved on with the study",
     "hydra.sweeper.max_failure_rate": "a failed trial never stops the study",
+    "hydra/launcher": (
+        "use optimize.n_jobs (trials at a time on this machine); on several machines, start "
+        "channelsim optimize on each with one optimize.storage"
+    ),
+    "hydra.launcher": "use optimize.n_jobs (trials at a time on this machine)",
 }
 
 
 class TrialFailed(Exception):
-    """A trial whose runs failed: the sweeper records it as a failed trial."""
+    """A trial whose runs failed: it is told to the study as a failed trial."""
 
 
 @dataclass
 class OptimizePlan:
-    """A validated optimisation: its search space, budget, objective and folder."""
+    """A validated optimisation: its search space, budget, objective, folder and study."""
 
     experiment: str
-    arguments: list[str]  # the task overrides every trial gets (fixed and swept)
-    fixed: list[str]  # the task overrides that are not searched
-    hydra_overrides: list[str]
+    fixed: list[str]  # the overrides every trial's config is composed from
     config_dir: str | None
     out_dir: Path
-    space: dict[str, str]  # key -> the sweep's text, e.g. interval(0.0, 0.08)
-    budget: int
-    batch: int
+    space: dict[str, str]  # key -> the range's text, e.g. interval(0.0, 0.08)
+    distributions: dict[str, Any]  # key -> the Optuna distribution it is searched in
     spec: OptimizeSpec
     seed: int
-    launcher: str
     base: ChannelConfig
+    storage: str | None  # optimize.storage, a journal's path made absolute
 
     @property
     def study_name(self) -> str:
         return self.experiment
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may work on the study at the same time."""
+        return self.storage is not None
 
 
 @dataclass
@@ -124,12 +176,30 @@ class OptimizeOutcome:
     out_dir: Path
 
 
+@dataclass(frozen=True)
+class TrialTask:
+    """One trial as a worker process runs it: its levers on the base config."""
+
+    number: int
+    params: dict[str, Any]
+    overrides: tuple[str, ...]  # the trial's config as overrides, for its summary
+    base: ChannelConfig
+    spec: OptimizeSpec
+    out_dir: str
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """A trial's value, or why it failed."""
+
+    number: int
+    value: float | None
+    error: str | None
+
+
 def require_optuna() -> None:
     """One line, not a traceback, when the `optuna` extra is missing."""
-    # optuna 2.10 (the sweeper's pin) runs on SQLAlchemy 1.4 and says so on import
-    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     try:
-        import hydra_plugins.hydra_optuna_sweeper  # noqa: F401
         import optuna  # noqa: F401
     except ImportError:
         raise ConfigError(
@@ -140,58 +210,172 @@ def require_optuna() -> None:
 # ---------------------------------------------------------------- planning
 
 
-def check_space(space: dict[str, str]) -> None:
+def moved(key: str) -> str | None:
+    """What replaced a setting of Hydra's Optuna sweeper or launcher, as one line."""
+    for old in sorted(MOVED, key=len, reverse=True):
+        if key == old or key.startswith((old + ".", old + "/")):
+            return f"{key} is gone: {MOVED[old]}"
+    return None
+
+
+def refuse_sweeper_keys(hydra: list[str]) -> None:
+    """Settings of the Optuna sweeper and launcher channelsim optimize once ran on."""
+    for o in hydra:
+        message = moved(override_key(o))
+        if message:
+            raise ConfigError(message)
+
+
+def _sweeper_keys(node: dict[str, Any], prefix: str = "hydra.sweeper") -> Iterator[str]:
+    for key, value in node.items():
+        if isinstance(value, dict) and key == "sampler":
+            yield from _sweeper_keys(value, f"{prefix}.{key}")
+        else:
+            yield f"{prefix}.{key}"
+
+
+def refuse_sweeper_experiment(name: str, config_dir: str | None) -> None:
+    """An experiment file written for the Optuna sweeper names what replaced its keys."""
+    for path in experiment_files(name, config_dir):
+        body = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(body, dict):
+            continue
+        defaults = [str(d) for d in body.get("defaults") or []]
+        if any("hydra/sweeper" in d for d in defaults):
+            raise ConfigError(f"experiment={name} ({path}): {moved('hydra/sweeper')}")
+        hydra = body.get("hydra")
+        sweeper = hydra.get("sweeper") if isinstance(hydra, dict) else None
+        left = next(_sweeper_keys(sweeper), None) if isinstance(sweeper, dict) else None
+        if "optimize" in body and left:  # a grid sweep's hydra.sweeper.params stays
+            raise ConfigError(f"experiment={name} ({path}): {moved(left)}")
+
+
+def _interval(key: str, text: str, sweep: Any, row: dict[str, Any]) -> Any:
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    lo, hi = sweep.start, sweep.end
+    log = "log" in sweep.tags
+    if row["type"] == "int":
+        if not (float(lo).is_integer() and float(hi).is_integer()):
+            raise ConfigError(f"{key}={text} is not allowed: {key} takes whole numbers")
+        lo, hi = int(lo), int(hi)
+    for end in (lo, hi):
+        check_value(key, end, row)
+    if not lo < hi:
+        raise ConfigError(f"{key}={text} is not allowed: the low end must be below the high")
+    if log and lo <= 0:
+        raise ConfigError(f"{key}={text} is not allowed: a log interval starts above 0")
+    if row["type"] == "int":
+        return IntDistribution(lo, hi, log=log)
+    return FloatDistribution(lo, hi, log=log)
+
+
+def distribution(key: str, text: str, row: dict[str, Any]) -> Any:
+    """The Optuna distribution of one searched key, its values checked against the schema.
+
+    ``range(start, stop, step)`` leaves out `stop`, as in a sweep.
+    """
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    (o,) = parse_overrides([f"{key}={text}"])
+    if not o.is_sweep_override():
+        raise ConfigError(
+            f"optimize.params: {key}={text} is not a search range: expected interval(lo,hi), "
+            "choice(a,b,...) or range(start,stop,step); fixed values go in the strategy "
+            "or market section"
+        )
+    if o.is_interval_sweep():
+        return _interval(key, text, o.value(), row)
+    values = [getattr(v, "text", v) for v in o.sweep_iterator()]  # quoted strings unquoted
+    if not values:
+        raise ConfigError(f"{key}={text} is not allowed: it has no values")
+    values = [check_value(key, v, row) for v in values]
+    if not o.is_range_sweep() or len(values) < 2:
+        return CategoricalDistribution(values)
+    step = abs(o.value().step)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return IntDistribution(min(values), max(values), step=step)
+    return FloatDistribution(min(values), max(values), step=step)
+
+
+def search_space(space: dict[str, str]) -> dict[str, Any]:
     """Every searched key is a lever or market parameter, searched within its range."""
     rows = schema_rows()
     if not space:
-        raise ConfigError("hydra.sweeper.params: the search space is empty; declare a lever")
+        raise ConfigError("optimize.params: the search space is empty; declare a lever")
+    distributions = {}
     for key, text in space.items():
         if key not in rows or not key.startswith(("strategy.", "market.")):
             raise ConfigError(
-                f"hydra.sweeper.params: {key!r} is not allowed: search strategy.* levers "
+                f"optimize.params: {key!r} is not allowed: search strategy.* levers "
                 "or market.* parameters (channelsim levers lists them)"
             )
-        (o,) = parse_overrides([f"{key}={text}"])
-        if not o.is_sweep_override():
-            continue
-        if o.is_interval_sweep():
-            lo, hi = o.value().start, o.value().end
-            for end in (lo, hi):
-                check_value(key, end, rows[key])
-            if not lo < hi:
-                raise ConfigError(
-                    f"{key}={text} is not allowed: the low end must be below the high"
-                )
-        else:
-            for value in o.sweep_iterator():
-                check_value(key, value, rows[key])
+        distributions[key] = distribution(key, text, rows[key])
+    return distributions
+
+
+def check_storage(storage: str | None) -> str | None:
+    """optimize.storage as the study will open it (a journal's path made absolute)."""
+    if storage is None:
+        return None
+    text = str(storage).strip()
+    if text.startswith("journal:") and text != "journal:":
+        return "journal:" + str(Path(text.removeprefix("journal:")).expanduser().resolve())
+    if re.fullmatch(r"[A-Za-z][\w+.-]*://.*", text):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(text)
+        except ArgumentError as exc:
+            raise ConfigError(f"optimize.storage: not a database URL ({exc})") from None
+        return text
+    raise ConfigError(
+        f"optimize.storage={storage!r} is not allowed: expected journal:PATH (a file on a "
+        "shared file system), an RDB URL (sqlite:///PATH, postgresql://USER@HOST/DB) or "
+        "null (study.db in the output folder)"
+    )
+
+
+def shown_storage(storage: str | None) -> str | None:
+    """The storage as it may be printed and recorded: an RDB URL's password hidden."""
+    if storage is None or storage.startswith("journal:"):
+        return storage
+    from sqlalchemy.engine import make_url
+
+    return make_url(storage).render_as_string(hide_password=True)
 
 
 def check_spec(spec: OptimizeSpec) -> None:
     for name, kpi in (("optimize.kpi", spec.kpi), ("optimize.floor_kpi", spec.floor_kpi)):
         if kpi not in METRICS:
-            raise ConfigError(f"{name}={kpi!r} is not allowed: one of {', '.join(METRICS)}")
-    if spec.seeds < 1:
-        raise ConfigError(f"optimize.seeds={spec.seeds} is not allowed: expected an integer >= 1")
+            raise ConfigError(listed(f"{name}={kpi!r} is not allowed: one of ", METRICS))
+    for name in ("seeds", "n_trials", "n_jobs"):
+        if getattr(spec, name) < 1:
+            raise ConfigError(
+                f"optimize.{name}={getattr(spec, name)} is not allowed: expected an integer >= 1"
+            )
+    if spec.n_startup_trials < 0:
+        raise ConfigError(
+            f"optimize.n_startup_trials={spec.n_startup_trials} is not allowed: "
+            "expected an integer >= 0"
+        )
     if not spec.penalty >= 0 or math.isinf(spec.penalty):
         raise ConfigError(f"optimize.penalty={spec.penalty} is not allowed: expected a number >= 0")
+    if spec.sampler not in SAMPLERS:
+        raise ConfigError(
+            f"optimize.sampler={spec.sampler!r} is not allowed: one of {', '.join(SAMPLERS)}"
+        )
 
 
-def _ends(space: dict[str, str]) -> list[list[str]]:
-    """Overrides at the low and the high end of every searched range."""
-    lows, highs = [], []
-    for key, text in space.items():
-        (o,) = parse_overrides([f"{key}={text}"])
-        if not o.is_sweep_override():
-            lows.append(f"{key}={text}")
-            highs.append(f"{key}={text}")
-        elif o.is_interval_sweep():
-            lows.append(f"{key}={o.value().start!r}")
-            highs.append(f"{key}={o.value().end!r}")
+def _ends(distributions: dict[str, Any]) -> list[dict[str, Any]]:
+    """Values at the low and the high end of every searched range."""
+    lows, highs = {}, {}
+    for key, d in distributions.items():
+        if hasattr(d, "choices"):
+            lows[key], highs[key] = d.choices[0], d.choices[-1]
         else:
-            values = list(o.sweep_string_iterator())
-            lows.append(f"{key}={values[0]}")
-            highs.append(f"{key}={values[-1]}")
+            lows[key], highs[key] = d.low, d.high
     return [lows, highs]
 
 
@@ -205,73 +389,59 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
     if config_dir:
         config_dir = str(Path(config_dir).resolve())
     hydra, experiment, own, task = split_overrides(list(overrides), "optimize")
+    refuse_sweeper_keys(hydra)
     experiment = experiment_of(experiment, DEFAULT_EXPERIMENT, config_dir)
     name = experiment[0].split("=", 1)[1]
-    for o in hydra:
-        if override_key(o) in ("hydra.sweeper.storage", "hydra.sweeper.study_name"):
+    refuse_sweeper_experiment(name, config_dir)
+    for o in own:
+        if override_key(o).startswith("optimize.params"):
             raise ConfigError(
-                f"{override_key(o)}: the study is the output folder's study.db; "
-                "choose the folder with hydra.sweep.dir=PATH"
+                f"{override_key(o)}: search another lever with KEY=interval(lo,hi) on the "
+                "command line; optimize.params is declared in the experiment file"
             )
-        if override_key(o) == "hydra/sweeper":
-            raise ConfigError(f"{o}: channelsim optimize runs Hydra's Optuna sweeper")
-        if override_key(o) in OWN_SETTINGS:
-            raise ConfigError(f"{o}: {OWN_SETTINGS[override_key(o)]}")
-    chosen = {override_key(o) for o in hydra}
-    hydra += [f"{g}={v}" for g, v in HYDRA_DEFAULTS.items() if g not in chosen]
-    fixed = [o for o in task if not parse_overrides([o])[0].is_sweep_override()]
-    check_overrides(fixed, config_dir)
     check_section(own, OptimizeSpec, "optimize")
-    primary = study_config(
-        hydra + experiment + own + fixed, config_dir, section="optimize", expected="optuna"
-    )
+    searched = [o for o in task if parse_overrides([o])[0].is_sweep_override()]
+    fixed = [o for o in task if o not in searched]
+    check_overrides(fixed, config_dir)
+    primary = study_config(hydra + experiment + own + fixed, config_dir, section="optimize")
     try:
         spec = OptimizeSpec(**OmegaConf.to_container(primary.optimize, resolve=True))
     except Exception as exc:
         raise ConfigError(f"optimize: {one_line(exc)}") from None
-    check_spec(spec)
-    sweeper = primary.hydra.sweeper
-    if "seed" not in sweeper.sampler:
-        sampler = primary.hydra.runtime.choices.get("hydra/sweeper/sampler")
+    if not spec.params:
         raise ConfigError(
-            f"hydra/sweeper/sampler={sampler} is not allowed: channelsim seeds the sampler "
-            "from seed; one of tpe, random, cmaes, nsgaii, motpe"
+            f"experiment={name} is not an optimisation: it declares no optimize.params "
+            "(a sweep runs with channelsim sweep)"
         )
-    space = {str(k): str(v) for k, v in (sweeper.get("params") or {}).items()}
-    for o in task:
-        if parse_overrides([o])[0].is_sweep_override():
-            key, _, text = o.partition("=")
-            space[key] = text
+    check_spec(spec)
+    storage = check_storage(spec.storage)
+    space = {str(k): str(v) for k, v in spec.params.items()}
+    space.update(o.split("=", 1) for o in searched)
     space = {k: v for k, v in space.items() if k not in {override_key(f) for f in fixed}}
-    check_space(space)
-    if int(sweeper.n_trials) < 1 or int(sweeper.n_jobs) < 1:
-        raise ConfigError("hydra.sweeper.n_trials and hydra.sweeper.n_jobs: expected integers >= 1")
+    distributions = search_space(space)
     base = compose(experiment + fixed, config_dir)
     if base.market.kind != "channel":
         raise ConfigError(
             f"market={base.market.name} is a textbook pricing market: optimisation covers the "
             "channel market"
         )
-    for ends in _ends(space):
-        compose(experiment + fixed + ends, config_dir)
+    for values in _ends(distributions):
+        with_values(base, values)
     try:
         out_dir = Path(str(primary.hydra.sweep.dir)).resolve()
     except Exception as exc:
         raise ConfigError(f"hydra.sweep.dir: {one_line(exc)}") from None
     return OptimizePlan(
         experiment=name,
-        arguments=experiment + own + task,
         fixed=experiment + fixed,
-        hydra_overrides=hydra,
         config_dir=config_dir,
         out_dir=out_dir,
         space=space,
-        budget=int(sweeper.n_trials),
-        batch=int(sweeper.n_jobs),
+        distributions=distributions,
         spec=spec,
         seed=base.seed,
-        launcher=str(primary.hydra.runtime.choices.get("hydra/launcher", "basic")),
         base=base,
+        storage=storage,
     )
 
 
@@ -285,37 +455,40 @@ def objective(spec: OptimizeSpec, kpi_mean: float, floor_mean: float) -> tuple[f
     return kpi_mean - penalty, penalty
 
 
-def evaluate_trial(
-    number: int,
-    overrides: list[str],
-    config_dir: str | None,
-    spec: OptimizeSpec,
-    out_dir: Path,
-    params: dict[str, Any],
-) -> float:
-    """Run one trial's seeds into `out_dir`; write its summary; return its value.
+def override_text(key: str, value: Any) -> str:
+    """`key=value` as a Hydra override."""
+    if isinstance(value, bool):
+        return f"{key}={str(value).lower()}"
+    if isinstance(value, str):
+        return f"{key}={quote(value)}"
+    return f"{key}={value!r}"
+
+
+def evaluate_trial(task: TrialTask) -> float:
+    """Run one trial's seeds into its folder; write its summary; return its value.
 
     Raises:
         TrialFailed: a run failed (its folder and the trial's summary say why).
     """
     began = time.perf_counter()
+    spec, out_dir = task.spec, Path(task.out_dir)
     summary: dict[str, Any] = {
         "status": "ok",
         "error": None,
-        "trial": number,
-        "params": params,
-        "overrides": overrides,
+        "trial": task.number,
+        "params": task.params,
+        "overrides": list(task.overrides),
         "version": version(),
     }
     try:
-        config = compose(overrides, config_dir)
+        config = with_values(task.base, task.params)
         runs = []
         for i in range(spec.seeds):
             seeded = dataclasses.replace(config, seed=config.seed + i)
             job = JobSpec(
                 f"seed_{seeded.seed}",
-                tuple(overrides),
-                config_dir,
+                task.overrides,
+                None,
                 str(out_dir / f"seed_{seeded.seed}"),
                 seeded,
                 network=False,  # many trials of several runs: no network files
@@ -331,6 +504,8 @@ def evaluate_trial(
         kpi_mean = sum(values) / len(values)
         floor_mean = sum(floors) / len(floors)
         value, penalty = objective(spec, kpi_mean, floor_mean)
+        if not math.isfinite(value):
+            raise TrialFailed(f"the objective is {value}, not a finite number")
         summary.update(
             seeds=[r["seed"] for r in runs],
             config_hash=config_hash(config),
@@ -357,29 +532,25 @@ def evaluate_trial(
         atomic_write_json(out_dir / "summary.json", summary)
 
 
-@dataclass(frozen=True)
-class TrialTask:
-    """The task function the launcher's workers call: one trial in its own folder."""
+def run_trial(task: TrialTask) -> TrialResult:
+    """A worker's job: one trial; never raises, a failure is in the result."""
+    try:
+        return TrialResult(task.number, evaluate_trial(task), None)
+    except TrialFailed as exc:
+        return TrialResult(task.number, None, str(exc))
 
-    config_dir: str | None
-    spec: OptimizeSpec
-    space: tuple[str, ...]
 
-    def __call__(self, cfg: DictConfig) -> float:
-        hc = HydraConfig.get()
-        overrides = [o for o in hc.overrides.task if not override_key(o).startswith("optimize")]
-        params = {}
-        for o in parse_overrides(overrides):
-            if o.get_key_element() in self.space:
-                params[o.get_key_element()] = o.value()
-        return evaluate_trial(
-            int(hc.job.num),
-            overrides,
-            self.config_dir,
-            self.spec,
-            Path(hc.runtime.output_dir),
-            params,
-        )
+def run_trials(tasks: list[TrialTask], n_jobs: int) -> Iterator[TrialResult]:
+    """The trials' results as they finish: in this process, or on local worker processes."""
+    workers = min(n_jobs, len(tasks))
+    if workers <= 1:
+        yield from map(run_trial, tasks)
+        return
+    from joblib import Parallel, delayed
+
+    pin_threads()
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
+    yield from parallel(delayed(run_trial)(task) for task in tasks)
 
 
 # ---------------------------------------------------------------- the study
@@ -390,143 +561,238 @@ def _plan_record(plan: OptimizePlan) -> dict[str, Any]:
         "experiment": plan.experiment,
         "space": plan.space,
         "fixed": plan.fixed,
-        "spec": dataclasses.asdict(plan.spec),
+        "objective": objective_settings(plan.spec),
         "seed": plan.seed,
         "base_config_hash": config_hash(plan.base),
+        "storage": shown_storage(plan.storage),
         "config_dir": plan.config_dir,
     }
 
 
+# what makes a study: a rerun or another process with any of it changed is refused
+SAME_STUDY = {
+    "experiment": "experiment",
+    "space": "search space",
+    "objective": "objective (optimize.kpi, seeds, floor_kpi, floor, penalty)",
+    "seed": "seed",
+    "base_config_hash": "market, strategy or fixed overrides",
+}
+
+
+def objective_settings(spec: OptimizeSpec) -> dict[str, Any]:
+    """The settings that make the objective (the rest may change on a resume)."""
+    return {key: getattr(spec, key) for key in OBJECTIVE_KEYS}
+
+
 def _check_same_study(plan: OptimizePlan) -> None:
     """A rerun into a folder resumes its study only for the same search and objective."""
-    what = {
-        "experiment": "experiment",
-        "space": "search space",
-        "spec": "objective (optimize.*)",
-        "seed": "seed",
-        "base_config_hash": "market, strategy or fixed overrides",
-    }
+    what = {**SAME_STUDY, "storage": "storage (optimize.storage)"}
     check_resume(plan.out_dir / PLAN_FILE, _plan_record(plan), what, "a study", plan.out_dir)
 
 
-def storage_url(out_dir: Path) -> str:
-    return f"sqlite:///{out_dir / STUDY_FILE}"
+def _check_study_record(plan: OptimizePlan, study: Any) -> None:
+    """A shared storage's study takes only processes with the same search and objective."""
+    record = json.loads(json.dumps(_plan_record(plan)))
+    before = study.user_attrs.get(PLAN_ATTR)
+    if before is None:
+        study.set_user_attr(PLAN_ATTR, record)
+        return
+    for key, words in SAME_STUDY.items():
+        if before.get(key) != record.get(key):
+            raise ConfigError(
+                f"optimize.storage={shown_storage(plan.storage)} holds a study "
+                f"{plan.study_name!r} with other {words}; use the same settings or another "
+                "storage"
+            )
 
 
-def open_study(plan: OptimizePlan):
-    """The study in the output folder, with trials a killed start left running failed."""
+def open_storage(plan: OptimizePlan) -> Any:
+    """The study's storage: study.db in the folder, a journal file or an RDB URL."""
+    if plan.storage is None:
+        return f"sqlite:///{plan.out_dir / STUDY_FILE}"
+    if plan.storage.startswith("journal:"):
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        path = Path(plan.storage.removeprefix("journal:"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(path)))
+    return plan.storage
+
+
+def open_study(plan: OptimizePlan) -> Any:
+    """The study, with (on the folder's own study.db) the trials a killed start left
+    running failed as interrupted.
+
+    Raises:
+        ConfigError: the storage cannot be opened, or holds another search.
+    """
     import optuna
     from optuna.trial import TrialState
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        study_name=plan.study_name,
-        storage=storage_url(plan.out_dir),
-        direction="maximize",
-        load_if_exists=True,
+    where = (
+        f"optimize.storage={shown_storage(plan.storage)}"
+        if plan.shared
+        else str(plan.out_dir / STUDY_FILE)
     )
-    storage = study._storage
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        storage.set_trial_user_attr(trial._trial_id, INTERRUPTED, True)
-        storage.set_trial_state(trial._trial_id, TrialState.FAIL)
+    try:
+        study = optuna.create_study(
+            study_name=plan.study_name,
+            storage=open_storage(plan),
+            direction="maximize",
+            load_if_exists=True,
+        )
+    except Exception as exc:
+        raise ConfigError(f"{where}: the study cannot be opened: {one_line(exc)}") from None
+    _check_study_record(plan, study)
+    if not plan.shared:
+        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            interrupt(study, trial)
     return study
 
 
-def trials_done(study) -> int:
-    """Trials that count against the budget: finished, or failed by their own runs."""
-    from optuna.trial import TrialState
+def make_sampler(spec: OptimizeSpec, seed: int) -> Any:
+    import optuna
 
-    return sum(
-        t.state == TrialState.COMPLETE
-        or (t.state == TrialState.FAIL and not t.user_attrs.get(INTERRUPTED))
-        for t in study.get_trials(deepcopy=False)
+    if spec.sampler == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=spec.n_startup_trials)
+
+
+def batch_seed(plan: OptimizePlan, first: int) -> int:
+    """The sampler's seed for a batch asked when the study holds `first` trials; on a
+    shared storage, this process's own too, so processes asking at once differ."""
+    entropy = [plan.seed, first]
+    if plan.shared:
+        entropy.append(zlib.crc32(owner().encode()))
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+def ask(study: Any, plan: OptimizePlan, count: int, first: int) -> list[Any]:
+    """Up to `count` new trials with their levers; a trial beyond the budget (asked in a
+    race with another process) is given back as surplus, and ends the batch."""
+    study.sampler = make_sampler(plan.spec, batch_seed(plan, first))
+    asked = []
+    for _ in range(count):
+        trial = study.ask(plan.distributions)
+        trial.set_user_attr(OWNER, owner())
+        if plan.shared:
+            trial.set_user_attr(HEARTBEAT, time.time())
+        if not within_budget(study, trial, plan.spec.n_trials):
+            give_back(study, trial)
+            break
+        asked.append(trial)
+    return asked
+
+
+def trial_task(plan: OptimizePlan, trial: Any) -> TrialTask:
+    levers = [override_text(k, v) for k, v in trial.params.items()]
+    return TrialTask(
+        number=trial.number,
+        params=dict(trial.params),
+        overrides=(*plan.fixed, *levers),
+        base=plan.base,
+        spec=plan.spec,
+        out_dir=str(plan.out_dir / TRIALS / str(trial.number)),
     )
 
 
-def _launch(plan: OptimizePlan, first: int, count: int, progress: bool) -> str | None:
-    """Run `count` more trials through Hydra's Optuna sweeper; its error, if it failed."""
-    from hydra._internal.callbacks import Callbacks
-    from hydra.core.plugins import Plugins
-    from hydra.types import HydraContext
+def tell(study: Any, trial: Any, result: TrialResult) -> None:
+    """The trial's value, or its failure with why."""
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
 
-    overrides = [
-        *plan.hydra_overrides,
-        f"hydra.sweep.dir={quote(str(plan.out_dir))}",
-        f"hydra.sweep.subdir={TRIALS}/${{hydra.job.num}}",
-        f"hydra.sweeper.n_trials={count}",
-        f"hydra.sweeper.storage={quote(storage_url(plan.out_dir))}",
-        f"hydra.sweeper.study_name={quote(plan.study_name)}",
-        "hydra.sweeper.direction=maximize",
-        "hydra.sweeper.max_failure_rate=1.0",
-        f"hydra.sweeper.sampler.seed={plan.seed + first}",
-    ]
-    composing = overrides + plan.arguments  # a multirun compose leaves the sweeps out
-    task = TrialTask(plan.config_dir, plan.spec, tuple(plan.space))
-    pin_threads()
-    error = None
-    with hydra_initialized() as hydra:
-        from hydra.types import RunMode
+    try:
+        if result.error is None:
+            study.tell(trial, result.value)
+        else:
+            trial.set_user_attr(ERROR, result.error)
+            study.tell(trial, state=TrialState.FAIL)
+    except UpdateFinishedTrialError:
+        pass  # failed as interrupted by another process meanwhile: its result is lost
 
-        primary = hydra.compose_config(
-            "config",
-            overrides=composing + search_path(plan.config_dir),
-            run_mode=RunMode.MULTIRUN,
-            with_log_configuration=False,
-        )
-        callbacks = Callbacks(primary)
-        sweeper = Plugins.instance().instantiate_sweeper(
-            config=primary,
-            hydra_context=HydraContext(config_loader=hydra.config_loader, callbacks=callbacks),
-            task_function=task,
-        )
-        sweeper.sweeper.job_idx = first  # trial N runs in trials/N, across restarts
-        stop = threading.Event()
-        watcher = None
-        if progress:
-            bar = Progress(count, f"optimize ({plan.launcher})")
-            jobs = [PlannedJob(f"{TRIALS}/{n}", [], {}) for n in range(first, first + count)]
-            watcher = threading.Thread(
-                target=_watch,
-                args=(plan.out_dir, jobs, time.time() - 1.0, bar, stop),
-                daemon=True,
-            )
-            watcher.start()
+
+def run_batch(study: Any, plan: OptimizePlan, batch: list[Any], bar: Progress | None) -> None:
+    """Run the asked trials, telling each as it finishes."""
+    trials = {t.number: t for t in batch}
+    try:
+        with heartbeat(batch, plan.shared):
+            for result in run_trials([trial_task(plan, t) for t in batch], plan.spec.n_jobs):
+                tell(study, trials.pop(result.number), result)
+                if bar:
+                    bar.update()
+    finally:  # the workers failed or the start was stopped: the rest were interrupted
+        for trial in trials.values():
+            interrupt(study, trial)
+
+
+def search(study: Any, plan: OptimizePlan, bar: Progress | None) -> tuple[int, str | None]:
+    """Ask, run and tell trials until the study's counted trials reach the budget, waiting
+    for other processes' running trials; returns the trials run here and an error."""
+    from optuna.trial import TrialState
+
+    watch = Watch()
+    ran = 0
+    while True:
+        trials = study.get_trials(deepcopy=False)
+        if plan.shared:
+            for t in watch.stale(trials):
+                interrupt(study, t)
+            trials = study.get_trials(deepcopy=False)
+        done = sum(map(counts, trials))
+        running = sum(t.state == TrialState.RUNNING for t in trials)
+        if done >= plan.spec.n_trials:
+            return ran, None
+        room = plan.spec.n_trials - done - running
+        batch = ask(study, plan, min(plan.spec.n_jobs, room), len(trials)) if room > 0 else []
+        if not batch:
+            time.sleep(POLL_S)  # others' running trials fill the budget: wait for them
+            continue
         try:
-            sweeper.sweep(arguments=list(plan.arguments))
-        except Exception as exc:  # the sweeper or its launcher failed as a whole
-            error = f"the Optuna sweeper failed: {one_line(exc)}"
-        finally:
-            stop.set()
-            if watcher is not None:
-                watcher.join()
-    return error
+            run_batch(study, plan, batch, bar)
+        except Exception as exc:  # a worker process died, or the pool could not start
+            return ran, f"the trial workers failed: {one_line(exc)}"
+        ran += len(batch)
 
 
-def run_optimize(plan: OptimizePlan, progress: bool = True, announce=None) -> OptimizeOutcome:
+def run_optimize(
+    plan: OptimizePlan,
+    progress: bool = True,
+    announce: Callable[[str], object] | None = None,
+) -> OptimizeOutcome:
     """Run the study up to its budget; write its trials table, best policy and summary
-    (the report and figure: `channelsim.analysis.decision.write_optimize_report`)."""
+    (the report and figure: `channelsim.analysis.decision.write_optimize_report`).
+
+    The folder's own study.db is held by one start at a time; a shared storage is not.
+    """
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    with folder_lock(plan.out_dir, "channelsim optimize"):
+    held = nullcontext() if plan.shared else folder_lock(plan.out_dir, "channelsim optimize")
+    with held:
         return _run(plan, progress, announce)
 
 
-def _run(plan: OptimizePlan, progress: bool, announce) -> OptimizeOutcome:
+def _run(
+    plan: OptimizePlan, progress: bool, announce: Callable[[str], object] | None
+) -> OptimizeOutcome:
     began = time.perf_counter()
     _check_same_study(plan)
     atomic_write_json(plan.out_dir / PLAN_FILE, _plan_record(plan))
     study = open_study(plan)
     done = trials_done(study)
-    left = max(0, plan.budget - done)
-    first = len(study.trials)
+    left = max(0, plan.spec.n_trials - done)
     if announce:
+        levers = f"{len(plan.space)} lever{'s' * (len(plan.space) != 1)}"
+        where = f", study {shown_storage(plan.storage)}" if plan.shared else ""
         announce(
-            f"optimize: {plan.experiment}, {len(plan.space)} lever{'s' * (len(plan.space) != 1)}, "
-            f"budget {plan.budget} "
-            f"trials ({done} done, {left} to run on {plan.launcher}, {plan.spec.seeds} seeds "
-            f"each) in {plan.out_dir}"
+            f"optimize: {plan.experiment}, {levers}, budget {plan.spec.n_trials} trials "
+            f"({done} done, {left} to run, {plan.spec.n_jobs} at a time, {plan.spec.seeds} "
+            f"seeds each) in {plan.out_dir}{where}"
         )
-    error = _launch(plan, first, left, progress) if left else None
-    study = open_study(plan)
+    bar = Progress(left, f"optimize ({plan.spec.n_jobs} at a time)") if progress and left else None
+    ran, error = search(study, plan, bar)
+    if bar and bar.done < bar.total:  # other processes ran the rest: end the bar's line
+        bar.total = bar.done
+        bar.update(0)
     trials = trials_table(study, plan)
     best = best_trial(study, trials)
     summary: dict[str, Any] = {
@@ -535,12 +801,14 @@ def _run(plan: OptimizePlan, progress: bool, announce) -> OptimizeOutcome:
         "experiment": plan.experiment,
         "seed": plan.seed,
         "seeds": list(range(plan.seed, plan.seed + plan.spec.seeds)),
-        "objective": dataclasses.asdict(plan.spec),
+        "objective": objective_settings(plan.spec),
+        "sampler": plan.spec.sampler,
+        "storage": shown_storage(plan.storage),
         "space": plan.space,
-        "budget": plan.budget,
+        "budget": plan.spec.n_trials,
         "trials": len(trials),
         "trials_done": trials_done(study),
-        "trials_run_now": left,
+        "trials_run_now": ran,
         "trials_failed": int((trials["state"] == "FAIL").sum()),
         "best": best,
         "policy": None,
@@ -559,18 +827,23 @@ def _run(plan: OptimizePlan, progress: bool, announce) -> OptimizeOutcome:
     return OptimizeOutcome(trials, best, summary, plan.out_dir)
 
 
-def trials_table(study, plan: OptimizePlan) -> pd.DataFrame:
-    """One row a trial: number, state, value, the searched levers, what its runs gave."""
+def trials_table(study: Any, plan: OptimizePlan) -> pd.DataFrame:
+    """One row a trial (surplus ones left out): number, state, value, the searched levers,
+    what its runs gave."""
+    from optuna.trial import TrialState
+
     keys = list(plan.space)
     rows = []
     for t in study.get_trials(deepcopy=False):
+        if t.user_attrs.get(SURPLUS):
+            continue
         folder = plan.out_dir / TRIALS / str(t.number)
         try:
             record = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             record = {}
-        error = record.get("error")
-        if t.user_attrs.get(INTERRUPTED):
+        error = t.user_attrs.get(ERROR)
+        if t.state == TrialState.FAIL and error is None:
             error = "interrupted: the start that ran it was stopped"
         row = {"trial": t.number, "state": t.state.name, "objective": t.value}
         row.update({k: t.params.get(k) for k in keys})
@@ -592,7 +865,7 @@ def trials_table(study, plan: OptimizePlan) -> pd.DataFrame:
     return table
 
 
-def best_trial(study, trials: pd.DataFrame) -> dict[str, Any] | None:
+def best_trial(study: Any, trials: pd.DataFrame) -> dict[str, Any] | None:
     """The finished trial with the highest value, with its levers as Optuna typed them
     (an integer lever stays an integer)."""
     from optuna.trial import TrialState
@@ -611,7 +884,7 @@ def best_trial(study, trials: pd.DataFrame) -> dict[str, Any] | None:
 def write_policy(plan: OptimizePlan, best: dict[str, Any]) -> Path:
     """The best trial's strategy as a preset: ``strategy/best_policy.yaml`` in the folder,
     for ``channelsim run --config-dir FOLDER strategy=best_policy``."""
-    levers = [f"{k}={v!r}" for k, v in best["params"].items() if k.startswith("strategy.")]
+    levers = [override_text(k, v) for k, v in best["params"].items() if k.startswith("strategy.")]
     config = compose(plan.fixed + levers, plan.config_dir)
     preset = dataclasses.asdict(config.strategy)
     preset["name"] = POLICY

@@ -44,6 +44,7 @@ from channelsim.experiment.studies import (
     experiment_of,
     folder_lock,
     override_key,
+    refuse_policy_search,
     split_overrides,
     study_config,
 )
@@ -212,12 +213,7 @@ def plan_sensitivity(overrides: list[str], config_dir: str | None = None) -> Sen
     hydra_launcher = "hydra/launcher" in chosen
     hydra += [f"{g}={v}" for g, v in HYDRA_DEFAULTS.items() if g not in chosen]
     primary = study_config(hydra + experiment + own + task, config_dir, "sensitivity")
-    sweeper = str(primary.hydra.runtime.choices.get("hydra/sweeper", "basic"))
-    if sweeper != "basic":
-        raise ConfigError(
-            f"experiment={name} is a policy search (hydra/sweeper={sweeper}): run it with "
-            f"`channelsim optimize experiment={name}`"
-        )
+    refuse_policy_search(primary, name)
     try:
         spec = SensitivitySpec(**OmegaConf.to_container(primary.sensitivity, resolve=True))
     except Exception as exc:

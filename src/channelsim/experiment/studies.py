@@ -50,9 +50,7 @@ def split_overrides(
     return hydra, experiment, own, task
 
 
-def study_config(
-    overrides: list[str], config_dir: str | None, section: str, expected: str | None = None
-) -> DictConfig:
+def study_config(overrides: list[str], config_dir: str | None, section: str) -> DictConfig:
     """The experiment's whole config as Hydra composes it for a multirun (its sweeps
     left out), with `section` typed; ConfigError in one line otherwise."""
     from hydra.types import RunMode
@@ -67,15 +65,16 @@ def study_config(
             )
         except Exception as exc:
             raise ConfigError(one_line(exc)) from None
-    if expected is not None:
-        target = str(primary.hydra.sweeper.get("_target_", ""))
-        if expected not in target:
-            choice = primary.hydra.runtime.choices.get("experiment")
-            raise ConfigError(
-                f"experiment={choice} is not an optimisation: its hydra/sweeper is "
-                f"{primary.hydra.runtime.choices.get('hydra/sweeper')}, expected optuna"
-            )
     return primary
+
+
+def refuse_policy_search(primary: DictConfig, name: str) -> None:
+    """An experiment that declares `optimize.params` runs with `channelsim optimize`."""
+    if primary.optimize.params:
+        raise ConfigError(
+            f"experiment={name} is a policy search (optimize.params): run it with "
+            f"`channelsim optimize experiment={name}`"
+        )
 
 
 def check_section(overrides: list[str], schema: type, section: str) -> None:

@@ -46,6 +46,7 @@ from channelsim.config.validate import ConfigError
 from channelsim.experiment.batch import Progress, pin_threads
 from channelsim.experiment.io import atomic_write_json, atomic_write_parquet, atomic_write_text
 from channelsim.experiment.run import check_files, config_hash, failed_summary, run
+from channelsim.experiment.studies import refuse_policy_search
 from channelsim.model import METRICS
 
 PLAN_FILE = "sweep.json"
@@ -160,7 +161,10 @@ def _launcher_hint(message: str) -> str:
         if f"hydra/launcher={name}" in message or f"'hydra/launcher/{name}'" in message:
             return f"{message} (install it with: pip install 'channelsim[{extra}]')"
     if "'hydra/sweeper/optuna'" in message:
-        return f"{message} (install it with: pip install 'channelsim[optuna]')"
+        return (
+            f"{message} (hydra/sweeper=optuna is gone: a policy search declares "
+            "optimize.params and runs with channelsim optimize)"
+        )
     return message
 
 
@@ -197,13 +201,7 @@ def plan_sweep(overrides: Sequence[str], config_dir: str | None = None) -> Sweep
         except Exception as exc:
             raise ConfigError(f"hydra.sweep.dir: {one_line(exc)}") from None
         launcher = str(primary.hydra.runtime.choices.get("hydra/launcher", "basic"))
-        sweeper = str(primary.hydra.runtime.choices.get("hydra/sweeper", "basic"))
-    if sweeper != "basic":
-        name = experiment[0].split("=", 1)[1] if experiment else "..."
-        raise ConfigError(
-            f"experiment={name} is a policy search (hydra/sweeper={sweeper}): run it with "
-            f"`channelsim optimize experiment={name}`"
-        )
+        refuse_policy_search(primary, experiment[0].split("=", 1)[1] if experiment else "...")
     if experiment:
         check_experiment(_parse(experiment)[0].value(), config_dir)
     if not str(sweep_dir).strip():
