@@ -4,7 +4,21 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+# every installer's output goes here; a failed step names it
+LOG := $(VENV)/install.log
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+# uv uses the interpreter make found, never one of its own downloads
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+# Python keeps the bytecode it compiles: every run, worker and test process would
+# otherwise compile pandas, matplotlib and the rest anew (seconds each)
+unexport PYTHONDONTWRITEBYTECODE
+
+# the project's sources: the installed copy is rebuilt when one changes
+SOURCES := pyproject.toml $(shell find src -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
+# the tests run sweeps on every launcher, the dashboard and the notebooks
+TEST_EXTRAS := dev,ray,slurm,viz,notebooks,optuna,sensitivity
 
 # Interpreter candidates, tried by running them: a pyenv shim that is on the
 # PATH but not selected fails here and is skipped.
@@ -19,14 +33,32 @@ for c in $(CANDIDATES); do \
 done; exit 1
 endef
 
+# $(call step,WHAT,COMMAND): one line for the step, the command's output in the log
+define step
+echo "• $(1)"; \
+{ echo "=== $(1)"; $(2); } >>$(LOG) 2>&1 \
+|| { echo "error: $(1) failed; the installers' output is in $(LOG):" >&2; tail -n 15 $(LOG) >&2; exit 1; }
+endef
+
 $(VENV)/.created:
 	@py=$$($(find_python)) || { echo "error: channelsim needs Python 3.12 or newer; none found among: $(CANDIDATES)" >&2; exit 1; }; \
-	echo "Creating $(VENV) with $$py"; \
-	"$$py" -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip && touch $@
+	rm -rf $(VENV); mkdir -p $(VENV); \
+	$(call step,creating $(VENV) with $$py,"$$py" -m venv --clear $(VENV)); \
+	$(call step,installing uv into $(VENV),$(PY) -m pip install --disable-pip-version-check uv); \
+	touch $@
 
-$(VENV)/.installed: $(VENV)/.created pyproject.toml
-	$(PY) -m pip install -q -e .
-	@touch $@
+# the project as users install it: built into a wheel and installed, not editable
+$(VENV)/.installed: $(VENV)/.created $(SOURCES)
+	@$(call step,installing channelsim into $(VENV),$(UV) pip install --python $(PY) --reinstall-package channelsim .)
+	@rm -rf build; touch $@
+
+$(VENV)/.dev: $(VENV)/.installed
+	@$(call step,installing channelsim[$(TEST_EXTRAS)] into $(VENV),$(UV) pip install --python $(PY) --reinstall-package channelsim '.[$(TEST_EXTRAS)]')
+	@rm -rf build; touch $@
+
+$(VENV)/.viz: $(VENV)/.installed
+	@$(call step,installing channelsim[viz] into $(VENV),$(UV) pip install --python $(PY) --reinstall-package channelsim '.[viz]')
+	@rm -rf build; touch $@
 
 # Debian packages: a Chinese font for figures and the page in the case's terms (--lang zh)
 # and, for the browser test, /usr/bin/chromium. Installed with apt, in one go, when missing
@@ -35,10 +67,8 @@ HAS_FONT := $(PY) -c 'from channelsim.labels import font_rc; font_rc("zh")' >/de
 define install_debs
 if [ -n "$(strip $(1))" ]; then \
   if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-    echo "Installing $(1) with apt-get"; \
     export DEBIAN_FRONTEND=noninteractive; \
-    (apt-get update -q && apt-get install -y -q --no-install-recommends $(1)) >/dev/null \
-    || { echo "error: apt-get install $(1) failed" >&2; exit 1; }; \
+    $(call step,installing $(1) with apt-get,apt-get update -q && apt-get install -y -q --no-install-recommends $(1)); \
   else echo "note: as root, apt-get install $(1) ($(2))" >&2; fi; \
 fi
 endef
@@ -51,16 +81,6 @@ debs-test: $(VENV)/.installed
 	test -x /usr/bin/chromium || debs="$$debs chromium"; \
 	$(call install_debs,$$debs,for --lang zh and the browser test)
 
-# the tests run sweeps on every launcher, the dashboard and the notebooks, so every
-# extra installs into the one venv
-$(VENV)/.dev: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[dev,ray,slurm,viz,notebooks,optuna,sensitivity]'
-	@touch $@
-
-$(VENV)/.viz: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[viz]'
-	@touch $@
-
 .PHONY: run test lint format clean install dashboard fonts debs-test bench golden
 
 install: $(VENV)/.installed
@@ -72,10 +92,15 @@ run: $(VENV)/.installed fonts
 dashboard: $(VENV)/.viz fonts
 	$(VENV)/bin/channelsim dashboard $(ARGS)
 
+# The suite on both cores; the tests import the installed package, not src/. Two test
+# processes (pytest-xdist) take a test file each at a time; the stylized facts, whose
+# batches of runs fill both cores themselves, run after them in one process.
+CASE_STUDY := tests/test_case_study.py
 test: $(VENV)/.dev debs-test
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -q
+	@echo "• ruff check and ruff format --check"
+	@$(VENV)/bin/ruff check -q . && $(VENV)/bin/ruff format --check -q .
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15 --ignore=$(CASE_STUDY)
+	$(PY) -m pytest -q --durations=10 $(CASE_STUDY)
 
 # timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md)
 bench: $(VENV)/.installed

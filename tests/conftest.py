@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from channelsim import compose
+
+# On pytest-xdist's workers (make test runs two), a batch of runs takes one process: the
+# workers already keep both cores busy, and a pool of its own in each would oversubscribe
+# them. Tests that ask for n_jobs=2 still get two; without xdist, batches use every core.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ["LOKY_MAX_CPU_COUNT"] = "1"
 
 SMALL = [
     "market.n_regions=3",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from channelsim import cli, compose
-from channelsim.analysis.facts import check_facts
+from channelsim.analysis.facts import fact_jobs, judge
 from channelsim.analysis.stats import per_run
-from channelsim.experiment.batch import replicate, run_jobs
+from channelsim.experiment.batch import run_jobs
 
 # the main market parameters (experiments/case_study/README.md)
 MAIN_PARAMETERS = (
@@ -24,11 +25,26 @@ MAIN_PARAMETERS = (
     "market.relationship_decay",
     "market.direct.field_reps",
 )
+# a perturbed market is judged at the first seeds, and at all of them where a claim is
+# not yet settled there
+FIRST_SEEDS, ALL_SEEDS = range(5), range(8)
+
+
+def fact_runs(seeds, overrides=()):
+    batch = run_jobs(fact_jobs(seeds, overrides), progress=False)
+    assert not batch.failed, batch.failed[0]
+    return batch.metrics
 
 
 @pytest.fixture(scope="module")
-def facts():
-    return {f.number: f for f in check_facts(range(10))}
+def runs():
+    """Every run the facts need at seeds 0-9; the public figures read the same runs."""
+    return fact_runs(range(10))
+
+
+@pytest.fixture(scope="module")
+def facts(runs):
+    return {f.number: f for f in judge(runs)}
 
 
 def explain(fact) -> str:
@@ -75,20 +91,35 @@ def _perturbed(key: str, factor: float) -> str:
     return f"{key}={moved}"
 
 
+def facts_in_two_stages(overrides: list[str]):
+    """The facts at FIRST_SEEDS; if any claim is not settled there, at ALL_SEEDS.
+
+    A claim holds when its 95% interval lies on the claimed side, so a claim that holds
+    at five seeds is shown by an interval of its own; only a market where some claim
+    is not yet settled pays for the other three seeds, and is judged on all eight, as
+    every market was before. The chance to pass is at least that of eight seeds; the
+    second look makes a false pass a little likelier than one look would."""
+    first = fact_runs(FIRST_SEEDS, overrides)
+    found = judge(first)
+    if all(f.holds for f in found):
+        return found
+    rest = fact_runs(ALL_SEEDS[len(FIRST_SEEDS) :], overrides)
+    return judge(pd.concat([first, rest], ignore_index=True))
+
+
 @pytest.mark.parametrize("factor", [0.8, 1.2])
 @pytest.mark.parametrize("key", MAIN_PARAMETERS)
 def test_facts_hold_when_a_main_parameter_moves_20_percent(key, factor):
-    found = check_facts(range(8), [_perturbed(key, factor)])
+    found = facts_in_two_stages([_perturbed(key, factor)])
     failing = [f for f in found if not f.holds]
     assert not failing, "\n".join(f"fact {f.number}:\n{explain(f)}" for f in failing)
 
 
-def test_history_lands_near_the_public_figures():
+def test_history_lands_near_the_public_figures(runs):
     # the vendor's share of the two firms' units: about 0.76 in 2003, 0.78 in mid-2006
-    jobs = replicate(compose(["scenario=history"]), range(10), scenario="history")
-    runs = run_jobs(jobs, progress=False).metrics
-    share_2003 = per_run(runs, "share_vendor_total", "2003", ["seed"]).mean()
-    share_2006 = per_run(runs, "share_vendor_total", "2006-H1", ["seed"]).mean()
+    history = runs[runs["group"] == "history"]
+    share_2003 = per_run(history, "share_vendor_total", "2003", ["seed"]).mean()
+    share_2006 = per_run(history, "share_vendor_total", "2006-H1", ["seed"]).mean()
     assert share_2003 == pytest.approx(0.76, abs=0.05)
     assert share_2006 == pytest.approx(0.78, abs=0.05)
 
