@@ -51,10 +51,13 @@ def venv(tmp_path_factory) -> Path:
     return python.parent
 
 
-def python_in(venv: Path, code: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
+def python_in(venv: Path, code: str, cwd: Path):
+    """Run `code` with the environment's Python; what it printed last, read as JSON."""
+    done = subprocess.run(
         [str(venv / "python"), "-c", code], capture_output=True, text=True, timeout=300, cwd=cwd
     )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def source_modules() -> set[str]:
@@ -73,9 +76,7 @@ def test_every_module_of_the_tree_imports_from_the_wheel(venv, tmp_path):
         "for name in names: importlib.import_module(name)\n"
         "print(json.dumps([channelsim.__file__, names]))\n"
     )
-    done = python_in(venv, code, tmp_path)
-    assert done.returncode == 0, done.stderr
-    where, installed = json.loads(done.stdout.splitlines()[-1])
+    where, installed = python_in(venv, code, tmp_path)
     assert Path(where).is_relative_to(venv.parent), where  # the wheel, not this tree
     assert source_modules() - set(installed) == set()
 
@@ -90,9 +91,7 @@ def test_every_config_file_is_in_the_installed_package(venv, tmp_path):
         "        elif child.name.endswith('.yaml'): yield prefix + child.name\n"
         "print(json.dumps(sorted(walk(root))))\n"
     )
-    done = python_in(venv, code, tmp_path)
-    assert done.returncode == 0, done.stderr
-    shipped = set(json.loads(done.stdout))
+    shipped = set(python_in(venv, code, tmp_path))
     ours = {str(p.relative_to(ROOT / "configs")) for p in (ROOT / "configs").rglob("*.yaml")}
     assert len(ours) > 10
     assert ours == shipped

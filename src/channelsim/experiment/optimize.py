@@ -455,7 +455,7 @@ def objective(spec: OptimizeSpec, kpi_mean: float, floor_mean: float) -> tuple[f
     return kpi_mean - penalty, penalty
 
 
-def override_text(key: str, value: Any) -> str:
+def hydra_override(key: str, value: Any) -> str:
     """`key=value` as a Hydra override."""
     if isinstance(value, bool):
         return f"{key}={str(value).lower()}"
@@ -686,7 +686,7 @@ def ask(study: Any, plan: OptimizePlan, count: int, first: int) -> list[Any]:
 
 
 def trial_task(plan: OptimizePlan, trial: Any) -> TrialTask:
-    levers = [override_text(k, v) for k, v in trial.params.items()]
+    levers = [hydra_override(k, v) for k, v in trial.params.items()]
     return TrialTask(
         number=trial.number,
         params=dict(trial.params),
@@ -884,7 +884,7 @@ def best_trial(study: Any, trials: pd.DataFrame) -> dict[str, Any] | None:
 def write_policy(plan: OptimizePlan, best: dict[str, Any]) -> Path:
     """The best trial's strategy as a preset: ``strategy/best_policy.yaml`` in the folder,
     for ``channelsim run --config-dir FOLDER strategy=best_policy``."""
-    levers = [override_text(k, v) for k, v in best["params"].items() if k.startswith("strategy.")]
+    levers = [hydra_override(k, v) for k, v in best["params"].items() if k.startswith("strategy.")]
     config = compose(plan.fixed + levers, plan.config_dir)
     preset = dataclasses.asdict(config.strategy)
     preset["name"] = POLICY
