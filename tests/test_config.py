@@ -98,6 +98,26 @@ def test_user_presets_from_a_config_dir(tmp_path):
     assert cfg.market.n_regions == 2 and cfg.market.name == "tiny"
 
 
+def test_a_scenario_reads_its_presets_again_once_their_files_change(tmp_path):
+    (tmp_path / "strategy").mkdir()
+    preset = tmp_path / "strategy" / "mine.yaml"
+    preset.write_text("defaults:\n  - relationship_channel\n  - _self_\nrebate_rate: 0.11\n")
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "switch.yaml").write_text(
+        "name: switch\nevents:\n  - date: '2002-01'\n    strategy: traditional_channel\n"
+        "  - date: '2003-01'\n    strategy: mine\n"
+    )
+    args = (["scenario=switch"], str(tmp_path))
+    first = compose(*args)
+    assert first.presets["mine"].rebate_rate == 0.11
+    assert compose(*args) == first  # the same files: the same presets
+    preset.write_text("defaults:\n  - relationship_channel\n  - _self_\nrebate_rate: 0.05\n")
+    assert compose(*args).presets["mine"].rebate_rate == 0.05
+    changed = compose(["scenario=switch", "strategy.rebate_rate=0.02"], str(tmp_path))
+    assert changed.presets["mine"].rebate_rate == 0.02  # the user's levers still win
+    assert compose(*args).presets["mine"].rebate_rate == 0.05  # and leave the kept preset
+
+
 def test_user_preset_values_are_validated(tmp_path):
     (tmp_path / "strategy").mkdir()
     (tmp_path / "strategy" / "bad.yaml").write_text("rebate_rate: 7\n")

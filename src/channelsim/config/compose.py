@@ -8,6 +8,7 @@ key or value gives one line naming it, never a traceback.
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import threading
 from collections.abc import Iterator
@@ -183,9 +184,30 @@ def one_line(exc: BaseException) -> str:
     return f"{key}: {text}" if key and key not in text else text
 
 
+def _preset_files(config_dir: str | None) -> tuple[tuple[str, str], ...]:
+    """Every YAML file a preset may be composed from, with a digest of its text: a
+    preset is composed again when one of them changes (a few dozen small files)."""
+    roots = [Path(str(resources.files(CONFIG_MODULE)))]
+    if config_dir:
+        roots.append(Path(config_dir).resolve())
+    files = (p for root in roots for p in sorted(root.rglob("*.yaml")))
+    return tuple((str(p), hashlib.blake2b(p.read_bytes()).hexdigest()) for p in files)
+
+
+_PRESETS: dict[tuple[Any, ...], StrategyConfig] = {}
+_PRESETS_KEPT = 64
+
+
 def _strategy_preset(name: str, levers: dict[str, Any], config_dir: str | None) -> StrategyConfig:
-    raw = _hydra_compose([f"strategy={name}"], config_dir)
-    preset = _to_typed(raw).strategy
+    """The strategy preset `name` with the user's levers set; a scenario names several,
+    and composing each through Hydra is most of the cost of composing a run, so the
+    preset as read from its files is kept for as long as they stay as they are."""
+    key = (name, config_dir, _preset_files(config_dir))
+    if key not in _PRESETS:
+        if len(_PRESETS) >= _PRESETS_KEPT:
+            _PRESETS.clear()
+        _PRESETS[key] = _to_typed(_hydra_compose([f"strategy={name}"], config_dir)).strategy
+    preset = copy.deepcopy(_PRESETS[key])
     preset.name = name
     for key, value in levers.items():
         setattr(preset, key, value)
