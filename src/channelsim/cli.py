@@ -501,15 +501,18 @@ def _positive_int(options: dict[str, str], name: str, default: int | None) -> in
 
 def command_run(args: list[str], out=None) -> int:
     """One simulation into Hydra's run folder (or `hydra.run.dir=PATH`)."""
-    from channelsim.api import run
     from channelsim.config.compose import compose_run
-    from channelsim.experiment.run import write_failed
 
     config_dir, overrides, given = split_args(args, "run")
     lang = _lang(given)
     _refuse_experiment(overrides)
     composed = compose_run(overrides, config_dir)
     out_dir = make_folder(composed.run_dir)
+    # the model, pandas and the figures load only once the config is known to be good:
+    # a bad override is reported in a fraction of the time
+    from channelsim.api import run
+    from channelsim.experiment.run import write_failed
+
     began = time.perf_counter()
     try:
         result = run(composed.config, out_dir, lang=lang, overrides=model_overrides(overrides))
@@ -998,11 +1001,14 @@ COMMANDS = {
 def dispatch(args: list[str]) -> int:
     """Run the command `args` name (`channelsim study` when none); a bad config is a
     UsageError here."""
-    import matplotlib
-
     from channelsim.config.validate import ConfigError
 
-    matplotlib.use("Agg")  # figures go to files: no window, no display needed
+    # figures go to files: no window, no display needed (matplotlib itself is imported
+    # only by the commands that draw)
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg")
+    else:
+        os.environ["MPLBACKEND"] = "Agg"
     try:
         if not args:
             return command_study([])

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,8 @@ def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> Estimate:
     mean = float(v.mean())
     if n == 1:
         return Estimate(mean, float("nan"), float("nan"), 1)
+    from scipy import stats  # on first use: it takes most of a second to import
+
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
     return Estimate(mean, mean - half, mean + half, n)
 
