@@ -99,8 +99,8 @@ CASE_STUDY := tests/test_case_study.py
 test: $(VENV)/.dev debs-test
 	@echo "• ruff check and ruff format --check"
 	@$(VENV)/bin/ruff check -q . && $(VENV)/bin/ruff format --check -q .
-	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15 --ignore=$(CASE_STUDY)
-	$(PY) -m pytest -q --durations=10 $(CASE_STUDY)
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25 --ignore=$(CASE_STUDY)
+	$(PY) -m pytest -q --durations=25 $(CASE_STUDY)
 
 # timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md)
 bench: $(VENV)/.installed
