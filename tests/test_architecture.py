@@ -14,7 +14,7 @@ LAYERS = [
     {"config", "configs", "domain", "labels"},  # configs: the YAML presets
     {"mechanics"},
     {"agents", "network", "policies"},
-    {"model"},
+    {"model", "books", "metrics"},  # the month and its books and metrics
     {"experiment"},
     {"analysis"},
     {"api", "cli", "dashboard", "__init__"},

@@ -11,8 +11,9 @@ from channelsim import ChannelModel, compose
 from channelsim.agents import account as account_rules
 from channelsim.agents import regional_market as market_rules
 from channelsim.agents import reseller as reseller_rules
+from channelsim.agents.records import Pick, RetailSales
 from channelsim.config.schema import ScenarioEvent
-from channelsim.domain import Segment, Stage, Supplier
+from channelsim.domain import Attribute, Segment, Stage, Supplier
 
 
 def model_with(overrides, small_overrides):
@@ -72,13 +73,14 @@ def _gray_units(model):
     model.vendor.set_terms()
     t = model.resellers
     t.retail_price[:] = np.where(t.region == 0, 1.05, 0.95)  # region 0 is dear
-    txn = {
-        "retail_units": np.where(t.active, np.where(t.region == 0, 1000.0, 100.0), 0.0),
-        "region_price": np.array([1.05, 0.95, 0.95]),
-        "online_units": np.zeros(3),
-        "online_price": np.ones(3),
-    }
-    return market_rules.gray_market(model, txn)["gray_units"]
+    sales = RetailSales(
+        retail_units=np.where(t.active, np.where(t.region == 0, 1000.0, 100.0), 0.0),
+        online_units=np.zeros(3),
+        direct_units=np.zeros(3),
+        online_price=np.ones(3),
+        region_price=np.array([1.05, 0.95, 0.95]),
+    )
+    return market_rules.gray_market(model, sales).gray_units
 
 
 def test_enforcement_audits_and_penalties_lower_gray_market_units(small_overrides):
@@ -138,8 +140,8 @@ def _decision_case(small_overrides, registration: bool):
         small_overrides,
     )
     deal = at_decision(m, 50.0, capital=1e6, direct=True)  # every partner can finance it
-    partner_offers = deal["available"][:, 2:]
-    prices = deal["attributes"][:, 2:, 0][partner_offers]
+    partner_offers = deal.available[:, Pick.PARTNER :]
+    prices = deal.attributes[:, Pick.PARTNER :, Attribute.PRICE][partner_offers]
     return partner_offers.sum(axis=1), prices, m.resellers.complaint.mean()
 
 
@@ -163,12 +165,12 @@ def test_partner_cannot_take_a_project_beyond_capital_plus_credit(small_override
         small_overrides,
     )
     deal = at_decision(m, 500.0, capital=1.0, credit=0.0)
-    assert not deal["available"][:, 2:].any()
+    assert not deal.available[:, Pick.PARTNER :].any()
     # with the vendor's credit for big projects, they can
     m2 = model_with(
         ["strategy.deal_registration=false", "strategy.key_route=reseller"], small_overrides
     )
-    assert at_decision(m2, 500.0, capital=1.0, credit=1e6)["available"][:, 2:].all()
+    assert at_decision(m2, 500.0, capital=1.0, credit=1e6).available[:, Pick.PARTNER :].all()
 
 
 def test_build_to_order_fit_needs_erp(small_overrides):
@@ -176,7 +178,7 @@ def test_build_to_order_fit_needs_erp(small_overrides):
     for erp in (False, True):
         m = model_with([f"strategy.erp_integration={str(erp).lower()}"], small_overrides)
         deal = at_decision(m, 20.0)
-        fits[erp] = deal["attributes"][:, 2:, 3].mean()
+        fits[erp] = deal.attributes[:, Pick.PARTNER :, Attribute.FIT].mean()
     assert fits[True] > fits[False]
 
 
@@ -203,8 +205,8 @@ def test_incumbent_keeps_a_switching_advantage(small_overrides):
     for incumbent in (Supplier.VENDOR, Supplier.DIRECT):
         m = model_with(["strategy.deal_registration=true"], small_overrides)
         m.accounts.incumbent[:] = incumbent
-        pick = at_decision(m, 10.0, capital=1e6, direct=True, segments=(1, 2))["pick"]
-        shares[incumbent] = np.mean(pick >= 1)
+        deal = at_decision(m, 10.0, capital=1e6, direct=True, segments=(1, 2))
+        shares[incumbent] = np.mean(deal.vendor_side)
     assert shares[Supplier.VENDOR] > shares[Supplier.DIRECT]
 
 
@@ -224,7 +226,7 @@ def test_online_store_sells_online_only_when_on(small_overrides):
         m = model_with([f"strategy.online_store={str(on).lower()}"], small_overrides)
         m.vendor.set_terms()
         txn = market_rules.transactional(m)
-        assert (txn["online_units"].sum() > 0) == on
+        assert (txn.online_units.sum() > 0) == on
 
 
 def test_market_growth_raises_transactional_demand_each_year(small_overrides):

@@ -10,6 +10,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from channelsim import books, metrics
 from channelsim.agents import account as account_rules
 from channelsim.agents import pricing_market
 from channelsim.agents import regional_market as market_rules
@@ -17,66 +18,18 @@ from channelsim.agents import reseller as reseller_rules
 from channelsim.agents.account import Account
 from channelsim.agents.direct_seller import DirectSeller
 from channelsim.agents.distributor import Distributor, DistributorTable
+from channelsim.agents.records import Decisions, GrayFlows, RetailSales
 from channelsim.agents.regional_market import RegionalMarket
 from channelsim.agents.reseller import Reseller
 from channelsim.agents.tables import CENTRE_ALPHA, AccountTable, draw_reseller, empty_resellers
 from channelsim.agents.vendor import Vendor
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError, check_value, closest, schema_rows, validate
-from channelsim.domain import Route, Segment, Stage, Supplier
-from channelsim.mechanics import graymarket, relationships
+from channelsim.domain import Route, Segment, Supplier
+from channelsim.metrics import METRICS, WIN_RATE_WINDOW
 from channelsim.network import draw_coverage
 from channelsim.policies import Timeline, month_index, month_label
 
-METRICS = (
-    "share_vendor_total",
-    "share_vendor_key",
-    "share_direct_key",
-    "share_vendor_global",
-    "share_direct_global",
-    "share_vendor_mid",
-    "share_direct_mid",
-    "share_vendor_txn",
-    "share_direct_txn",
-    "revenue_vendor",
-    "profit_vendor",
-    "revenue_direct",
-    "profit_direct",
-    "profit_resellers",
-    "active_resellers",
-    "partner_satisfaction",
-    "relationship_vendor_key",
-    "relationship_direct_key",
-    "relationships_lost",
-    "win_rate_vendor_key",
-    "win_rate_direct_key",
-    "opportunities_open",
-    "opportunities_won_vendor",
-    "opportunities_won_direct",
-    "gray_market_units",
-    "conflict_index",
-    "coverage_key",
-    "mean_partner_capability",
-    "vendor_margin_per_unit",
-    "channel_program_cost",
-    "bad_debt_vendor",
-    # beyond the contract: the funnel, units, and programme detail
-    "funnel_identified",
-    "funnel_qualified",
-    "funnel_proposal",
-    "funnel_decision",
-    "units_vendor",
-    "units_direct",
-    "units_online",
-    "units_channel",
-    "partner_exits",
-    "partner_entries",
-    "complaint_share",
-    "price_dispersion",
-    "relationship_partners",
-    "tier1_resellers",
-)
-WIN_RATE_WINDOW = 3  # months over which win rates are counted
 SPARE_RESELLERS = 0.5  # room for entrants, as a share of the starting resellers
 
 
@@ -298,26 +251,43 @@ class ChannelModel(mesa.Model):
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
-        """One month: policy, terms, effort, relationships, projects, decisions,
-        transactional markets, gray market, partners, metrics (docs/ODD.md section 3).
-        In a textbook pricing market: wholesale prices, retail prices, sales."""
+        """One month, phase by phase (docs/ODD.md section 3). In a textbook pricing
+        market: wholesale prices, retail prices, sales."""
         if self.pricing is not None:
             pricing_market.step(self)
             self.last = pricing_market.metrics(self)
             self.datacollector.collect(self)
             return
-        a, t, m = self.accounts, self.resellers, self.market
-        # 1. policy timeline
+        self.apply_policy()
+        month = self.open_month()
+        self.vendor.set_terms()
+        self.assign_effort()
+        month.lost = account_rules.tend_relationships(self)
+        self.find_projects()
+        month.decisions = self.decide()
+        month.sales, month.gray = self.sell_transactional()
+        books.channel_flows(self, month)
+        self.ledger = books.ledger(self, month)
+        rebates = self.run_partners()
+        books.profits(self, month, rebates)
+        self.last = metrics.month_metrics(self, month)
+        self.datacollector.collect(self)
+
+    def apply_policy(self) -> None:
+        """The scenario's dated changes; a new policy re-selects relationship partners and
+        re-plans accounts at once."""
         self.strategy, changes = self.timeline.apply(self.date, self.strategy, self.market)
         for change in changes:
             self.changes.append((self.date, change.strategy or change_label(change)))
         if any(change.strategy or change.levers for change in changes):
-            # a new policy re-selects relationship partners and re-plans accounts at once
             reseller_rules.select_partners(self)
             reseller_rules.plan_owners(self)
         self.served_direct = account_rules.served_direct(self)
         self.joint = self._joint()
-        s = self.strategy
+
+    def open_month(self) -> books.Month:
+        """The resellers' month starts from nothing sold; what the books compare against."""
+        t = self.resellers
         for name in (
             "units",
             "revenue",
@@ -328,205 +298,44 @@ class ChannelModel(mesa.Model):
             "diverted",
         ):
             getattr(t, name)[:] = 0.0
-        exits0, entries0 = self.exits, self.entries
-        active_at_start = t.active.copy()
+        month = books.Month(self.exits, self.entries, t.active.copy())
         self.bad_debt = 0.0
+        return month
 
-        # 2. vendor terms; 3. effort; 4. relationships
-        self.vendor.set_terms()
+    def assign_effort(self) -> None:
+        """The vendor's account managers, the direct seller's reps and the partners' reps
+        spread their time over accounts."""
         self.vendor.assign_effort()
         self.direct_seller.assign_effort()
         account_rules.assign_partner_effort(self)
-        lost = account_rules.tend_relationships(self)
 
-        # 5. opportunities; 6-7. offers and decisions
+    def find_projects(self) -> None:
+        """Accounts open purchase projects; sellers learn of them."""
         account_rules.open_projects(self)
         account_rules.discover(self)
-        deal = account_rules.decide(self)
-        account_rules.advance_funnel(self, deal["rows"])
 
-        # 8. transactional markets; 9. gray market
-        txn = market_rules.transactional(self)
-        gray = market_rules.gray_market(self, txn)
-        retail = txn["retail_units"]
-        t.units += retail
-        t.revenue += retail * txn["sale_price"]
-        t.purchases += retail * t.cost
-        t.quarter_purchases += t.purchases
-        t.quarter_units += t.units
+    def decide(self) -> Decisions:
+        """Projects at their decision stage pick an offer or defer; the rest move on."""
+        decisions = account_rules.decide(self)
+        account_rules.advance_funnel(self, decisions.rows)
+        return decisions
 
-        # money and units along the channel
-        margin = m.distributor_margin if s.use_distributors else 0.0
-        if s.use_distributors:
-            sold_units = np.bincount(t.distributor, t.units, minlength=m.distributors)
-            sold_value = np.bincount(t.distributor, t.purchases, minlength=m.distributors)
-            self.distributors.pass_on(sold_units, sold_value, margin)
-            channel_units = float(self.distributors.received.sum())
-            channel_revenue = float(self.distributors.purchases.sum())
-        else:
-            self.distributors.pass_on(np.zeros(m.distributors), np.zeros(m.distributors), 0.0)
-            channel_units = float(t.units.sum())
-            channel_revenue = float(t.purchases.sum())
-        pick, units, rows = deal["pick"], deal["units"], deal["rows"]
-        seg = a.segment[rows]
-        own = pick == 1
-        own_units = float(units[own].sum())
-        own_revenue = float((units[own] * deal["own_price"][own]).sum())
-        online_units = float(txn["online_units"].sum())
-        online_revenue = float((txn["online_units"] * txn["online_price"]).sum())
-        direct_won = pick == 0
-        direct_units_txn = float(txn["direct_units"].sum())
-        direct_units = float(units[direct_won].sum()) + direct_units_txn
-        revenue_direct = direct_units * self.direct_seller.price
-        revenue_vendor = channel_revenue + own_revenue + online_revenue
-        vendor_shipped = channel_units + own_units + online_units
-        partner_sale_value = float(
-            (deal["partner_units"] * deal["partner_price"]).sum()
-            + (retail * txn["sale_price"]).sum()
-        )
-        self.ledger = {
-            "accounts_paid_partners": partner_sale_value,
-            "partner_revenue": float(t.revenue.sum()),
-            "partners_paid": float(t.purchases.sum()),
-            "distributor_revenue": float(self.distributors.revenue.sum())
-            if s.use_distributors
-            else float(t.purchases.sum()),
-            "vendor_channel_revenue": channel_revenue,
-            "distributors_paid": float(self.distributors.purchases.sum())
-            if s.use_distributors
-            else channel_revenue,
-            "accounts_paid_vendor": own_revenue + online_revenue,
-            "revenue_vendor": revenue_vendor,
-            "units_vendor_shipped": vendor_shipped,
-            "units_distributors_received": channel_units if s.use_distributors else 0.0,
-            "units_distributors_shipped": float(self.distributors.shipped.sum()),
-            "units_partners_received": float(t.units.sum()),
-            "units_partners_shipped": float(deal["partner_units"].sum() + retail.sum()),
-            "units_accounts_received_vendor": float(
-                deal["partner_units"].sum() + retail.sum() + own_units + online_units
-            ),
-            "inventory": float(self.distributors.inventory.sum()),
-        }
+    def sell_transactional(self) -> tuple[RetailSales, GrayFlows]:
+        """Each region's walk-in, online and phone sales, then the gray market's flows."""
+        sales = market_rules.transactional(self)
+        gray = market_rules.gray_market(self, sales)
+        books.sell_retail(self, sales)
+        return sales, gray
 
-        # 10. partners
+    def run_partners(self) -> float:
+        """Partners train, settle, weigh the channel, close a quarter (returning its
+        rebates) and enter or leave."""
         reseller_rules.train(self)
         reseller_rules.settle(self)
         reseller_rules.feel(self)
         rebates = reseller_rules.close_quarter(self) if self.month_in_quarter == 2 else 0.0
         reseller_rules.enter(self)
-
-        bad_debt = self.bad_debt
-        program = self.vendor.program_cost(rebates)
-        program_cost = float(sum(program.values()))
-        vendor_costs = (
-            m.vendor_unit_cost * vendor_shipped
-            + program_cost
-            + bad_debt
-            + s.account_managers * m.am_cost
-            + m.phone_cost * float(a.phone_vendor.sum())
-        )
-        profit_vendor = revenue_vendor - vendor_costs + gray["fines"]
-        profit_direct = (
-            revenue_direct - m.direct.unit_cost * direct_units - self.direct_seller.costs()
-        )
-
-        # 11. metrics
-        def share(vendor_u: float, direct_u: float) -> tuple[float, float]:
-            total = vendor_u + direct_u
-            if total <= 0:
-                return float("nan"), float("nan")
-            return vendor_u / total, direct_u / total
-
-        vendor_side = pick >= 1
-        seg_units = {}
-        for segment in Segment:
-            here = seg == segment
-            seg_units[segment] = share(
-                float(units[here & vendor_side].sum()), float(units[here & direct_won].sum())
-            )
-        txn_vendor = float(retail.sum()) + online_units
-        key = a.segment == Segment.KEY
-        key_rows = seg == Segment.KEY
-        decided = pick >= 0
-        self.win_counts.append(
-            np.array(
-                [
-                    (deal["vendor_bid"] & key_rows & decided).sum(),
-                    (vendor_side & key_rows).sum(),
-                    (deal["direct_bid"] & key_rows & decided).sum(),
-                    (direct_won & key_rows).sum(),
-                ],
-                dtype=float,
-            )
-        )
-        wins = np.sum(self.win_counts, axis=0)
-        vendor_total = float(units[vendor_side].sum()) + txn_vendor
-        direct_total = direct_units
-        vendor_rel_key = relationships.noisy_or(a.rel_vendor[key], a.rel_partner[key].max(axis=1))
-        contact = (a.effort_vendor > 0) | a.phone_vendor | (a.effort_partner > 0).any(axis=1)
-        active = t.active
-        stage_counts = np.bincount(a.opp_stage[a.opp_open], minlength=4)
-        price_cv = market_rules.price_dispersion(self, txn)
-        channel_sold = float(retail.sum()) + float(deal["partner_units"].sum())
-        gray_share = gray["gray_units"] / max(channel_sold, 1e-9)
-        complaints = float(t.complaint[active].mean()) if active.any() else 0.0
-
-        self.last = {
-            "share_vendor_total": share(vendor_total, direct_total)[0],
-            "share_vendor_key": seg_units[Segment.KEY][0],
-            "share_direct_key": seg_units[Segment.KEY][1],
-            "share_vendor_global": seg_units[Segment.GLOBAL][0],
-            "share_direct_global": seg_units[Segment.GLOBAL][1],
-            "share_vendor_mid": seg_units[Segment.MID][0],
-            "share_direct_mid": seg_units[Segment.MID][1],
-            "share_vendor_txn": share(txn_vendor, direct_units_txn)[0],
-            "share_direct_txn": share(txn_vendor, direct_units_txn)[1],
-            "revenue_vendor": revenue_vendor,
-            "profit_vendor": profit_vendor,
-            "revenue_direct": revenue_direct,
-            "profit_direct": profit_direct,
-            # every partner in the channel this month, including those that left in it
-            "profit_resellers": float(t.profit[active_at_start | active].sum()),
-            "active_resellers": float(active.sum()),
-            "partner_satisfaction": float(t.satisfaction[active].mean()) if active.any() else 0.0,
-            "relationship_vendor_key": float(vendor_rel_key.mean()) if key.any() else 0.0,
-            "relationship_direct_key": float(a.rel_direct[key].mean()) if key.any() else 0.0,
-            "relationships_lost": lost,
-            "win_rate_vendor_key": wins[1] / wins[0] if wins[0] else 0.0,
-            "win_rate_direct_key": wins[3] / wins[2] if wins[2] else 0.0,
-            "opportunities_open": float(a.opp_open.sum()),
-            "opportunities_won_vendor": float(vendor_side.sum()),
-            "opportunities_won_direct": float(direct_won.sum()),
-            "gray_market_units": gray["gray_units"],
-            "conflict_index": graymarket.conflict_index(gray_share, price_cv, complaints),
-            "coverage_key": float(contact[key].mean()) if key.any() else 0.0,
-            "mean_partner_capability": float(
-                ((t.skill + t.knowledge + t.competition) / 3.0)[active].mean()
-            )
-            if active.any()
-            else 0.0,
-            "vendor_margin_per_unit": (
-                revenue_vendor - m.vendor_unit_cost * vendor_shipped - program_cost
-            )
-            / max(vendor_shipped, 1e-9),
-            "channel_program_cost": program_cost,
-            "bad_debt_vendor": bad_debt,
-            "funnel_identified": float(stage_counts[Stage.IDENTIFIED]),
-            "funnel_qualified": float(stage_counts[Stage.QUALIFIED]),
-            "funnel_proposal": float(stage_counts[Stage.PROPOSAL]),
-            "funnel_decision": float(stage_counts[Stage.DECISION]),
-            "units_vendor": vendor_total,
-            "units_direct": direct_total,
-            "units_online": online_units,
-            "units_channel": float(t.units.sum()),
-            "partner_exits": float(self.exits - exits0),
-            "partner_entries": float(self.entries - entries0),
-            "complaint_share": complaints,
-            "price_dispersion": price_cv,
-            "relationship_partners": float((t.relationship_partner & active).sum()),
-            "tier1_resellers": float(((t.tier == 1) & active).sum()),
-        }
-        self.datacollector.collect(self)
+        return rebates
 
 
 def change_label(change) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.base import Column, RowAgent
+from channelsim.agents.records import Decisions, Pick
 from channelsim.agents.tables import OPEN_PROBABILITY
 from channelsim.agents.vendor import LIST_PRICE
 from channelsim.domain import Attribute, Route, Segment, Stage, Supplier
@@ -185,7 +186,7 @@ def discover(model: ChannelModel) -> None:
     a.found_partner |= found
 
 
-def decide(model: ChannelModel) -> dict[str, np.ndarray]:
+def decide(model: ChannelModel) -> Decisions:
     """Projects at the decision stage: offers are scored by the buying centre, a logit with
     'defer' picks the winner, winners ship and money moves along the channel."""
     a, t, s, m, rng = model.accounts, model.resellers, model.strategy, model.market, model.rng
@@ -196,13 +197,20 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
     units = a.opp_units[rows]
     own_route = model.served_direct[rows]
     joint = model.joint[rows][:, None] & t.relationship_partner[cov]
-    attr = np.zeros((nd, 2 + k, 5))
-    avail = np.zeros((nd, 2 + k), dtype=bool)
+    offers = Pick.PARTNER + k  # the direct seller, the vendor, each partner slot
+    attr = np.zeros((nd, offers, len(Attribute)))
+    avail = np.zeros((nd, offers), dtype=bool)
 
     # the direct seller
-    avail[:, 0] = a.found_direct[rows]
-    attr[:, 0] = [model.direct_seller.price, 0, d.brand_trust, d.build_to_order, d.service]
-    attr[:, 0, Attribute.RELATIONSHIP] = a.rel_direct[rows]
+    avail[:, Pick.DIRECT] = a.found_direct[rows]
+    attr[:, Pick.DIRECT] = [
+        model.direct_seller.price,
+        0,
+        d.brand_trust,
+        d.build_to_order,
+        d.service,
+    ]
+    attr[:, Pick.DIRECT, Attribute.RELATIONSHIP] = a.rel_direct[rows]
 
     # resellers (alone or in a joint team with the vendor's account manager)
     cost = t.cost[cov]
@@ -231,14 +239,16 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
     trust = m.vendor_brand_trust * (0.7 + 0.3 * standing)
     config_fit = m.erp_config_fit if s.erp_integration else m.standard_config_fit
     proposal = 0.5 * t.knowledge[cov] + 0.5 * t.competition[cov]
-    attr[:, 2:, Attribute.PRICE] = price
-    attr[:, 2:, Attribute.RELATIONSHIP] = np.where(
+    attr[:, Pick.PARTNER :, Attribute.PRICE] = price
+    attr[:, Pick.PARTNER :, Attribute.RELATIONSHIP] = np.where(
         joint, relationships.noisy_or(a.rel_partner[rows], rel_vendor), a.rel_partner[rows]
     )
-    attr[:, 2:, Attribute.TRUST] = np.where(joint, np.maximum(trust, m.vendor_brand_trust), trust)
-    attr[:, 2:, Attribute.FIT] = config_fit * (0.6 + 0.4 * proposal)
-    attr[:, 2:, Attribute.SERVICE] = t.service[cov]
-    avail[:, 2:] = bid
+    attr[:, Pick.PARTNER :, Attribute.TRUST] = np.where(
+        joint, np.maximum(trust, m.vendor_brand_trust), trust
+    )
+    attr[:, Pick.PARTNER :, Attribute.FIT] = config_fit * (0.6 + 0.4 * proposal)
+    attr[:, Pick.PARTNER :, Attribute.SERVICE] = t.service[cov]
+    avail[:, Pick.PARTNER :] = bid
 
     # the vendor itself: its own route, or taking the order with a partner's help
     # in special cases (global accounts, or by chance) the vendor takes the order itself
@@ -247,43 +257,43 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
         (seg_rows == Segment.KEY) & (rng.random(nd) < DIRECT_ASSIST_SHARE)
     )
     assist = s.direct_assist & special & (heard & ~can_finance).any(axis=1) & ~bid.any(axis=1)
-    avail[:, 1] = (own_route & a.found_vendor[rows]) | assist
+    avail[:, Pick.VENDOR] = (own_route & a.found_vendor[rows]) | assist
     best_partner = np.where(heard, a.rel_partner[rows], 0.0).max(axis=1)
     helper_service = np.where(heard, t.service[cov], 0.0).max(axis=1)
-    attr[:, 1, Attribute.PRICE] = LIST_PRICE * (1 - s.wholesale_discount) * 1.03
-    attr[:, 1, Attribute.RELATIONSHIP] = np.where(
+    attr[:, Pick.VENDOR, Attribute.PRICE] = LIST_PRICE * (1 - s.wholesale_discount) * 1.03
+    attr[:, Pick.VENDOR, Attribute.RELATIONSHIP] = np.where(
         assist, relationships.noisy_or(a.rel_vendor[rows], best_partner), a.rel_vendor[rows]
     )
-    attr[:, 1, Attribute.TRUST] = m.vendor_brand_trust
+    attr[:, Pick.VENDOR, Attribute.TRUST] = m.vendor_brand_trust
     own_fit = max(m.vendor_direct_bto, 0.9 * m.erp_config_fit if s.erp_integration else 0.0)
-    attr[:, 1, Attribute.FIT] = np.where(assist, max(own_fit, config_fit), own_fit)
-    attr[:, 1, Attribute.SERVICE] = np.where(
+    attr[:, Pick.VENDOR, Attribute.FIT] = np.where(assist, max(own_fit, config_fit), own_fit)
+    attr[:, Pick.VENDOR, Attribute.SERVICE] = np.where(
         assist, np.maximum(m.vendor_direct_service, helper_service), m.vendor_direct_service
     )
 
     utility = choice.utilities(a.centre[rows], attr, m.price_sensitivity)
     incumbent = a.incumbent[rows]
-    utility[:, 0] += INCUMBENT_BONUS * (incumbent == Supplier.DIRECT)
-    utility[:, 1:] += INCUMBENT_BONUS * (incumbent == Supplier.VENDOR)[:, None]
+    utility[:, Pick.DIRECT] += INCUMBENT_BONUS * (incumbent == Supplier.DIRECT)
+    utility[:, Pick.VENDOR :] += INCUMBENT_BONUS * (incumbent == Supplier.VENDOR)[:, None]
     brand = np.array([0] + [1] * (1 + k))  # the direct seller; the vendor and its partners
     pick = choice.brand_choice(utility, avail, brand, m.defer_utility, m.choice_noise, rng)
 
-    deferred = pick < 0
+    deferred = pick == Pick.DEFERRED
     a.opp_age[rows[deferred]] += 1
     cancelled = rows[deferred & (a.opp_age[rows] > MAX_DEFERRALS)]
     a.opp_open[cancelled] = False
 
     won = ~deferred
-    direct_won = pick == 0
-    own_won = pick == 1
-    partner_won = pick >= 2
+    direct_won = pick == Pick.DIRECT
+    own_won = pick == Pick.VENDOR
+    partner_won = pick >= Pick.PARTNER
     a.opp_open[rows[won]] = False
     a.incumbent[rows[direct_won]] = Supplier.DIRECT
     a.incumbent[rows[own_won | partner_won]] = Supplier.VENDOR
     a.rel_direct[rows[direct_won]] += 0.05 * (1 - a.rel_direct[rows[direct_won]])
     a.rel_vendor[rows[own_won]] += 0.05 * (1 - a.rel_vendor[rows[own_won]])
 
-    slot = np.clip(pick - 2, 0, k - 1)
+    slot = np.clip(pick - Pick.PARTNER, 0, k - 1)
     i = np.flatnonzero(partner_won)
     r = cov[i, slot[i]]
     sale_price = price[i, slot[i]]
@@ -298,22 +308,20 @@ def decide(model: ChannelModel) -> dict[str, np.ndarray]:
     np.add.at(t.key_wins, r[big], 1.0)
     a.rel_partner[rows[i], slot[i]] += 0.05 * (1 - a.rel_partner[rows[i], slot[i]])
 
-    return {
-        "rows": rows,
-        "attributes": attr,
-        "available": avail,
-        "utility": utility,
-        "units": units,
-        "pick": pick,
-        "own_price": attr[:, 1, Attribute.PRICE],
-        "direct_price": attr[:, 0, Attribute.PRICE],
-        "vendor_bid": avail[:, 1:].any(axis=1),
-        "direct_bid": avail[:, 0],
-        "partner_row": r,
-        "partner_units": u,
-        "partner_cost": sale_cost,
-        "partner_price": sale_price,
-    }
+    return Decisions(
+        rows=rows,
+        attributes=attr,
+        available=avail,
+        utility=utility,
+        units=units,
+        pick=pick,
+        vendor_bid=avail[:, Pick.VENDOR :].any(axis=1),
+        direct_bid=avail[:, Pick.DIRECT],
+        partner_row=r,
+        partner_units=u,
+        partner_cost=sale_cost,
+        partner_price=sale_price,
+    )
 
 
 def advance_funnel(model: ChannelModel, decided: np.ndarray) -> None:

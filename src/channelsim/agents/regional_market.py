@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.base import RowAgent
+from channelsim.agents.records import GrayFlows, RetailSales
 from channelsim.agents.vendor import LIST_PRICE
 from channelsim.mechanics import choice, graymarket
 
@@ -38,7 +39,7 @@ def retail_pull(t) -> np.ndarray:
     return np.where(t.b2b, RETAIL_WEIGHT_B2B, 1.0) * t.active * (0.5 + t.service) * t.reps
 
 
-def transactional(model: ChannelModel) -> dict[str, np.ndarray]:
+def transactional(model: ChannelModel) -> RetailSales:
     """Each region's demand splits by logit over reseller retail, the vendor's online store,
     and the direct seller's phone and web sales, on price, brand, availability and service."""
     m, s, t = model.market, model.strategy, model.resellers
@@ -91,28 +92,28 @@ def transactional(model: ChannelModel) -> dict[str, np.ndarray]:
     # channel units go to the region's resellers by their pull
     share_in_region = weight / np.maximum(region_weight[t.region], 1e-12)
     retail_units = units[t.region, 0] * share_in_region * active
-    return {
-        "retail_units": retail_units,
-        "online_units": units[:, 1],
-        "direct_units": units[:, 2],
-        "online_price": online_price,
-        "region_price": price,
-    }
+    return RetailSales(
+        retail_units=retail_units,
+        online_units=units[:, 1],
+        direct_units=units[:, 2],
+        online_price=online_price,
+        region_price=price,
+    )
 
 
-def gray_market(model: ChannelModel, txn: dict[str, np.ndarray]) -> dict[str, float]:
+def gray_market(model: ChannelModel, txn: RetailSales) -> GrayFlows:
     """Partners in cheap regions divert units to the dearest region, and gray dealers buy
     online to resell in the channel, where the gap beats transport plus expected penalty.
 
     Diverted units displace the local partners' sales; units in all stay the same.
     """
     m, s, t, rng = model.market, model.strategy, model.resellers, model.rng
-    retail = txn["retail_units"]
-    price = txn["region_price"]
+    retail = txn.retail_units
+    price = txn.region_price
     active_regions = np.bincount(t.region, retail, minlength=m.n_regions) > 0
     if not active_regions.any():
-        txn["sale_price"] = t.retail_price.copy()
-        return {"gray_units": 0.0, "fines": 0.0, "online_arbitrage": 0.0}
+        txn.sale_price = t.retail_price.copy()
+        return GrayFlows(gray_units=0.0, fines=0.0, online_arbitrage=0.0)
     dear = int(np.argmax(np.where(active_regions, price, -np.inf)))
     # enforcement adds MAP audits to the diversion audits
     audit = audit_probability(s)
@@ -136,8 +137,8 @@ def gray_market(model: ChannelModel, txn: dict[str, np.ndarray]) -> dict[str, fl
         lost[victims] = total * retail[victims] / retail[victims].sum()
     t.diverted[:] = diverted
     t.gray_lost[:] = lost
-    txn["retail_units"] = retail + diverted - lost
-    txn["sale_price"] = t.retail_price + np.where(diverted > 0, 0.5 * np.maximum(gap, 0), 0.0) * (
+    txn.retail_units = retail + diverted - lost
+    txn.sale_price = t.retail_price + np.where(diverted > 0, 0.5 * np.maximum(gap, 0), 0.0) * (
         diverted / np.maximum(retail + diverted - lost, 1e-12)
     )
     audited = rng.random(t.n) < audit
@@ -146,7 +147,7 @@ def gray_market(model: ChannelModel, txn: dict[str, np.ndarray]) -> dict[str, fl
 
     # online arbitrage: products differentiated between channels cannot be resold as-is
     arbitrage = 0.0
-    online = txn["online_units"].sum()
+    online = txn.online_units.sum()
     if s.online_store and online > 0:
         online_gap = s.online_price_gap * (1.0 - s.product_differentiation)
         arb_share = float(
@@ -159,14 +160,14 @@ def gray_market(model: ChannelModel, txn: dict[str, np.ndarray]) -> dict[str, fl
                 cap=0.3,
             )
         )
-        channel = txn["retail_units"]
+        channel = txn.retail_units
         arbitrage = arb_share * channel.sum() * 0.5
         if arbitrage > 0:
             taken = arbitrage * channel / channel.sum()
             t.gray_lost += taken
-            txn["retail_units"] = channel - taken
-            txn["online_units"] = txn["online_units"] + arbitrage * (txn["online_units"] / online)
-    return {"gray_units": float(total + arbitrage), "fines": fines, "online_arbitrage": arbitrage}
+            txn.retail_units = channel - taken
+            txn.online_units = txn.online_units + arbitrage * (txn.online_units / online)
+    return GrayFlows(gray_units=float(total + arbitrage), fines=fines, online_arbitrage=arbitrage)
 
 
 def audit_probability(s) -> float:
@@ -175,13 +176,13 @@ def audit_probability(s) -> float:
     return min(1.0, s.audit_probability * (MAP_AUDIT_WEIGHT if s.map_enforced else 1.0))
 
 
-def price_dispersion(model: ChannelModel, txn: dict[str, np.ndarray]) -> float:
+def price_dispersion(model: ChannelModel, txn: RetailSales) -> float:
     """Coefficient of variation of the vendor's prices across partners, regions and online."""
     t = model.resellers
-    w, p = txn["retail_units"][t.active], t.retail_price[t.active]
+    w, p = txn.retail_units[t.active], t.retail_price[t.active]
     if model.strategy.online_store:
-        w = np.concatenate([w, txn["online_units"]])
-        p = np.concatenate([p, txn["online_price"]])
+        w = np.concatenate([w, txn.online_units])
+        p = np.concatenate([p, txn.online_price])
     if w.sum() <= 0:
         return 0.0
     mean = np.average(p, weights=w)

@@ -1,0 +1,176 @@
+"""The month's metrics: one row of metrics.parquet (docs/ODD.md section 7)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from channelsim.agents import regional_market as market_rules
+from channelsim.domain import Segment, Stage
+from channelsim.mechanics import graymarket, relationships
+
+if TYPE_CHECKING:
+    from channelsim.books import Month
+    from channelsim.model import ChannelModel
+
+METRICS = (
+    "share_vendor_total",
+    "share_vendor_key",
+    "share_direct_key",
+    "share_vendor_global",
+    "share_direct_global",
+    "share_vendor_mid",
+    "share_direct_mid",
+    "share_vendor_txn",
+    "share_direct_txn",
+    "revenue_vendor",
+    "profit_vendor",
+    "revenue_direct",
+    "profit_direct",
+    "profit_resellers",
+    "active_resellers",
+    "partner_satisfaction",
+    "relationship_vendor_key",
+    "relationship_direct_key",
+    "relationships_lost",
+    "win_rate_vendor_key",
+    "win_rate_direct_key",
+    "opportunities_open",
+    "opportunities_won_vendor",
+    "opportunities_won_direct",
+    "gray_market_units",
+    "conflict_index",
+    "coverage_key",
+    "mean_partner_capability",
+    "vendor_margin_per_unit",
+    "channel_program_cost",
+    "bad_debt_vendor",
+    # beyond the contract: the funnel, units, and programme detail
+    "funnel_identified",
+    "funnel_qualified",
+    "funnel_proposal",
+    "funnel_decision",
+    "units_vendor",
+    "units_direct",
+    "units_online",
+    "units_channel",
+    "partner_exits",
+    "partner_entries",
+    "complaint_share",
+    "price_dispersion",
+    "relationship_partners",
+    "tier1_resellers",
+)
+WIN_RATE_WINDOW = 3  # months over which win rates are counted
+
+
+def share(vendor_units: float, direct_units: float) -> tuple[float, float]:
+    """The vendor's and the direct seller's shares of their units (NaN when none sold)."""
+    total = vendor_units + direct_units
+    if total <= 0:
+        return float("nan"), float("nan")
+    return vendor_units / total, direct_units / total
+
+
+def count_wins(model: ChannelModel, month: Month) -> np.ndarray:
+    """Key-account bids and wins of both sellers over the last WIN_RATE_WINDOW months:
+    vendor bids, vendor wins, direct bids, direct wins."""
+    deal = month.decisions
+    key_rows = model.accounts.segment[deal.rows] == Segment.KEY
+    decided = deal.decided
+    model.win_counts.append(
+        np.array(
+            [
+                (deal.vendor_bid & key_rows & decided).sum(),
+                (deal.vendor_side & key_rows).sum(),
+                (deal.direct_bid & key_rows & decided).sum(),
+                (deal.direct_won & key_rows).sum(),
+            ],
+            dtype=float,
+        )
+    )
+    return np.sum(model.win_counts, axis=0)
+
+
+def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
+    """Every metric of METRICS for the month just simulated."""
+    a, t, m = model.accounts, model.resellers, model.market
+    deal, txn, gray = month.decisions, month.sales, month.gray
+    units, retail = deal.units, txn.retail_units
+    seg = a.segment[deal.rows]
+    vendor_side, direct_won = deal.vendor_side, deal.direct_won
+    seg_units = {}
+    for segment in Segment:
+        here = seg == segment
+        seg_units[segment] = share(
+            float(units[here & vendor_side].sum()), float(units[here & direct_won].sum())
+        )
+    txn_vendor = float(retail.sum()) + month.online_units
+    key = a.segment == Segment.KEY
+    wins = count_wins(model, month)
+    vendor_total = float(units[vendor_side].sum()) + txn_vendor
+    direct_total = month.direct_units
+    vendor_rel_key = relationships.noisy_or(a.rel_vendor[key], a.rel_partner[key].max(axis=1))
+    contact = (a.effort_vendor > 0) | a.phone_vendor | (a.effort_partner > 0).any(axis=1)
+    active = t.active
+    stage_counts = np.bincount(a.opp_stage[a.opp_open], minlength=4)
+    price_cv = market_rules.price_dispersion(model, txn)
+    channel_sold = float(retail.sum()) + float(deal.partner_units.sum())
+    gray_share = gray.gray_units / max(channel_sold, 1e-9)
+    complaints = float(t.complaint[active].mean()) if active.any() else 0.0
+    return {
+        "share_vendor_total": share(vendor_total, direct_total)[0],
+        "share_vendor_key": seg_units[Segment.KEY][0],
+        "share_direct_key": seg_units[Segment.KEY][1],
+        "share_vendor_global": seg_units[Segment.GLOBAL][0],
+        "share_direct_global": seg_units[Segment.GLOBAL][1],
+        "share_vendor_mid": seg_units[Segment.MID][0],
+        "share_direct_mid": seg_units[Segment.MID][1],
+        "share_vendor_txn": share(txn_vendor, month.direct_units_txn)[0],
+        "share_direct_txn": share(txn_vendor, month.direct_units_txn)[1],
+        "revenue_vendor": month.revenue_vendor,
+        "profit_vendor": month.profit_vendor,
+        "revenue_direct": month.revenue_direct,
+        "profit_direct": month.profit_direct,
+        # every partner in the channel this month, including those that left in it
+        "profit_resellers": float(t.profit[month.active_at_start | active].sum()),
+        "active_resellers": float(active.sum()),
+        "partner_satisfaction": float(t.satisfaction[active].mean()) if active.any() else 0.0,
+        "relationship_vendor_key": float(vendor_rel_key.mean()) if key.any() else 0.0,
+        "relationship_direct_key": float(a.rel_direct[key].mean()) if key.any() else 0.0,
+        "relationships_lost": month.lost,
+        "win_rate_vendor_key": wins[1] / wins[0] if wins[0] else 0.0,
+        "win_rate_direct_key": wins[3] / wins[2] if wins[2] else 0.0,
+        "opportunities_open": float(a.opp_open.sum()),
+        "opportunities_won_vendor": float(vendor_side.sum()),
+        "opportunities_won_direct": float(direct_won.sum()),
+        "gray_market_units": gray.gray_units,
+        "conflict_index": graymarket.conflict_index(gray_share, price_cv, complaints),
+        "coverage_key": float(contact[key].mean()) if key.any() else 0.0,
+        "mean_partner_capability": float(
+            ((t.skill + t.knowledge + t.competition) / 3.0)[active].mean()
+        )
+        if active.any()
+        else 0.0,
+        "vendor_margin_per_unit": (
+            month.revenue_vendor - m.vendor_unit_cost * month.vendor_shipped - month.program_cost
+        )
+        / max(month.vendor_shipped, 1e-9),
+        "channel_program_cost": month.program_cost,
+        "bad_debt_vendor": month.bad_debt,
+        "funnel_identified": float(stage_counts[Stage.IDENTIFIED]),
+        "funnel_qualified": float(stage_counts[Stage.QUALIFIED]),
+        "funnel_proposal": float(stage_counts[Stage.PROPOSAL]),
+        "funnel_decision": float(stage_counts[Stage.DECISION]),
+        "units_vendor": vendor_total,
+        "units_direct": direct_total,
+        "units_online": month.online_units,
+        "units_channel": float(t.units.sum()),
+        "partner_exits": float(model.exits - month.exits_before),
+        "partner_entries": float(model.entries - month.entries_before),
+        "complaint_share": complaints,
+        "price_dispersion": price_cv,
+        "relationship_partners": float((t.relationship_partner & active).sum()),
+        "tier1_resellers": float(((t.tier == 1) & active).sum()),
+    }
