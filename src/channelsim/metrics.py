@@ -9,6 +9,7 @@ import numpy as np
 from channelsim.agents import regional_market as market_rules
 from channelsim.domain import Segment, Stage
 from channelsim.mechanics import graymarket, relationships
+from channelsim.mechanics.partners import capability
 
 if TYPE_CHECKING:
     from channelsim.books import Month
@@ -149,7 +150,7 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "conflict_index": graymarket.conflict_index(gray_share, price_cv, complaints),
         "coverage_key": float(contact[key].mean()) if key.any() else 0.0,
         "mean_partner_capability": float(
-            ((t.skill + t.knowledge + t.competition) / 3.0)[active].mean()
+            capability(t.skill, t.knowledge, t.competition)[active].mean()
         )
         if active.any()
         else 0.0,

@@ -21,7 +21,13 @@ from channelsim.agents.distributor import Distributor, DistributorTable
 from channelsim.agents.records import Decisions, GrayFlows, RetailSales
 from channelsim.agents.regional_market import RegionalMarket
 from channelsim.agents.reseller import Reseller
-from channelsim.agents.tables import CENTRE_ALPHA, AccountTable, draw_reseller, empty_resellers
+from channelsim.agents.tables import (
+    CENTRE_ALPHA,
+    AccountTable,
+    draw_reseller,
+    empty_resellers,
+    grown,
+)
 from channelsim.agents.vendor import Vendor
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError, check_value, closest, schema_rows, validate
@@ -164,8 +170,9 @@ class ChannelModel(mesa.Model):
             Distributor(self, i)
         for i in range(g):
             RegionalMarket(self, i)
+        self.reseller_agents: dict[int, Reseller] = {}  # the active resellers' agents by row
         for r in range(n0):
-            Reseller(self, r)
+            self.add_reseller_agent(r)
         Account.create_agents(self, n, row=list(range(n)))
 
     def _build_pricing(self) -> None:
@@ -180,7 +187,21 @@ class ChannelModel(mesa.Model):
 
     def add_reseller_agent(self, row: int) -> Reseller:
         """A Mesa agent for a reseller that entered the market."""
-        return Reseller(self, row)
+        agent = self.reseller_agents[row] = Reseller(self, row)
+        return agent
+
+    def keep_room_for_entrants(self) -> None:
+        """At most one reseller enters a region in a month: when fewer spare rows are left
+        than there are regions, the table grows by as many spare rows as it started with,
+        before the month begins (its arrays keep one size all month)."""
+        m = self.market
+        if self.resellers.n - self.resellers_used >= m.n_regions:
+            return
+        extra = max(
+            m.n_regions, int(np.ceil(SPARE_RESELLERS * m.n_regions * m.resellers_per_region))
+        )
+        self.resellers = grown(self.resellers, extra)
+        self.credit = np.concatenate([self.credit, np.zeros(extra)])
 
     def _joint(self) -> np.ndarray:
         s, seg = self.strategy, self.accounts.segment
@@ -287,6 +308,7 @@ class ChannelModel(mesa.Model):
 
     def open_month(self) -> books.Month:
         """The resellers' month starts from nothing sold; what the books compare against."""
+        self.keep_room_for_entrants()
         t = self.resellers
         for name in (
             "units",

@@ -51,7 +51,7 @@ class Reseller(RowAgent):
     @property
     def capability(self) -> float:
         """Mean of key-account skill, product knowledge and competitive knowledge."""
-        return (self.skill + self.knowledge + self.competition) / 3.0
+        return rules.capability(self.skill, self.knowledge, self.competition)
 
     def choose_price(self, costs: np.ndarray) -> float:
         """Pricing markets: the exclusive reseller's retail price against the others'."""
@@ -144,7 +144,7 @@ def close_quarter(model: ChannelModel) -> float:
     select_partners(model)
 
     # tiered by target completion and strength (capability)
-    capability = (t.skill + t.knowledge + t.competition) / 3.0
+    capability = rules.capability(t.skill, t.knowledge, t.competition)
     strength = 0.5 * np.minimum(t.completion, 1.2) + 2.0 * capability
     if s.partner_tiering:
         t.tier[:] = rules.tiers(strength, t.active)
@@ -198,6 +198,8 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     t.active[rows] = False
     t.satisfaction[rows] = 0.0
     model.exits += rows.size
+    for row in rows:  # gone from the market; the row keeps its history
+        model.reseller_agents.pop(int(row)).remove()
     # whatever a leaving partner still owes for credited projects is partly lost
     model.bad_debt += float(t.receivable[rows].sum() * (1.0 - DEFAULT_RECOVERY))
     t.receivable[rows] = 0.0
@@ -252,8 +254,8 @@ def enter(model: ChannelModel) -> None:
     thin = np.flatnonzero(
         (active < ENTRY_GAP * m.resellers_per_region) & (rng.random(m.n_regions) < m.entry_rate)
     )
-    n = min(thin.size, t.n - model.resellers_used)
-    if n <= 0:
+    n = thin.size  # at most one a region: the month opened with that many spare rows
+    if n == 0:
         return
     rows = np.arange(model.resellers_used, model.resellers_used + n)
     model.resellers_used += n

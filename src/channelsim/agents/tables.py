@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -100,6 +100,17 @@ class ResellerTable:
     @property
     def n(self) -> int:
         return self.region.size
+
+
+def grown(t: ResellerTable, extra: int) -> ResellerTable:
+    """`t` with `extra` empty (inactive) rows after its own."""
+    spare = empty_resellers(extra)
+    return ResellerTable(
+        **{
+            f.name: np.concatenate([getattr(t, f.name), getattr(spare, f.name)])
+            for f in fields(ResellerTable)
+        }
+    )
 
 
 def empty_resellers(capacity: int) -> ResellerTable:

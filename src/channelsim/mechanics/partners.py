@@ -5,6 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def capability(skill, knowledge, competition):
+    """A partner's capability: the mean of its key-account skill, product knowledge and
+    competitive knowledge (arrays or one partner's numbers)."""
+    return (skill + knowledge + competition) / 3.0
+
+
 def learn(
     level: np.ndarray,
     spend: np.ndarray,

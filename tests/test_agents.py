@@ -1,0 +1,96 @@
+"""The model's agents are the market: who is in it at every step, entry beyond the table's
+spare rows, and per-row attributes that read and write the model's tables."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from channelsim import ChannelModel, compose
+from channelsim.agents import reseller as reseller_rules
+from channelsim.agents.account import Account
+from channelsim.agents.direct_seller import DirectSeller
+from channelsim.agents.distributor import Distributor
+from channelsim.agents.regional_market import RegionalMarket
+from channelsim.agents.reseller import Reseller
+from channelsim.agents.vendor import Vendor
+from channelsim.domain import PartnerStatus, Segment, Supplier, Tier
+from channelsim.mechanics.partners import capability
+from tests.conftest import SMALL
+
+
+def counted(model: ChannelModel) -> dict[type, int]:
+    return {kind: len(model.agents_by_type.get(kind, [])) for kind in model.agents_by_type}
+
+
+def test_model_agents_are_the_active_market_at_every_step():
+    """With tiering, partners are eliminated and others enter: every step, the Reseller
+    agents are exactly the active rows, and every other kind is there once per entity."""
+    model = ChannelModel(compose(["strategy.partner_tiering=true", "steps=60"]))
+    m, t, a = model.market, model.resellers, model.accounts
+    for _ in range(60):
+        model.step()
+        t = model.resellers
+        rows = sorted(agent.row for agent in model.agents_by_type[Reseller])
+        assert rows == np.flatnonzero(t.active).tolist(), model.date
+        assert all(r.status == PartnerStatus.ACTIVE for r in model.agents_by_type[Reseller])
+        assert counted(model) == {
+            Vendor: 1,
+            DirectSeller: 1,
+            Distributor: m.distributors,
+            RegionalMarket: m.n_regions,
+            Reseller: int(t.active.sum()),
+            Account: a.n,
+        }
+    assert model.exits > 50 and model.entries > 10  # both ways were taken
+
+
+def test_entry_goes_on_when_the_spare_rows_run_out():
+    model = ChannelModel(compose([*SMALL, "market.entry_rate=1", "steps=4"]))
+    size = model.resellers.n
+    model.resellers_used = size - 1  # as if all spare rows but one had been taken
+    # region 0 loses all its partners: it is thin, and entrants come
+    reseller_rules.retire(model, np.flatnonzero(model.resellers.region == 0))
+    model.step()
+    t = model.resellers
+    assert t.n > size and model.credit.size == t.n
+    new = np.arange(size - 1, model.resellers_used)
+    assert new.size >= 1 and model.entries == new.size
+    assert t.active[new].all() and (t.region[new] == 0).all()
+    active = np.flatnonzero(t.active).tolist()
+    assert sorted(a.row for a in model.agents_by_type[Reseller]) == active
+    for _ in range(3):  # and the months go on with the larger table
+        model.step()
+    assert np.isfinite(model.resellers.capital).all()
+
+
+def test_agent_attributes_read_and_write_their_rows():
+    model = ChannelModel(compose([*SMALL, "steps=3"]))
+    for _ in range(3):
+        model.step()
+    a, t = model.accounts, model.resellers
+    for account in list(model.agents_by_type[Account])[::37]:
+        i = account.row
+        assert account.size == a.size[i] and account.region == a.region[i]
+        assert account.rel_vendor == a.rel_vendor[i] and account.rel_direct == a.rel_direct[i]
+        assert account.opp_open == a.opp_open[i]
+        assert account.segment == Segment(a.segment[i])
+        assert account.incumbent == Supplier(a.incumbent[i])
+        assert (account.rel_partner == a.rel_partner[i]).all()
+    for partner in model.agents_by_type[Reseller]:
+        r = partner.row
+        assert partner.tier == Tier(t.tier[r]) and partner.region == t.region[r]
+        assert (partner.skill, partner.knowledge, partner.competition) == (
+            t.skill[r],
+            t.knowledge[r],
+            t.competition[r],
+        )
+        assert partner.capability == capability(t.skill, t.knowledge, t.competition)[r]
+        assert (partner.service, partner.capital, partner.satisfaction, partner.markup) == (
+            t.service[r],
+            t.capital[r],
+            t.satisfaction[r],
+            t.markup[r],
+        )
+    first = next(iter(model.agents_by_type[Account]))
+    first.rel_vendor = 0.25  # an attribute writes its row
+    assert a.rel_vendor[first.row] == 0.25
