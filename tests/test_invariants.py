@@ -12,22 +12,33 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channelsim import ChannelModel, compose
+from channelsim.agents.distributor import DistributorTable
+from channelsim.agents.vendor import Vendor
 from channelsim.config.validate import schema_rows, validate
 from channelsim.policies import set_path
+from tests.conftest import SMALL
 
 SEGMENTS = ("key", "global", "mid", "txn")
 
 
 def check_step(model: ChannelModel) -> None:
+    """Each trade's two sides agree, as each party recorded its own side (books.py): the
+    buyers, the resellers, the distributors and the vendor keep separate books."""
     led, last = model.ledger, model.last
     close = dict(rel=1e-9, abs=1e-6)
-    # money: what accounts pay partners is partners' revenue, and so on up the channel
-    assert led["accounts_paid_partners"] == pytest.approx(led["partner_revenue"], **close)
-    assert led["partners_paid"] == pytest.approx(led["distributor_revenue"], **close)
-    assert led["distributors_paid"] == pytest.approx(led["vendor_channel_revenue"], **close)
+    # money: what buyers paid partners is what partners took in, and so on up the channel
+    assert led["accounts_paid_partners"] == pytest.approx(led["partner_revenue"], **close), (
+        "buyers' payments to partners against the partners' revenue"
+    )
+    assert led["partners_paid"] == pytest.approx(led["distributor_revenue"], **close), (
+        "partners' payments against what their suppliers took in"
+    )
+    assert led["distributors_paid"] == pytest.approx(led["vendor_channel_revenue"], **close), (
+        "the channel's payments to the vendor against the vendor's invoices"
+    )
     assert led["revenue_vendor"] == pytest.approx(
         led["vendor_channel_revenue"] + led["accounts_paid_vendor"], **close
-    )
+    ), "the vendor's revenue against what the channel and its buyers paid it"
     assert last["revenue_vendor"] == pytest.approx(led["revenue_vendor"], **close)
     # units: shipped by each side equal received by the next
     assert led["units_partners_received"] == pytest.approx(led["units_partners_shipped"], **close)
@@ -71,6 +82,43 @@ def check_step(model: ChannelModel) -> None:
     for name, value in last.items():
         if not name.startswith("share_"):
             assert math.isfinite(value), name
+
+
+def run_checked(overrides: list[str], months: int) -> None:
+    model = ChannelModel(compose([*SMALL, *overrides, f"steps={months}"]))
+    for _ in range(months):
+        model.step()
+        check_step(model)
+
+
+@pytest.mark.parametrize("use_distributors", ["true", "false"])
+def test_a_vendor_that_books_its_own_sales_twice_fails_the_invariants(
+    monkeypatch, use_distributors
+):
+    overrides = ["strategy=direct", f"strategy.use_distributors={use_distributors}"]
+    run_checked(overrides, 12)  # the books agree as the model is
+    invoice = Vendor.invoice_own_sales
+
+    def twice(self, decisions):
+        units, revenue = invoice(self, decisions)
+        return units, 2 * revenue
+
+    monkeypatch.setattr(Vendor, "invoice_own_sales", twice)
+    with pytest.raises(AssertionError, match="the vendor's revenue against"):
+        run_checked(overrides, 12)
+
+
+def test_distributors_that_pay_half_fail_the_invariants(monkeypatch):
+    run_checked(["strategy=traditional_channel"], 6)
+    pass_on = DistributorTable.pass_on
+
+    def half(self, *args):
+        pass_on(self, *args)
+        self.purchases[:] *= 0.5
+
+    monkeypatch.setattr(DistributorTable, "pass_on", half)
+    with pytest.raises(AssertionError, match="the channel's payments to the vendor"):
+        run_checked(["strategy=traditional_channel"], 6)
 
 
 @pytest.mark.parametrize("scenario", ["history", "stay_traditional", "copy_direct"])

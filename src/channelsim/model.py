@@ -285,8 +285,8 @@ class ChannelModel(mesa.Model):
         self.assign_effort()
         month.lost = account_rules.tend_relationships(self)
         self.find_projects()
-        month.decisions = self.decide()
-        month.sales, month.gray = self.sell_transactional()
+        month.decisions = self.decide(month)
+        month.sales, month.gray = self.sell_transactional(month)
         books.channel_flows(self, month)
         self.ledger = books.ledger(self, month)
         rebates = self.run_partners()
@@ -336,18 +336,19 @@ class ChannelModel(mesa.Model):
         account_rules.open_projects(self)
         account_rules.discover(self)
 
-    def decide(self) -> Decisions:
+    def decide(self, month: books.Month) -> Decisions:
         """Projects at their decision stage pick an offer or defer; the rest move on."""
         decisions = account_rules.decide(self)
         account_rules.advance_funnel(self, decisions.rows)
+        books.record_account_purchases(month, decisions)
         return decisions
 
-    def sell_transactional(self) -> tuple[RetailSales, GrayFlows]:
+    def sell_transactional(self, month: books.Month) -> tuple[RetailSales, GrayFlows]:
         """Each region's walk-in, online and phone sales, then the gray market's flows."""
-        sales = market_rules.transactional(self)
-        gray = market_rules.gray_market(self, sales)
-        books.sell_retail(self, sales)
-        return sales, gray
+        month.sales = market_rules.transactional(self)
+        month.gray = market_rules.gray_market(self, month.sales)
+        books.sell_retail(self, month)
+        return month.sales, month.gray
 
     def run_partners(self) -> float:
         """Partners train, settle, weigh the channel, close a quarter (returning its

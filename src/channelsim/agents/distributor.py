@@ -27,25 +27,42 @@ class DistributorTable:
         self.purchases = np.zeros(n)
         self.stocked = False
 
-    def pass_on(self, sold_units: np.ndarray, sold_value: np.ndarray, margin: float) -> None:
-        """Ship what resellers bought and restock to cover next month's sales.
-
-        Args:
-            sold_units: units each distributor shipped to resellers this month.
-            sold_value: what resellers paid each distributor for them.
-            margin: the distributor's margin on what it passes on.
-        """
+    def restock_order(self, sold_units: np.ndarray) -> np.ndarray:
+        """Units each distributor orders from the vendor: what left, and the way to its
+        cover of stock."""
         if not self.stocked:
             # distributors start the first month holding their usual cover of stock
             self.inventory[:] = STOCK_COVER * sold_units
             self.stocked = True
+        target = STOCK_COVER * sold_units
+        return np.maximum(0.0, sold_units + target - self.inventory)
+
+    def pass_on(
+        self,
+        sold_units: np.ndarray,
+        sold_value: np.ndarray,
+        received: np.ndarray,
+        price: np.ndarray,
+    ) -> None:
+        """The distributors' books for the month: shipped to resellers and paid by them,
+        received from the vendor and paid to it at its `price` a unit.
+
+        Args:
+            sold_units: units each distributor shipped to resellers this month.
+            sold_value: what resellers paid each distributor for them.
+            received: units the vendor shipped against each distributor's order.
+            price: what each distributor pays the vendor a unit.
+        """
         self.shipped[:] = sold_units
         self.revenue[:] = sold_value
-        # restock: replace what left and move stock towards the cover target
-        target = STOCK_COVER * sold_units
-        self.received[:] = np.maximum(0.0, sold_units + target - self.inventory)
-        unit_buy = np.where(
-            sold_units > 0, sold_value / np.maximum(sold_units, 1e-12) / (1.0 + margin), 0.0
-        )
-        self.purchases[:] = self.received * unit_buy
+        self.received[:] = received
+        self.purchases[:] = self.received * price
         self.inventory[:] = self.inventory + self.received - self.shipped
+
+
+def distributor_price(sold_units: np.ndarray, sold_value: np.ndarray, margin: float) -> np.ndarray:
+    """The vendor's price a unit to each distributor: what its resellers pay it, less the
+    distributor's margin."""
+    return np.where(
+        sold_units > 0, sold_value / np.maximum(sold_units, 1e-12) / (1.0 + margin), 0.0
+    )

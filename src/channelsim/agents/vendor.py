@@ -13,7 +13,7 @@ from channelsim.mechanics import partners as partner_rules
 from channelsim.mechanics import pricing
 
 if TYPE_CHECKING:
-    pass
+    from channelsim.agents.records import Decisions, RetailSales
 
 LIST_PRICE = 1.0
 UNFAIR_GAP = 0.05  # a discount this far below the region's mean makes every partner complain
@@ -41,6 +41,28 @@ class Vendor(RowAgent):
         return pricing_market.retail_response(
             self.model.demand, costs, self.model.pricing.price, self.row
         )
+
+    # the vendor's own books: what it shipped and invoiced, by customer
+    def invoice_own_sales(self, decisions: Decisions) -> tuple[float, float]:
+        """Units shipped and money invoiced on the projects it won itself."""
+        own = decisions.own_won
+        units = decisions.units[own]
+        return float(units.sum()), float((units * decisions.own_price[own]).sum())
+
+    def invoice_online(self, sales: RetailSales) -> tuple[float, float]:
+        """Units shipped and money invoiced by its online store."""
+        units = sales.online_units
+        return float(units.sum()), float((units * sales.online_price).sum())
+
+    def invoice_distributors(self, orders: np.ndarray, price: np.ndarray) -> tuple[float, float]:
+        """It ships what the distributors ordered, at its price to each."""
+        return float(orders.sum()), float((orders * price).sum())
+
+    def invoice_partners(self) -> tuple[float, float]:
+        """Without distributors, partners buy from it directly: what they took, at the cost
+        it charges each."""
+        t = self.model.resellers
+        return float(t.units.sum()), float((t.units * t.cost).sum())
 
     @property
     def policy(self):
