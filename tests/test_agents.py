@@ -1,9 +1,11 @@
 """The model's agents are the market: who is in it at every step, entry beyond the table's
-spare rows, and per-row attributes that read and write the model's tables."""
+spare rows, and per-row attributes that read and write the model's tables; one model class
+a kind of market, picked by one factory."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from channelsim import ChannelModel, compose
 from channelsim.agents import reseller as reseller_rules
@@ -13,8 +15,12 @@ from channelsim.agents.distributor import Distributor
 from channelsim.agents.regional_market import RegionalMarket
 from channelsim.agents.reseller import Reseller
 from channelsim.agents.vendor import Vendor
+from channelsim.cli import SPECS
+from channelsim.config.validate import ConfigError
 from channelsim.domain import PartnerStatus, Segment, Supplier, Tier
 from channelsim.mechanics.partners import capability
+from channelsim.models import build_model
+from channelsim.pricing_model import PricingModel
 from tests.conftest import SMALL
 
 
@@ -94,3 +100,24 @@ def test_agent_attributes_read_and_write_their_rows():
     first = next(iter(model.agents_by_type[Account]))
     first.rel_vendor = 0.25  # an attribute writes its row
     assert a.rel_vendor[first.row] == 0.25
+
+
+def test_one_factory_picks_the_model_class_and_each_class_says_what_it_takes():
+    assert type(build_model(compose(SMALL))) is ChannelModel
+    for kind in ("linear_monopoly", "linear_duopoly"):
+        model = build_model(compose([f"market={kind}"]))
+        assert type(model) is PricingModel and not hasattr(model, "accounts")
+    for command, spec in SPECS.items():
+        assert ChannelModel.supports(command)
+        if "market" in spec.groups:  # the help lists the markets the model class takes
+            assert spec.pricing_markets == PricingModel.supports(command), command
+    assert PricingModel.refusal("sweep", "m") == (
+        "market=m is a textbook pricing market: use it with run or validate"
+    )
+
+
+def test_a_model_class_refuses_a_market_it_does_not_simulate():
+    with pytest.raises(ConfigError, match="is a linear_monopoly market: ChannelModel simulates"):
+        ChannelModel(compose(["market=linear_monopoly"]))
+    with pytest.raises(ConfigError, match="PricingModel simulates linear_monopoly"):
+        PricingModel(compose(SMALL))

@@ -14,7 +14,7 @@ LAYERS = [
     {"config", "configs", "domain", "labels"},  # configs: the YAML presets
     {"mechanics"},
     {"agents", "network", "policies"},
-    {"model", "books", "metrics"},  # the month and its books and metrics
+    {"model", "books", "metrics", "pricing_model", "models"},  # the models and their month
     {"experiment"},
     {"analysis"},
     {"api", "cli", "dashboard", "__init__"},

@@ -2,7 +2,8 @@
 
 A vendor selling through distributors and resellers competes with a direct seller
 for accounts on price, relationships and service, under channel policies the user
-sets. Start with ``compose`` (a typed config), ``ChannelModel``, ``run`` and ``sweep``;
+sets. Start with ``compose`` (a typed config), ``ChannelModel`` (or ``build_model``, which
+also builds the textbook ``PricingModel``), ``run`` and ``sweep``;
 ``optimize`` searches lever ranges for the best policy; ``sensitivity`` ranks levers
 and market uncertainties by their effect.
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from channelsim.config import ChannelConfig, ConfigError, compose
     from channelsim.experiment.run import RunResult
     from channelsim.model import METRICS, ChannelModel
+    from channelsim.models import build_model
+    from channelsim.pricing_model import PricingModel
 
 # public name: the module that defines it
 EXPORTS = {
@@ -35,6 +38,8 @@ EXPORTS = {
     "RunResult": "channelsim.experiment.run",
     "METRICS": "channelsim.model",
     "ChannelModel": "channelsim.model",
+    "PricingModel": "channelsim.pricing_model",
+    "build_model": "channelsim.models",
 }
 
 __all__ = [
@@ -42,8 +47,10 @@ __all__ = [
     "ChannelConfig",
     "ChannelModel",
     "ConfigError",
+    "PricingModel",
     "RunResult",
     "__version__",
+    "build_model",
     "compose",
     "optimize",
     "run",

@@ -528,7 +528,7 @@ def command_run(args: list[str], out=None) -> int:
         )
         return 1
     cfg = composed.config
-    if cfg.market.kind != "channel":
+    if result.model.SETTLES:
         print(pricing_run_text(result.summary, cfg.market, cfg.steps), file=out)
     else:
         print(channel_run_text(result.summary), file=out)
@@ -578,12 +578,13 @@ def pricing_run_text(summary: dict[str, Any], market: Any, steps: int) -> str:
     return "\n".join(lines)
 
 
-def _channel_market_only(config) -> None:
-    """Refuse a textbook pricing market where the channel market is needed."""
-    if config.market.kind != "channel":
-        raise UsageError(
-            f"market={config.market.name} is a textbook pricing market: use it with run or validate"
-        )
+def _refuse_market(config, command: str) -> None:
+    """Refuse a market whose model does not take `command` (the model class says)."""
+    from channelsim.models import model_class
+
+    model = model_class(config.market)
+    if not model.supports(command):
+        raise UsageError(model.refusal(command, config.market.name))
 
 
 def _lang(given: dict[str, str]) -> str:
@@ -870,7 +871,7 @@ def command_study(args: list[str], out=None) -> int:
         if key in fixed:
             raise UsageError(f"{key} is set by the study: {fixed[key]}")
     composed = compose_run(overrides, config_dir)  # validates every override first
-    _channel_market_only(composed.config)
+    _refuse_market(composed.config, "study")
     out_dir = make_folder(composed.run_dir)
     study = run_case_study(
         out_dir,
@@ -930,7 +931,7 @@ def command_dashboard(args: list[str], out=None) -> int:
         if not o.startswith("market."):
             raise UsageError(f"{o!r} is not allowed here: the page takes market.KEY=VALUE only")
     # one line now for a bad market value, not on the page
-    _channel_market_only(compose_run(overrides).config)
+    _refuse_market(compose_run(overrides).config, "dashboard")
     try:
         serve(
             host=host,

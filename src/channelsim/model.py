@@ -12,7 +12,6 @@ import numpy as np
 
 from channelsim import books, metrics
 from channelsim.agents import account as account_rules
-from channelsim.agents import pricing_market
 from channelsim.agents import regional_market as market_rules
 from channelsim.agents import reseller as reseller_rules
 from channelsim.agents.account import Account
@@ -30,7 +29,14 @@ from channelsim.agents.tables import (
 )
 from channelsim.agents.vendor import Vendor
 from channelsim.config.schema import ChannelConfig
-from channelsim.config.validate import ConfigError, check_value, closest, schema_rows, validate
+from channelsim.config.validate import (
+    ConfigError,
+    check_market_kind,
+    check_value,
+    closest,
+    schema_rows,
+    validate,
+)
 from channelsim.domain import Route, Segment, Supplier
 from channelsim.metrics import METRICS, WIN_RATE_WINDOW
 from channelsim.network import draw_coverage
@@ -44,11 +50,24 @@ class ChannelModel(mesa.Model):
     seller, enterprise accounts and regional transactional markets.
 
     Args:
-        config: a validated config (see `channelsim.compose`).
+        config: a validated config (see `channelsim.compose`) of a channel market.
     """
+
+    KINDS = ("channel",)  # the markets it simulates
+    SETTLES = False  # a channel market moves on with its scenario; it is not solved
+
+    @classmethod
+    def supports(cls, command: str) -> bool:
+        """Every command takes the channel market."""
+        return True
+
+    @classmethod
+    def refusal(cls, command: str, market_name: str) -> str:
+        return ""
 
     def __init__(self, config: ChannelConfig) -> None:
         config = validate(copy.deepcopy(config))
+        check_market_kind(config.market, self.KINDS, type(self).__name__)
         root = np.random.SeedSequence(config.seed)
         model_stream, network_stream = root.spawn(2)
         super().__init__(rng=np.random.default_rng(model_stream))
@@ -63,13 +82,8 @@ class ChannelModel(mesa.Model):
         self.exits = 0
         self.entries = 0
         self.bad_debt = 0.0
-        self.pricing: pricing_market.PricingTable | None = None
-        if self.market.kind == "channel":
-            self._build(np.random.default_rng(network_stream))
-            self.metric_names = METRICS
-        else:
-            self._build_pricing()
-            self.metric_names = pricing_market.metric_names(self.market)
+        self._build(np.random.default_rng(network_stream))
+        self.metric_names = METRICS
         self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
         self.ledger: dict[str, float] = {}
         self.win_counts: deque[np.ndarray] = deque(maxlen=WIN_RATE_WINDOW)
@@ -175,16 +189,6 @@ class ChannelModel(mesa.Model):
             self.add_reseller_agent(r)
         Account.create_agents(self, n, row=list(range(n)))
 
-    def _build_pricing(self) -> None:
-        """A textbook pricing market (agents/pricing_market.py) in place of the channel
-        market: Vendor agents as manufacturers, a Reseller for each decentralised one."""
-        self.pricing, self.demand = pricing_market.build(self.market, self.rng)
-        self.manufacturers = [Vendor(self, i) for i in range(self.pricing.n)]
-        self.retailers = [
-            vendor if self.pricing.integrated[vendor.row] else Reseller(self, vendor.row)
-            for vendor in self.manufacturers
-        ]
-
     def add_reseller_agent(self, row: int) -> Reseller:
         """A Mesa agent for a reseller that entered the market."""
         agent = self.reseller_agents[row] = Reseller(self, row)
@@ -272,13 +276,7 @@ class ChannelModel(mesa.Model):
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
-        """One month, phase by phase (docs/ODD.md section 3). In a textbook pricing
-        market: wholesale prices, retail prices, sales."""
-        if self.pricing is not None:
-            pricing_market.step(self)
-            self.last = pricing_market.metrics(self)
-            self.datacollector.collect(self)
-            return
+        """One month, phase by phase (docs/ODD.md section 3)."""
         self.apply_policy()
         month = self.open_month()
         self.vendor.set_terms()

@@ -190,3 +190,12 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
                     )
                 table[sub] = check_value(key, value, rows[key])
     return cfg
+
+
+def check_market_kind(market: Any, kinds: tuple[str, ...], simulator: str) -> None:
+    """A model class is built only on the markets it simulates (`kinds`)."""
+    if market.kind not in kinds:
+        raise ConfigError(
+            f"market={market.name} is a {market.kind} market: {simulator} simulates "
+            f"{', '.join(kinds)} (channelsim.models.build_model picks the class)"
+        )

@@ -93,6 +93,7 @@ from channelsim.experiment.studies import (
 )
 from channelsim.experiment.sweep import JobSpec, run_job
 from channelsim.model import METRICS
+from channelsim.models import model_class
 
 DEFAULT_EXPERIMENT = "optimize_policy"
 STUDY_FILE = "study.db"
@@ -420,11 +421,9 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
     space = {k: v for k, v in space.items() if k not in {override_key(f) for f in fixed}}
     distributions = search_space(space)
     base = compose(experiment + fixed, config_dir)
-    if base.market.kind != "channel":
-        raise ConfigError(
-            f"market={base.market.name} is a textbook pricing market: optimisation covers the "
-            "channel market"
-        )
+    model = model_class(base.market)
+    if not model.supports("optimize"):
+        raise ConfigError(model.refusal("optimize", base.market.name))
     for values in _ends(distributions):
         with_values(base, values)
     try:

@@ -23,8 +23,10 @@ from channelsim.experiment.io import (
     atomic_write_text,
 )
 from channelsim.model import ChannelModel
+from channelsim.models import build_model
 from channelsim.network import graphml_text
 from channelsim.policies import policy_path
+from channelsim.pricing_model import PricingModel
 
 KPI_WINDOW = 12  # summary KPIs: each metric averaged over the final 12 steps
 
@@ -56,9 +58,10 @@ def version() -> str:
     return __version__
 
 
-def simulate(config: ChannelConfig) -> tuple[pd.DataFrame, ChannelModel]:
-    """Run the model for `config.steps` months; one row of metrics a month."""
-    model = ChannelModel(config)
+def simulate(config: ChannelConfig) -> tuple[pd.DataFrame, ChannelModel | PricingModel]:
+    """Run the model of `config`'s market for `config.steps` months; one row of metrics a
+    month."""
+    model = build_model(config)
     for _ in range(config.steps):
         model.step()
     return metrics_frame(model), model
@@ -231,8 +234,8 @@ def run(
     began = time.perf_counter()
     metrics, model = simulate(config)
     summary = base_summary(config)
-    summary["kpis"] = kpis(metrics, converged=model.pricing is not None)
-    if model.pricing is not None:
+    summary["kpis"] = kpis(metrics, converged=model.SETTLES)
+    if model.SETTLES:
         summary["converged"] = has_settled(metrics)
     summary.update(labels or {})
     out = Path(out_dir) if out_dir is not None else None
@@ -242,7 +245,7 @@ def run(
         stale.unlink(missing_ok=True)
         atomic_write_parquet(out / "metrics.parquet", metrics)
         atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
-        if model.pricing is None:  # the channel market's partners, regions, network, figures
+        if isinstance(model, ChannelModel):  # its partners, regions, network, figures
             atomic_write_parquet(out / "partners.parquet", partners_frame(model))
             atomic_write_parquet(out / "regions.parquet", regions_frame(model))
             if network:  # the largest file by far; the decision commands' runs skip it

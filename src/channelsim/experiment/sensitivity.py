@@ -50,6 +50,7 @@ from channelsim.experiment.studies import (
 )
 from channelsim.experiment.sweep import HYDRA_DEFAULTS, PlannedJob, SweepPlan, execute
 from channelsim.model import METRICS
+from channelsim.models import model_class
 
 DEFAULT_EXPERIMENT = "sensitivity_morris"
 METHODS = ("morris", "sobol")
@@ -253,11 +254,9 @@ def plan_sensitivity(overrides: list[str], config_dir: str | None = None) -> Sen
     if spec.model != "channel":
         return plan
     plan.base = compose(fixed, config_dir)
-    if plan.base.market.kind != "channel":
-        raise ConfigError(
-            f"market={plan.base.market.name} is a textbook pricing market: sensitivity "
-            "analysis covers the channel market"
-        )
+    model = model_class(plan.base.market)
+    if not model.supports("sensitivity"):
+        raise ConfigError(model.refusal("sensitivity", plan.base.market.name))
     plan.kpis = list(spec.kpis)
     plan.sweep, plan.row_jobs = _jobs(
         spec, plan.base, sample, fixed, config_dir, out_dir, hydra, primary

@@ -48,6 +48,7 @@ from channelsim.experiment.io import atomic_write_json, atomic_write_parquet, at
 from channelsim.experiment.run import check_files, config_hash, failed_summary, run
 from channelsim.experiment.studies import refuse_policy_search
 from channelsim.model import METRICS
+from channelsim.models import model_class
 
 PLAN_FILE = "sweep.json"
 # Hydra settings a sweep uses unless the command line chooses others: local cores, and
@@ -264,12 +265,6 @@ def _expand(parsed: list[Override]) -> tuple[list[PlannedJob], list[str]]:
     return jobs, swept
 
 
-PRICING_MARKET_REFUSED = (
-    "market={} is a textbook pricing market: sweeps cover the channel market "
-    "(its converged values: channelsim run, or channelsim validate)"
-)
-
-
 def _validate(plan: SweepPlan) -> None:
     """Compose every job's config; jobs that differ only in their seed compose once."""
     composed: dict[tuple[str, ...], ChannelConfig | str] = {}
@@ -281,8 +276,9 @@ def _validate(plan: SweepPlan) -> None:
             except ConfigError as exc:
                 composed[rest] = str(exc)
             else:
-                if composed[rest].market.kind != "channel":
-                    composed[rest] = PRICING_MARKET_REFUSED.format(composed[rest].market.kind)
+                market = composed[rest].market
+                if not model_class(market).supports("sweep"):
+                    composed[rest] = model_class(market).refusal("sweep", market.name)
         base = composed[rest]
         if isinstance(base, str):
             job.error = base

@@ -1,0 +1,21 @@
+"""The one place that picks a model class from the market's kind."""
+
+from __future__ import annotations
+
+from channelsim.config.schema import ChannelConfig, MarketConfig
+from channelsim.model import ChannelModel
+from channelsim.pricing_model import PricingModel
+
+MODELS: dict[str, type[ChannelModel] | type[PricingModel]] = {
+    kind: cls for cls in (ChannelModel, PricingModel) for kind in cls.KINDS
+}
+
+
+def model_class(market: MarketConfig) -> type[ChannelModel] | type[PricingModel]:
+    """The Mesa model class that simulates `market`."""
+    return MODELS[market.kind]
+
+
+def build_model(config: ChannelConfig) -> ChannelModel | PricingModel:
+    """A model of `config`'s market, built from the config."""
+    return model_class(config.market)(config)
