@@ -93,24 +93,14 @@ dashboard: $(VENV)/.viz fonts
 	$(VENV)/bin/channelsim dashboard $(ARGS)
 
 # The suite on both cores; the tests import the installed package, not src/. Two test
-# processes (pytest-xdist) take a test file each at a time. The stylized facts, whose
-# batches of runs fill both cores themselves, run beside them at the lowest priority: they
-# take the cycles the other tests leave idle (waiting on servers, browsers, subprocesses)
-# and the whole machine once those are done. Their output follows the others', from a log
-# of their own; a pytest folder of their own keeps the two sessions' temporary files apart.
+# processes (pytest-xdist) take a test file each at a time; the stylized facts, whose
+# batches of runs fill both cores themselves, run after them in one process.
 CASE_STUDY := tests/test_case_study.py
-FACTS_LOG := $(VENV)/case_study.log
 test: $(VENV)/.dev debs-test
 	@echo "• ruff check and ruff format --check"
 	@$(VENV)/bin/ruff check -q . && $(VENV)/bin/ruff format --check -q .
-	@echo "• the stylized facts ($(CASE_STUDY)) at low priority beside the other tests"
-	@nice -n 19 $(PY) -m pytest -q --durations=25 --basetemp=$(VENV)/pytest-case-study \
-	  $(CASE_STUDY) >$(FACTS_LOG) 2>&1 & facts=$$!; \
-	trap 'kill $$facts 2>/dev/null' INT TERM; \
-	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25 --ignore=$(CASE_STUDY); rest=$$?; \
-	wait $$facts; facts_rc=$$?; \
-	echo "• the stylized facts ($(FACTS_LOG)):"; cat $(FACTS_LOG); \
-	exit $$(( rest || facts_rc ))
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25 --ignore=$(CASE_STUDY)
+	$(PY) -m pytest -q --durations=25 $(CASE_STUDY)
 
 # timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md)
 bench: $(VENV)/.installed
