@@ -95,11 +95,14 @@ def check_files(folder: Path, summary: dict[str, Any]) -> str | None:
 
 def metrics_frame(model: ChannelModel) -> pd.DataFrame:
     """The model's metrics so far, one row a simulated month, with `step` and `date`."""
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    collected = model.datacollector.model_vars
+    frame = pd.DataFrame(
+        {name: np.asarray(collected[name], dtype=np.float64) for name in model.metric_names}
+    )
     start = model.start_index
     frame.insert(0, "date", [_label(start + i) for i in range(len(frame))])
     frame.insert(0, "step", np.arange(1, len(frame) + 1, dtype=np.int64))
-    return frame.astype({name: "float64" for name in model.metric_names})
+    return frame
 
 
 def _label(index: int) -> str:
