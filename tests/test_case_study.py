@@ -32,16 +32,33 @@ FACTORS = (0.8, 1.2)
 FIRST_SEEDS, ALL_SEEDS = range(5), range(8)
 
 
-def fact_runs(seeds, overrides=()):
-    batch = run_jobs(fact_jobs(seeds, overrides), progress=False)
-    assert not batch.failed, batch.failed[0]
-    return batch.metrics
+MARKETS = [(key, factor) for key in MAIN_PARAMETERS for factor in FACTORS]
+DEFAULT = ("", 1.0)  # the default market among the perturbed ones
 
 
 @pytest.fixture(scope="module")
-def runs():
+def configs():
+    """The 19 groups' configs, composed once for every market and seed."""
+    return {job.labels["group"]: job.config for job in fact_jobs([0])}
+
+
+@pytest.fixture(scope="module")
+def first_look(configs):
+    """One batch: the facts' runs in the default market at seeds 0-9, and every perturbed
+    market's runs at FIRST_SEEDS (both cores busy to the end of the one batch)."""
+    default = [
+        job
+        for group, config in configs.items()
+        for job in replicate(config, range(10), group=group, market="", factor=1.0)
+    ]
+    perturbed = [j for m in MARKETS for j in market_jobs(configs, *m, FIRST_SEEDS)]
+    return dict(iter(batch_runs(default + perturbed)))
+
+
+@pytest.fixture(scope="module")
+def runs(first_look):
     """Every run the facts need at seeds 0-9; the public figures read the same runs."""
-    return fact_runs(range(10))
+    return first_look[DEFAULT]
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +139,7 @@ def batch_runs(jobs):
 
 
 @pytest.fixture(scope="module")
-def perturbed():
+def perturbed(configs, first_look):
     """The facts in each of the 16 perturbed markets, all markets in one batch a look.
 
     First look: every group at FIRST_SEEDS. A fact holds when each claim's 95% interval
@@ -131,10 +148,7 @@ def perturbed():
     of ALL_SEEDS, as every market was judged before. Its chance to pass is at least that
     of eight seeds; the second look makes a false pass a little likelier than one look.
     """
-    configs = {job.labels["group"]: job.config for job in fact_jobs([0])}
-    markets = [(key, factor) for key in MAIN_PARAMETERS for factor in FACTORS]
-    first_jobs = [j for m in markets for j in market_jobs(configs, *m, FIRST_SEEDS)]
-    first = dict(iter(batch_runs(first_jobs)))
+    markets, first = MARKETS, first_look
     found = {m: judge(first[m]) for m in markets}
     again = {m: [f.number for f in found[m] if not f.holds] for m in markets}
     rest = ALL_SEEDS[len(FIRST_SEEDS) :]
