@@ -5,6 +5,7 @@ way; the public figures; the ablation of the relationship channel; the main job.
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import pandas as pd
 import pytest
@@ -107,9 +108,14 @@ def test_each_fact_reads_only_its_own_groups(runs, facts):
         assert alone == facts[number], number
 
 
+@cache
+def default_config():
+    return compose([])
+
+
 def moved(key: str, factor: float) -> float | int:
     """The default market's value of `key` moved by `factor` (whole numbers stay whole)."""
-    value = compose([])
+    value = default_config()
     for part in key.split("."):
         value = getattr(value, part)
     if isinstance(value, int):

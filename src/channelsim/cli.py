@@ -580,11 +580,11 @@ def pricing_run_text(summary: dict[str, Any], market: Any, steps: int) -> str:
 
 def _refuse_market(config, command: str) -> None:
     """Refuse a market whose model does not take `command` (the model class says)."""
-    from channelsim.models import model_class
+    from channelsim.models import refusal
 
-    model = model_class(config.market)
-    if not model.supports(command):
-        raise UsageError(model.refusal(command, config.market.name))
+    refused = refusal(config.market, command)
+    if refused:
+        raise UsageError(refused)
 
 
 def _lang(given: dict[str, str]) -> str:

@@ -61,10 +61,6 @@ class ChannelModel(mesa.Model):
         """Every command takes the channel market."""
         return True
 
-    @classmethod
-    def refusal(cls, command: str, market_name: str) -> str:
-        return ""
-
     def __init__(self, config: ChannelConfig) -> None:
         config = validate(copy.deepcopy(config))
         check_market_kind(config.market, self.KINDS, type(self).__name__)

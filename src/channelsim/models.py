@@ -16,6 +16,13 @@ def model_class(market: MarketConfig) -> type[ChannelModel] | type[PricingModel]
     return MODELS[market.kind]
 
 
+def refusal(market: MarketConfig, command: str) -> str | None:
+    """Why `command` does not take `market`, in one line, or None when it does (the
+    model class of the market says)."""
+    model = model_class(market)
+    return None if model.supports(command) else model.refusal(command, market.name)
+
+
 def build_model(config: ChannelConfig) -> ChannelModel | PricingModel:
     """A model of `config`'s market, built from the config."""
     return model_class(config.market)(config)

@@ -49,10 +49,6 @@ class Decisions:
         return self.attributes[:, Pick.VENDOR, Attribute.PRICE]
 
     @property
-    def direct_price(self) -> np.ndarray:
-        return self.attributes[:, Pick.DIRECT, Attribute.PRICE]
-
-    @property
     def decided(self) -> np.ndarray:
         return self.pick != Pick.DEFERRED
 

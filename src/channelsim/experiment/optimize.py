@@ -93,7 +93,7 @@ from channelsim.experiment.studies import (
 )
 from channelsim.experiment.sweep import JobSpec, run_job
 from channelsim.model import METRICS
-from channelsim.models import model_class
+from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "optimize_policy"
 STUDY_FILE = "study.db"
@@ -421,9 +421,9 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
     space = {k: v for k, v in space.items() if k not in {override_key(f) for f in fixed}}
     distributions = search_space(space)
     base = compose(experiment + fixed, config_dir)
-    model = model_class(base.market)
-    if not model.supports("optimize"):
-        raise ConfigError(model.refusal("optimize", base.market.name))
+    refused = refusal(base.market, "optimize")
+    if refused:
+        raise ConfigError(refused)
     for values in _ends(distributions):
         with_values(base, values)
     try:

@@ -50,7 +50,7 @@ from channelsim.experiment.studies import (
 )
 from channelsim.experiment.sweep import HYDRA_DEFAULTS, PlannedJob, SweepPlan, execute
 from channelsim.model import METRICS
-from channelsim.models import model_class
+from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "sensitivity_morris"
 METHODS = ("morris", "sobol")
@@ -254,9 +254,9 @@ def plan_sensitivity(overrides: list[str], config_dir: str | None = None) -> Sen
     if spec.model != "channel":
         return plan
     plan.base = compose(fixed, config_dir)
-    model = model_class(plan.base.market)
-    if not model.supports("sensitivity"):
-        raise ConfigError(model.refusal("sensitivity", plan.base.market.name))
+    refused = refusal(plan.base.market, "sensitivity")
+    if refused:
+        raise ConfigError(refused)
     plan.kpis = list(spec.kpis)
     plan.sweep, plan.row_jobs = _jobs(
         spec, plan.base, sample, fixed, config_dir, out_dir, hydra, primary

@@ -48,7 +48,7 @@ from channelsim.experiment.io import atomic_write_json, atomic_write_parquet, at
 from channelsim.experiment.run import check_files, config_hash, failed_summary, run
 from channelsim.experiment.studies import refuse_policy_search
 from channelsim.model import METRICS
-from channelsim.models import model_class
+from channelsim.models import refusal
 
 PLAN_FILE = "sweep.json"
 # Hydra settings a sweep uses unless the command line chooses others: local cores, and
@@ -276,9 +276,7 @@ def _validate(plan: SweepPlan) -> None:
             except ConfigError as exc:
                 composed[rest] = str(exc)
             else:
-                market = composed[rest].market
-                if not model_class(market).supports("sweep"):
-                    composed[rest] = model_class(market).refusal("sweep", market.name)
+                composed[rest] = refusal(composed[rest].market, "sweep") or composed[rest]
         base = composed[rest]
         if isinstance(base, str):
             job.error = base
