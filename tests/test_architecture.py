@@ -1,6 +1,7 @@
 """Imports go one way: config, domain and labels -> mechanics -> agents and network ->
 model -> experiment -> analysis -> api, cli and dashboard. A lower layer never imports a
-higher one."""
+higher one. Running and reading are apart: experiment/ runs simulations, analysis/
+reads their tables and draws, and never imports what builds or runs a model."""
 
 from __future__ import annotations
 
@@ -65,3 +66,58 @@ def test_imports_go_one_way(path):
     own = layer_of(module)
     for target in imports(path):
         assert layer_of(target) <= own, f"{module} imports {target}, a higher layer"
+
+
+# What analysis/ may import from the layers below it: what reads and writes files, the
+# fixed designs of the studies it reads, and the records their runs produce. Never a
+# runner, a model or the config composer: reading results must not make new ones.
+ANALYSIS_MAY_IMPORT = {
+    "domain": None,  # None: any name
+    "labels": None,
+    "metrics": {"METRICS"},
+    "experiment.io": None,
+    "experiment.sweep": {"collect", "read_plan"},  # a sweep folder's tables
+    "experiment.case_study": {"PARTS", "SCENARIOS"},
+    "experiment.theory": {"Row", "duopoly"},
+}
+ANALYSIS = sorted((PACKAGE / "analysis").glob("*.py"))
+
+
+def imported_names(path: Path) -> set[tuple[str, str | None]]:
+    """(module, name) for each `from channelsim.module import name`; (module, None) for
+    each `import channelsim.module`; imports for type hints only left out."""
+    found = set()
+    for node in runtime_nodes(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("channelsim."):
+            module = node.module.removeprefix("channelsim.")
+            found |= {(module, a.name) for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {
+                (a.name.removeprefix("channelsim."), None)
+                for a in node.names
+                if a.name.startswith("channelsim.")
+            }
+    return found
+
+
+@pytest.mark.parametrize("path", ANALYSIS, ids=[p.name for p in ANALYSIS])
+def test_analysis_reads_and_never_runs(path):
+    for module, name in imported_names(path):
+        if module.split(".")[0] == "analysis":
+            continue
+        allowed = ANALYSIS_MAY_IMPORT.get(module, set())
+        assert allowed is None or name in allowed, (
+            f"analysis/{path.name} imports {name or module} from channelsim.{module}: "
+            "analysis reads result tables; running belongs in experiment/"
+        )
+
+
+def test_the_reading_rule_catches_a_runner(tmp_path):
+    """The rule above fails a module that imports a runner, in either import form."""
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        "from channelsim.experiment.batch import run_jobs\nimport channelsim.model\n"
+    )
+    got = imported_names(planted)
+    assert got == {("experiment.batch", "run_jobs"), ("model", None)}
+    assert all(m not in ANALYSIS_MAY_IMPORT for m, _ in got)

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from channelsim import cli, compose
-from channelsim.analysis.facts import FACT_GROUPS, fact_jobs, judge
+from channelsim.analysis.facts import judge
 from channelsim.analysis.stats import per_run
 from channelsim.config.compose import with_values
 from channelsim.experiment.batch import replicate, run_jobs
+from channelsim.experiment.facts import FACT_GROUPS, fact_jobs
 
 # the main market parameters (experiments/case_study/README.md)
 MAIN_PARAMETERS = (
@@ -250,7 +251,7 @@ def test_study_refuses_a_scenario_override(capsys):
 
 
 def test_ablation_switches_parts_off_whatever_levers_the_user_set():
-    from channelsim.analysis.case_study import part_off
+    from channelsim.experiment.case_study import part_off
 
     assert part_off("customer care", ["strategy.customer_care=true"]) == [
         "strategy.customer_care=false"

@@ -429,17 +429,27 @@ def test_sweep_jobs_and_api_runs_record_their_overrides(tmp_path):
 @pytest.fixture(scope="session")
 def small_study():
     """The case study on a small market at two seeds, without its ablation."""
-    from channelsim.analysis.case_study import run_case_study
+    from channelsim.api import run_case_study
 
     return run_case_study(None, seeds=2, overrides=SMALL, ablation=False, n_jobs=1, progress=False)
+
+
+def test_check_facts_refuses_to_judge_on_failed_runs(monkeypatch):
+    from channelsim import api
+    from channelsim.experiment.batch import BatchResult
+
+    failed = BatchResult(pd.DataFrame(), [{"group": "history", "seed": 3, "error": "boom"}], 0.0)
+    monkeypatch.setattr(api, "run_fact_jobs", lambda *a, **k: failed)
+    with pytest.raises(RuntimeError, match=r"1 runs failed: .*boom"):
+        api.check_facts(seeds=[3])
 
 
 def with_ablation(study):
     """`study` with an ablation whose every cell is as wide as the table can get."""
     from dataclasses import replace
 
-    from channelsim.analysis.case_study import PARTS
     from channelsim.analysis.stats import Estimate
+    from channelsim.experiment.case_study import PARTS
 
     wide = Estimate(-0.123, -0.456, -0.001, 2)
     variants = ["all parts", *(f"without {p}" for p in PARTS), "all parts off"]
@@ -449,8 +459,9 @@ def with_ablation(study):
 
 
 def test_the_study_tables_fit(small_study):
-    from channelsim.analysis.case_study import SCENARIOS, TABLE, ablation_rows, table_rows
+    from channelsim.analysis.case_study import TABLE, ablation_rows, table_rows
     from channelsim.analysis.report import text_table
+    from channelsim.experiment.case_study import SCENARIOS
 
     head, rows = table_rows(small_study)
     assert head == ["measure", *SCENARIOS]
@@ -460,9 +471,9 @@ def test_the_study_tables_fit(small_study):
 
 
 def test_the_study_prints_within_the_width(small_study, monkeypatch, tmp_path, capsys):
-    from channelsim.analysis import case_study
+    from channelsim import api
 
-    monkeypatch.setattr(case_study, "run_case_study", lambda *a, **k: with_ablation(small_study))
+    monkeypatch.setattr(api, "run_case_study", lambda *a, **k: with_ablation(small_study))
     assert cli.main(["study", "--seeds", "2", *SMALL, f"hydra.run.dir={tmp_path}"]) == 0
     out = capsys.readouterr().out
     assert "history" in out and "without customer care" in out

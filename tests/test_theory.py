@@ -12,22 +12,23 @@ import pytest
 
 from channelsim import cli, compose
 from channelsim.analysis import theory
+from channelsim.experiment import theory as validation
 from channelsim.experiment.run import kpis, simulate
 from channelsim.mechanics.pricing import best_price
 
 
 @pytest.fixture(scope="module")
 def rows():
-    return theory.table()
+    return validation.table()
 
 
 @pytest.fixture(scope="module")
 def found():
-    return theory.thresholds()
+    return validation.thresholds()
 
 
 def test_every_value_of_the_table_is_within_one_percent(rows):
-    assert len({r.case for r in rows}) == 2 + 3 * len(theory.T_VALUES)
+    assert len({r.case for r in rows}) == 2 + 3 * len(validation.T_VALUES)
     assert len(rows) == 171
     off = [(r.case, r.name, r.error) for r in rows if not r.error <= theory.TOLERANCE]
     assert off == []
@@ -47,7 +48,7 @@ def test_the_closed_forms_are_the_issue_of_record():
     """The formulas as published, typed in independently of the derivation in theory.py."""
     t = 0.6
     s, d = 1 - t, 4 - t - 2 * t * t
-    ii, dd, id_ = (theory.duopoly(t, x) for x in ("II", "DD", "ID"))
+    ii, dd, id_ = (validation.duopoly(t, x) for x in ("II", "DD", "ID"))
     assert ii["price_1"] == pytest.approx(0.2857, abs=1e-4)
     assert ii["profit_manufacturer_1"] == pytest.approx(0.2041, abs=1e-4)
     assert dd["wholesale_1"] == pytest.approx(0.3881, abs=1e-4)
@@ -64,8 +65,8 @@ def test_the_closed_forms_are_the_issue_of_record():
     assert id_["wholesale_2"] == pytest.approx(s * (2 + t) / (2 * (2 - t * t)))
     assert id_["profit_manufacturer_2"] == pytest.approx(s * (2 + t) / (4 * (2 - t) * (2 - t * t)))
     assert id_["profit_reseller_2"] == pytest.approx(s / (4 * (2 - t) ** 2))
-    mono_i = theory.monopoly(10, 1, 2, "integrated")
-    mono_d = theory.monopoly(10, 1, 2, "decentralised")
+    mono_i = validation.monopoly(10, 1, 2, "integrated")
+    mono_d = validation.monopoly(10, 1, 2, "decentralised")
     total = mono_d["profit_manufacturer_1"] + mono_d["profit_reseller_1"]
     assert total / mono_i["profit_manufacturer_1"] == pytest.approx(0.75)  # 75% of integrated
 
@@ -79,7 +80,7 @@ def test_prices_converge_from_random_starts(structure):
         firsts.append(metrics["price_1"].iloc[0])
         finals.append(kpis(metrics, converged=True))
     assert len(set(firsts)) == 5  # five different starts
-    expected = theory.duopoly(0.6, structure)
+    expected = validation.duopoly(0.6, structure)
     for final in finals:
         for name, value in expected.items():
             assert final[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
@@ -117,7 +118,9 @@ def test_a_run_of_a_pricing_market_writes_the_contract_columns(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["kpis"]["wholesale_1"] is None
     assert summary["kpis"]["profit_reseller_1"] == 0.0
-    assert summary["kpis"]["wholesale_2"] == pytest.approx(theory.duopoly(0.6, "ID")["wholesale_2"])
+    assert summary["kpis"]["wholesale_2"] == pytest.approx(
+        validation.duopoly(0.6, "ID")["wholesale_2"]
+    )
     mono = tmp_path / "mono"
     assert cli.main(["run", "market=linear_monopoly", f"hydra.run.dir={mono}"]) == 0
     columns = pd.read_parquet(mono / "metrics.parquet").columns
@@ -133,9 +136,9 @@ def test_validate_prints_the_table_and_exits_0(tmp_path, capsys):
 
 
 def test_validate_exits_1_when_the_model_and_the_closed_forms_disagree(monkeypatch, capsys):
-    right = theory.duopoly
+    right = validation.duopoly
     monkeypatch.setattr(
-        theory, "duopoly", lambda t, s: {k: v * 1.02 for k, v in right(t, s).items()}
+        validation, "duopoly", lambda t, s: {k: v * 1.02 for k, v in right(t, s).items()}
     )
     assert cli.main(["validate"]) == 1
     err = capsys.readouterr().err.strip().splitlines()

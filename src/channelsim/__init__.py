@@ -5,7 +5,8 @@ for accounts on price, relationships and service, under channel policies the use
 sets. Start with ``compose`` (a typed config), ``ChannelModel`` (or ``build_model``, which
 also builds the textbook ``PricingModel``), ``run`` and ``sweep``;
 ``optimize`` searches lever ranges for the best policy; ``sensitivity`` ranks levers
-and market uncertainties by their effect.
+and market uncertainties by their effect; ``run_case_study`` compares the case's
+scenarios and ``check_facts`` judges its stylized facts.
 
 The names below are imported on first use, so that ``channelsim --help`` starts
 without loading the model, Hydra or pandas.
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from channelsim.api import optimize, run, sensitivity, sweep
+    from channelsim.api import check_facts, optimize, run, run_case_study, sensitivity, sweep
     from channelsim.config import ChannelConfig, ConfigError, compose
     from channelsim.experiment.run import RunResult
     from channelsim.model import METRICS, ChannelModel
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
 
 # public name: the module that defines it
 EXPORTS = {
+    "check_facts": "channelsim.api",
     "optimize": "channelsim.api",
     "run": "channelsim.api",
+    "run_case_study": "channelsim.api",
     "sensitivity": "channelsim.api",
     "sweep": "channelsim.api",
     "ChannelConfig": "channelsim.config",
@@ -51,9 +54,11 @@ __all__ = [
     "RunResult",
     "__version__",
     "build_model",
+    "check_facts",
     "compose",
     "optimize",
     "run",
+    "run_case_study",
     "sensitivity",
     "sweep",
 ]

@@ -1,20 +1,27 @@
 """The notebook API: one run with its standard figures; a sweep into a tidy table; a
-policy search; a sensitivity analysis."""
+policy search; a sensitivity analysis; the case comparison and the stylized facts.
+
+Each function here runs what `experiment/` makes and reads it with `analysis/`."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
+from channelsim.analysis.case_study import CaseStudy, read_study, write_study
 from channelsim.analysis.decision import write_optimize_report, write_sensitivity_report
+from channelsim.analysis.facts import Fact, judge
 from channelsim.analysis.figures import run_figures
 from channelsim.analysis.sweep_report import write_sweep_report
 from channelsim.config.compose import quote
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError
+from channelsim.experiment.case_study import run_scenarios
+from channelsim.experiment.facts import run_fact_jobs
 from channelsim.experiment.optimize import OptimizeOutcome, plan_optimize, run_optimize
 from channelsim.experiment.run import RunResult
 from channelsim.experiment.run import run as run_files
@@ -173,3 +180,50 @@ def sensitivity(
     outcome = run_sensitivity(plan, n_jobs=n_jobs, progress=progress)
     write_sensitivity_report(plan.out_dir, outcome.table, outcome.summary, plan.spec.conf_level)
     return outcome
+
+
+def run_case_study(
+    out_dir: str | Path | None = None,
+    seeds: int = 20,
+    base_seed: int = 0,
+    n_jobs: int | None = None,
+    overrides: Sequence[str] = (),
+    config_dir: str | None = None,
+    ablation: bool = True,
+    progress: bool = True,
+    lang: str = "en",
+) -> CaseStudy:
+    """The case comparison: history, stay_traditional and copy_direct at `seeds` seeds
+    from `base_seed` (and, with `ablation`, history without each part of the
+    relationship channel). With `out_dir`, its report, figures and tables are written
+    there (figures labelled in `lang`: ``en``, or ``zh`` for the case's Chinese terms).
+
+    Returns the runs (``.runs``, one row a month of a run), the comparison table and the
+    ablation, each a mean over seeds with its 95% confidence interval.
+    """
+    font_rc(lang)  # an unknown language or a missing font fails before the runs
+    began = time.perf_counter()
+    seed_list = list(range(base_seed, base_seed + seeds))
+    batch = run_scenarios(seed_list, overrides, config_dir, ablation, n_jobs, progress)
+    runtime_s = time.perf_counter() - began
+    study = read_study(batch.metrics, batch.failed, seed_list, ablation, runtime_s)
+    if out_dir is not None:
+        write_study(study, Path(out_dir), overrides, lang)
+    return study
+
+
+def check_facts(
+    seeds: Sequence[int] = range(10),
+    overrides: Sequence[str] = (),
+    n_jobs: int | None = None,
+    progress: bool = False,
+    config_dir: str | None = None,
+) -> list[Fact]:
+    """The case's seven stylized facts, each judged over `seeds` by 95% intervals.
+
+    Raises RuntimeError if a run fails: a fact judged on fewer seeds would mislead.
+    """
+    batch = run_fact_jobs(seeds, overrides, config_dir, n_jobs=n_jobs, progress=progress)
+    if batch.failed:
+        raise RuntimeError(f"{len(batch.failed)} runs failed: {batch.failed[0]}")
+    return judge(batch.metrics)

@@ -853,8 +853,9 @@ def command_levers(args: list[str], out=None) -> int:
 
 def command_study(args: list[str], out=None) -> int:
     """The case comparison: three scenarios at many seeds, ablation, report."""
-    from channelsim.analysis.case_study import ablation_rows, run_case_study, table_rows
+    from channelsim.analysis.case_study import ablation_rows, table_rows
     from channelsim.analysis.report import text_table
+    from channelsim.api import run_case_study
     from channelsim.config.compose import compose_run
 
     config_dir, overrides, given = split_args(args, "study")
@@ -949,14 +950,15 @@ def command_validate(args: list[str], out=None) -> int:
     """Model against closed forms, case by case, and the thresholds by bisection."""
     from channelsim.analysis import theory
     from channelsim.analysis.report import save_figure, text_table
+    from channelsim.experiment import theory as validation
 
     config_dir, overrides, given = split_args(args, "validate")
     if config_dir or overrides:
         raise UsageError("validate takes no overrides: its cases are fixed (--out DIR only)")
     folder = make_folder(given["out"], "--out") if "out" in given else None
     began = time.perf_counter()
-    rows = theory.table()
-    found = theory.thresholds()
+    rows = validation.table()
+    found = validation.thresholds()
     print(text_table(*theory.text_rows(rows)), file=out)
     print(file=out)
     print(text_table(*theory.threshold_rows(found)), file=out)

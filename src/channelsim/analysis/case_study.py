@@ -1,14 +1,14 @@
-"""The case comparison: history against staying traditional and copying direct sales.
+"""The case comparison read from its runs: per scenario, each measure's mean over seeds
+with its 95% confidence interval; how much of the recovery each part of the relationship
+channel carries; the figures and the report.
 
-`case_study` runs the three scenarios at many seeds in parallel, plus an ablation of
-the relationship channel's parts, and writes a report with 95% confidence intervals.
+The runs themselves are made by `channelsim.experiment.case_study`.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +24,7 @@ from channelsim.analysis.report import (
     save_figure,
 )
 from channelsim.analysis.stats import Estimate, mean_ci, per_run
-from channelsim.config.compose import compose
-from channelsim.experiment.batch import Job, replicate, run_jobs
+from channelsim.experiment.case_study import PARTS, SCENARIOS
 from channelsim.experiment.io import (
     atomic_write_json,
     atomic_write_parquet,
@@ -33,7 +32,6 @@ from channelsim.experiment.io import (
 )
 from channelsim.labels import font_rc, term
 
-SCENARIOS = ("history", "stay_traditional", "copy_direct")
 COLOURS = {"history": "#c8102e", "stay_traditional": "#555555", "copy_direct": "#0076ce"}
 # column title, metric, window, how the months of the window combine, format
 TABLE = (
@@ -44,45 +42,12 @@ TABLE = (
     ("partner satisfaction 2006", "partner_satisfaction", "2006", "mean", ".3f"),
     ("conflict index 2006", "conflict_index", "2006", "mean", ".3f"),
 )
-# the relationship channel's parts (CASE.md section 3), each as the levers that make it
-PARTS = {
-    "training": ("training_budget", "training_competition"),
-    "joint teams": ("key_route", "global_route", "direct_assist"),
-    "account planning": ("account_planning",),
-    "deal registration": ("deal_registration",),
-    "ERP build-to-order": ("erp_integration",),
-    "credit for big projects": ("credit_multiple", "payment_terms"),
-    "customer care": ("customer_care",),
-}
 RECOVERY_WINDOW = "2005-H2"
 EVENTS = (
     ("2004-01", "relationship channel"),
     ("2004-08", "direct seller leaves low end"),
     ("2006-01", "dual"),
 )
-
-
-def _fmt(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def part_off(part: str, overrides: Sequence[str] = (), config_dir: str | None = None) -> list[str]:
-    """Overrides that switch a part off: its levers at the traditional channel's values
-    (the preset's own, whatever strategy levers the user set)."""
-    market_only = [o for o in overrides if not o.lstrip("+~").startswith("strategy")]
-    traditional = compose([*market_only, "strategy=traditional_channel"], config_dir).strategy
-    return [f"strategy.{lever}={_fmt(getattr(traditional, lever))}" for lever in PARTS[part]]
-
-
-def ablation_variants(
-    overrides: Sequence[str] = (), config_dir: str | None = None
-) -> dict[str, list[str]]:
-    """History with every part, without each part in turn, and with all parts off."""
-    variants = {"all parts": []}
-    for part in PARTS:
-        variants[f"without {part}"] = part_off(part, overrides, config_dir)
-    variants["all parts off"] = [o for part in PARTS for o in part_off(part, overrides, config_dir)]
-    return variants
 
 
 @dataclass
@@ -96,26 +61,6 @@ class CaseStudy:
     failed: list[dict] = field(default_factory=list)
     out_dir: Path | None = None
     runtime_s: float = 0.0
-
-
-def scenario_jobs(
-    seeds: Sequence[int],
-    overrides: Sequence[str] = (),
-    config_dir: str | None = None,
-    ablation: bool = True,
-) -> list[Job]:
-    """The three scenarios, and the ablation variants of history, at every seed."""
-    jobs: list[Job] = []
-    for scenario in SCENARIOS:
-        cfg = compose([*overrides, f"scenario={scenario}"], config_dir)
-        jobs += replicate(cfg, seeds, scenario=scenario, variant="all parts")
-    if ablation:
-        for variant, extra in ablation_variants(overrides, config_dir).items():
-            if variant == "all parts":
-                continue
-            cfg = compose([*overrides, "scenario=history", *extra], config_dir)
-            jobs += replicate(cfg, seeds, scenario="history", variant=variant)
-    return jobs
 
 
 def summarise(runs: pd.DataFrame) -> dict[str, dict[str, Estimate]]:
@@ -158,42 +103,35 @@ def _variant_order(variant: str) -> int:
     return names.index(variant) if variant in names else len(names)
 
 
-def run_case_study(
-    out_dir: str | Path | None = None,
-    seeds: int = 20,
-    base_seed: int = 0,
-    n_jobs: int | None = None,
-    overrides: Sequence[str] = (),
-    config_dir: str | None = None,
+def read_study(
+    runs: pd.DataFrame,
+    failed: list[dict],
+    seeds: list[int],
     ablation: bool = True,
-    progress: bool = True,
-    lang: str = "en",
+    runtime_s: float = 0.0,
 ) -> CaseStudy:
-    """Run the comparison and (with `out_dir`) write its report, figures and tables
-    (figures labelled in `lang`: ``en``, or ``zh`` for the case's Chinese terms)."""
-    font_rc(lang)  # an unknown language or a missing font fails before the runs
-    began = time.perf_counter()
-    seed_list = list(range(base_seed, base_seed + seeds))
-    jobs = scenario_jobs(seed_list, overrides, config_dir, ablation)
-    batch = run_jobs(jobs, n_jobs=n_jobs, progress=progress, label="case study")
-    runs = batch.metrics
+    """The comparison read from the runs of `experiment.case_study.run_scenarios`; a
+    scenario with no finished run leaves nothing to compare (an empty table)."""
     done = set(runs["scenario"]) if not runs.empty else set()
-    # a scenario with no finished run leaves nothing to compare: the report says why
-    comparable = not batch.failed or set(SCENARIOS) <= done
-    study = CaseStudy(
+    comparable = not failed or set(SCENARIOS) <= done
+    return CaseStudy(
         runs=runs,
         table=summarise(runs) if comparable else {},
         ablation=summarise_ablation(runs) if comparable and ablation else {},
-        seeds=seed_list,
-        failed=batch.failed,
-        runtime_s=time.perf_counter() - began,
+        seeds=seeds,
+        failed=failed,
+        runtime_s=runtime_s,
     )
-    if out_dir is not None:
-        if comparable:
-            write_report(study, Path(out_dir), overrides, lang)
-        else:
-            write_failed_report(study, Path(out_dir), overrides)
-    return study
+
+
+def write_study(
+    study: CaseStudy, out: Path, overrides: Sequence[str] = (), lang: str = "en"
+) -> None:
+    """The report of a comparison, or of its failure when nothing could be compared."""
+    if study.table:
+        write_report(study, out, overrides, lang)
+    else:
+        write_failed_report(study, out, overrides)
 
 
 # ---------------------------------------------------------------------- report

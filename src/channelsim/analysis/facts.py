@@ -1,89 +1,20 @@
 """The case's stylized facts (CASE.md section 7), each judged by 95% confidence intervals
 over seeds, never by a single run.
 
-`check_facts` runs what the facts need (three scenarios and a few lever variants, at
-every seed), then states each fact as a list of claims: a difference between two
-groups of runs, paired by seed, whose interval must lie on the claimed side of a
-threshold.
+`judge` states each fact, from the runs of `channelsim.experiment.facts`, as a list of
+claims: a difference between two groups of runs, paired by seed, whose interval must
+lie on the claimed side of a threshold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from channelsim.analysis.stats import Estimate, mean_ci, per_run
-from channelsim.config.compose import compose
-from channelsim.experiment.batch import Job, replicate, run_jobs
 
-SCENARIOS = ("history", "stay_traditional", "copy_direct")
-MECHANISM_STEPS = 60  # lever variants for facts 4-7 run 2002-2006 ...
-MECHANISM_WINDOW = "2005-01..2006-12"  # ... and are judged on their final two years
-
-# variant name -> overrides (on top of the user's); all with scenario=none
-VARIANTS = {
-    # rep turnover: the vendor's account managers and the partners' reps (CASE.md 2)
-    "turnover low": ["strategy.am_turnover=0.02", "strategy.customer_care=false"],
-    "turnover high": [
-        "strategy.am_turnover=0.25",
-        "market.partner_staff_turnover=0.15",
-        "strategy.customer_care=false",
-    ],
-    "turnover low, care": ["strategy.am_turnover=0.02", "strategy.customer_care=true"],
-    "turnover high, care": [
-        "strategy.am_turnover=0.25",
-        "market.partner_staff_turnover=0.15",
-        "strategy.customer_care=true",
-    ],
-    "online same price": [
-        "strategy=dual",
-        "strategy.product_differentiation=0",
-        "strategy.online_price_gap=0",
-    ],
-    "online cheaper": [
-        "strategy=dual",
-        "strategy.product_differentiation=0",
-        "strategy.online_price_gap=0.15",
-    ],
-    "online cheaper, differentiated": [
-        "strategy=dual",
-        "strategy.product_differentiation=1",
-        "strategy.online_price_gap=0.15",
-    ],
-    "regions alike": ["strategy=traditional_channel", "market.regional_price_spread=0"],
-    "regions apart": ["strategy=traditional_channel", "market.regional_price_spread=0.08"],
-    "traditional": ["strategy=traditional_channel"],
-    "traditional, MAP enforced": ["strategy=traditional_channel", "strategy.map_enforced=true"],
-    "traditional, audits": ["strategy=traditional_channel", "strategy.audit_probability=0.5"],
-    "no tiering": ["strategy.partner_tiering=false"],
-    "tiering": ["strategy.partner_tiering=true"],
-    "indirect routes": ["strategy=relationship_channel", "strategy.phone_sales=0"],
-    "own reps alone": ["strategy=direct", "strategy.phone_sales=0"],
-}
-
-
-# the groups of runs each fact reads: a fact can be judged again on more seeds of its
-# own groups alone
-FACT_GROUPS: dict[int, tuple[str, ...]] = {
-    1: ("stay_traditional",),
-    2: ("history", "stay_traditional"),
-    3: ("copy_direct", "history"),
-    4: ("turnover low", "turnover high", "turnover low, care", "turnover high, care"),
-    5: (
-        "online same price",
-        "online cheaper",
-        "online cheaper, differentiated",
-        "regions alike",
-        "regions apart",
-        "traditional",
-        "traditional, MAP enforced",
-        "traditional, audits",
-    ),
-    6: ("no tiering", "tiering"),
-    7: ("indirect routes", "own reps alone"),
-}
+MECHANISM_WINDOW = "2005-01..2006-12"  # lever variants are judged on 2005-2006
 
 
 @dataclass(frozen=True)
@@ -117,30 +48,6 @@ class Fact:
     @property
     def holds(self) -> bool:
         return all(c.holds for c in self.claims)
-
-
-def fact_jobs(
-    seeds: Sequence[int],
-    overrides: Sequence[str] = (),
-    config_dir: str | None = None,
-    groups: Sequence[str] | None = None,
-) -> list[Job]:
-    """The scenarios (for facts 1-3) and lever variants (facts 4-7) at every seed; only
-    those named in `groups` if given (`FACT_GROUPS` says which each fact reads)."""
-    wanted = set(SCENARIOS) | set(VARIANTS) if groups is None else set(groups)
-    unknown = wanted - set(SCENARIOS) - set(VARIANTS)
-    if unknown:
-        raise ValueError(f"no such group of runs: {sorted(unknown)}")
-    jobs: list[Job] = []
-    for scenario in SCENARIOS:
-        if scenario in wanted:
-            cfg = compose([*overrides, f"scenario={scenario}"], config_dir)
-            jobs += replicate(cfg, seeds, group=scenario)
-    for name, extra in VARIANTS.items():
-        if name in wanted:
-            cfg = compose([*overrides, *extra, f"steps={MECHANISM_STEPS}"], config_dir)
-            jobs += replicate(cfg, seeds, group=name)
-    return jobs
 
 
 class _Runs:
@@ -350,25 +257,6 @@ def judge(runs: pd.DataFrame) -> list[Fact]:
         )
     )
     return facts
-
-
-def check_facts(
-    seeds: Sequence[int] = range(10),
-    overrides: Sequence[str] = (),
-    n_jobs: int | None = None,
-    progress: bool = False,
-    config_dir: str | None = None,
-) -> list[Fact]:
-    """Run what the facts need and judge them."""
-    batch = run_jobs(
-        fact_jobs(seeds, overrides, config_dir),
-        n_jobs=n_jobs,
-        progress=progress,
-        label="stylized facts",
-    )
-    if batch.failed:
-        raise RuntimeError(f"{len(batch.failed)} runs failed: {batch.failed[0]}")
-    return judge(batch.metrics)
 
 
 def facts_table(facts: list[Fact]) -> str:

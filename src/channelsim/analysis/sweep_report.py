@@ -21,7 +21,7 @@ from channelsim.analysis.report import (
 from channelsim.analysis.stats import mean_ci
 from channelsim.experiment.io import atomic_write_text
 from channelsim.experiment.sweep import collect, read_plan
-from channelsim.model import METRICS
+from channelsim.metrics import METRICS
 
 # KPIs of the first table and the figures, with how they read
 HEADLINE = {
