@@ -12,6 +12,7 @@ from channelsim.agents import reseller as reseller_rules
 from channelsim.agents.account import Account
 from channelsim.agents.direct_seller import DirectSeller
 from channelsim.agents.distributor import Distributor
+from channelsim.agents.pricing_market import Manufacturer, Retailer
 from channelsim.agents.regional_market import RegionalMarket
 from channelsim.agents.reseller import Reseller
 from channelsim.agents.vendor import Vendor
@@ -20,7 +21,7 @@ from channelsim.config.validate import ConfigError
 from channelsim.domain import PartnerStatus, Segment, Supplier, Tier
 from channelsim.mechanics.partners import capability
 from channelsim.models import build_model
-from channelsim.pricing_model import PricingModel
+from channelsim.pricing_model import LinearDuopoly, LinearMonopoly, PricingModel
 from tests.conftest import SMALL
 
 
@@ -104,9 +105,11 @@ def test_agent_attributes_read_and_write_their_rows():
 
 def test_one_factory_picks_the_model_class_and_each_class_says_what_it_takes():
     assert type(build_model(compose(SMALL))) is ChannelModel
-    for kind in ("linear_monopoly", "linear_duopoly"):
+    for kind, cls in (("linear_monopoly", LinearMonopoly), ("linear_duopoly", LinearDuopoly)):
         model = build_model(compose([f"market={kind}"]))
-        assert type(model) is PricingModel and not hasattr(model, "accounts")
+        assert type(model) is cls and isinstance(model, PricingModel)
+        assert not hasattr(model, "accounts")
+        assert {type(a) for a in model.agents} <= {Manufacturer, Retailer}
     for command, spec in SPECS.items():
         assert ChannelModel.supports(command)
         if "market" in spec.groups:  # the help lists the markets the model class takes
@@ -119,5 +122,9 @@ def test_one_factory_picks_the_model_class_and_each_class_says_what_it_takes():
 def test_a_model_class_refuses_a_market_it_does_not_simulate():
     with pytest.raises(ConfigError, match="is a linear_monopoly market: ChannelModel simulates"):
         ChannelModel(compose(["market=linear_monopoly"]))
-    with pytest.raises(ConfigError, match="PricingModel simulates linear_monopoly"):
-        PricingModel(compose(SMALL))
+    with pytest.raises(ConfigError, match="LinearMonopoly simulates linear_monopoly"):
+        LinearMonopoly(compose(SMALL))
+    with pytest.raises(ConfigError, match="LinearDuopoly simulates linear_duopoly"):
+        LinearDuopoly(compose(["market=linear_monopoly"]))
+    with pytest.raises(TypeError, match="build LinearMonopoly or LinearDuopoly"):
+        PricingModel(compose(["market=linear_monopoly"]))

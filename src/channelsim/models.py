@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from channelsim.config.schema import ChannelConfig, MarketConfig
 from channelsim.model import ChannelModel
-from channelsim.pricing_model import PricingModel
+from channelsim.pricing_model import LinearDuopoly, LinearMonopoly, PricingModel
 
 MODELS: dict[str, type[ChannelModel] | type[PricingModel]] = {
-    kind: cls for cls in (ChannelModel, PricingModel) for kind in cls.KINDS
+    kind: cls for cls in (ChannelModel, LinearMonopoly, LinearDuopoly) for kind in cls.KINDS
 }
 
 

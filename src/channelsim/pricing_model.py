@@ -1,5 +1,6 @@
-"""PricingModel: a textbook pricing market (market=linear_monopoly, market=linear_duopoly),
-its own Mesa model beside the channel market's (agents/pricing_market.py has its rules)."""
+"""The textbook pricing markets, Mesa models of their own beside the channel market's:
+`LinearMonopoly` (market=linear_monopoly) and `LinearDuopoly` (market=linear_duopoly),
+both a `PricingModel` (agents/pricing_market.py has their agents and rules)."""
 
 from __future__ import annotations
 
@@ -10,28 +11,40 @@ import mesa
 import numpy as np
 
 from channelsim.agents import pricing_market
-from channelsim.agents.reseller import Reseller
-from channelsim.agents.vendor import Vendor
+from channelsim.agents.pricing_market import (
+    Demand,
+    DuopolyDemand,
+    Manufacturer,
+    MonopolyDemand,
+    Retailer,
+)
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import check_market_kind, validate
 from channelsim.policies import month_index
 
 
 class PricingModel(mesa.Model):
-    """Manufacturers (Vendor agents) selling through their own store or an exclusive
-    reseller (Reseller agents), month by month until prices settle on the equilibrium.
+    """Manufacturers selling through their own store or an exclusive reseller, month by
+    month until prices settle on the equilibrium. Its markets differ only in what buyers
+    buy (`DEMAND`): build `LinearMonopoly` or `LinearDuopoly`, or let `build_model` pick.
 
     Args:
-        config: a validated config whose market is a textbook pricing market.
+        config: a validated config whose market is the model's kind.
     """
 
-    KINDS = ("linear_monopoly", "linear_duopoly")  # the markets it simulates
+    KINDS: tuple[str, ...] = ()  # the markets it simulates
+    DEMAND: type[Demand]
     # the commands that take this market: one run, and the check against closed forms
     COMMANDS = frozenset({"run", "levers", "validate"})
     # a run is judged on whether its prices settled (summary.json's `converged`)
     SETTLES = True
 
     def __init__(self, config: ChannelConfig) -> None:
+        if not self.KINDS:
+            raise TypeError(
+                f"{type(self).__name__} is the textbook markets' base class: build "
+                "LinearMonopoly or LinearDuopoly, or channelsim.build_model(config)"
+            )
         config = validate(copy.deepcopy(config))
         check_market_kind(config.market, self.KINDS, type(self).__name__)
         model_stream, _ = np.random.SeedSequence(config.seed).spawn(2)  # as the channel's
@@ -41,13 +54,13 @@ class PricingModel(mesa.Model):
         self.strategy = copy.deepcopy(config.strategy)
         self.start_index = month_index(self.market.start)
         self.changes: list[tuple[str, str]] = []
-        self.pricing, self.demand = pricing_market.build(self.market, self.rng)
-        self.manufacturers = [Vendor(self, i) for i in range(self.pricing.n)]
-        self.retailers = [
-            vendor if self.pricing.integrated[vendor.row] else Reseller(self, vendor.row)
-            for vendor in self.manufacturers
+        self.pricing, self.demand = pricing_market.build(self.DEMAND, self.market, self.rng)
+        self.manufacturers = [Manufacturer(self, i) for i in range(self.pricing.n)]
+        self.retailers = [  # a manufacturer's own store, or its reseller
+            maker if self.pricing.integrated[maker.row] else Retailer(self, maker.row)
+            for maker in self.manufacturers
         ]
-        self.metric_names = pricing_market.metric_names(self.market)
+        self.metric_names = pricing_market.metric_names(self.pricing.n)
         self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(_metric, name=name) for name in self.metric_names}
@@ -68,6 +81,20 @@ class PricingModel(mesa.Model):
         pricing_market.step(self)
         self.last = pricing_market.metrics(self)
         self.datacollector.collect(self)
+
+
+class LinearMonopoly(PricingModel):
+    """One manufacturer, buyers buying q = a - b p: double marginalisation."""
+
+    KINDS = ("linear_monopoly",)
+    DEMAND = MonopolyDemand
+
+
+class LinearDuopoly(PricingModel):
+    """Two manufacturers with substitutable products (McGuire and Staelin 1983)."""
+
+    KINDS = ("linear_duopoly",)
+    DEMAND = DuopolyDemand
 
 
 def _metric(model: PricingModel, name: str) -> float:

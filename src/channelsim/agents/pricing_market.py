@@ -1,7 +1,7 @@
 """The textbook pricing markets (market=linear_monopoly, market=linear_duopoly).
 
-Manufacturers (Vendor agents) sell through their own store (integrated) or through an
-exclusive reseller (Reseller agents; decentralised). Each month:
+Manufacturers (`Manufacturer` agents) sell through their own store (integrated) or
+through an exclusive reseller (`Retailer` agents; decentralised). Each month:
 1. every decentralised manufacturer sets its wholesale price, anticipating the retail
    stage: it probes what the retailers' own pricing would settle at for a nearby
    wholesale price, and best-responds on what it sees;
@@ -20,28 +20,53 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from channelsim.agents.base import RowAgent
 from channelsim.config.schema import MarketConfig
 from channelsim.mechanics.pricing import best_price
 
 if TYPE_CHECKING:
-    from channelsim.model import ChannelModel
+    from channelsim.pricing_model import PricingModel
 
 RETAIL_TOLERANCE = 1e-13  # the retail stage has settled when no price moves more than this
 RETAIL_ROUNDS = 2000  # at most this many best-response rounds when probing the retail stage
 
 
-class LinearDemand:
-    """What buyers buy at given retail prices (one entry a manufacturer's product)."""
+class MonopolyDemand:
+    """The linear monopoly: buyers buy q = a - b p of the one product."""
 
     def __init__(self, market: MarketConfig) -> None:
-        self.kind = market.kind
-        self.a, self.b, self.t = market.a, market.b, market.substitutability
+        self.a, self.b = market.a, market.b
+
+    @staticmethod
+    def firms(market: MarketConfig) -> tuple[np.ndarray, np.ndarray, float]:
+        """Whether the one manufacturer sells through its own store, its unit cost, and the
+        price at which nobody buys."""
+        integrated = np.array([market.structure == "integrated"])
+        return integrated, np.array([market.unit_cost]), market.a / market.b
 
     def quantities(self, prices: np.ndarray) -> np.ndarray:
-        if self.kind == "linear_monopoly":
-            return np.array([self.a - self.b * prices[0]])
+        return np.array([self.a - self.b * prices[0]])
+
+
+class DuopolyDemand:
+    """McGuire and Staelin's duopoly: q_i = 1 - p_i/(1-t) + t p_j/(1-t), zero costs."""
+
+    def __init__(self, market: MarketConfig) -> None:
+        self.t = market.substitutability
+
+    @staticmethod
+    def firms(market: MarketConfig) -> tuple[np.ndarray, np.ndarray, float]:
+        """Which of the two manufacturers sell through their own store (`I` in the
+        structure), their unit costs, and the scale of prices."""
+        integrated = np.array([c == "I" for c in market.structure])
+        return integrated, np.zeros(2), 1.0 - market.substitutability
+
+    def quantities(self, prices: np.ndarray) -> np.ndarray:
         own, other = prices, prices[::-1]
         return 1.0 - own / (1.0 - self.t) + self.t * other / (1.0 - self.t)
+
+
+Demand = MonopolyDemand | DuopolyDemand
 
 
 @dataclass
@@ -61,23 +86,38 @@ class PricingTable:
         return self.price.size
 
 
-def build(market: MarketConfig, rng: np.random.Generator) -> tuple[PricingTable, LinearDemand]:
-    """The firms of a pricing market, at random starting prices."""
-    if market.kind == "linear_monopoly":
-        integrated = np.array([market.structure == "integrated"])
-        cost = np.array([market.unit_cost])
-        scale = market.a / market.b  # the price at which nobody buys
-    else:
-        integrated = np.array([c == "I" for c in market.structure])
-        cost = np.zeros(2)
-        scale = 1.0 - market.substitutability
+def build(
+    demand: type[Demand], market: MarketConfig, rng: np.random.Generator
+) -> tuple[PricingTable, Demand]:
+    """The firms of a pricing market with this demand, at random starting prices."""
+    integrated, cost, scale = demand.firms(market)
     n = integrated.size
     wholesale = cost + rng.uniform(0.0, 1.0, n) * (scale - cost)
     price = wholesale + rng.uniform(0.0, 1.0, n) * (scale - wholesale)
     wholesale[integrated] = np.nan
     z = np.zeros(n)
     table = PricingTable(integrated, cost, wholesale, price, z.copy(), z.copy(), z.copy())
-    return table, LinearDemand(market)
+    return table, demand(market)
+
+
+class Manufacturer(RowAgent):
+    """A manufacturer: it sets its wholesale price, or its own store's retail price."""
+
+    def choose_wholesale(self) -> float:
+        """The wholesale price it sets, anticipating its reseller."""
+        return wholesale_response(self.model, self.row)
+
+    def choose_price(self, costs: np.ndarray) -> float:
+        """Its own store's retail price against the others' prices."""
+        return retail_response(self.model.demand, costs, self.model.pricing.price, self.row)
+
+
+class Retailer(RowAgent):
+    """A manufacturer's exclusive reseller: it sets the retail price of its product."""
+
+    def choose_price(self, costs: np.ndarray) -> float:
+        """Its retail price against the others' prices, at its wholesale cost."""
+        return retail_response(self.model.demand, costs, self.model.pricing.price, self.row)
 
 
 def unit_costs(table: PricingTable, wholesale: np.ndarray) -> np.ndarray:
@@ -85,7 +125,7 @@ def unit_costs(table: PricingTable, wholesale: np.ndarray) -> np.ndarray:
     return np.where(table.integrated, table.cost, wholesale)
 
 
-def retail_response(demand: LinearDemand, costs: np.ndarray, prices: np.ndarray, row: int) -> float:
+def retail_response(demand: Demand, costs: np.ndarray, prices: np.ndarray, row: int) -> float:
     """Retailer `row`'s best price against the others' current prices."""
 
     def sold(p: float) -> float:
@@ -96,13 +136,13 @@ def retail_response(demand: LinearDemand, costs: np.ndarray, prices: np.ndarray,
     return best_price(sold, float(costs[row]), float(prices[row]))
 
 
-def retail_round(demand: LinearDemand, costs: np.ndarray, prices: np.ndarray) -> np.ndarray:
+def retail_round(demand: Demand, costs: np.ndarray, prices: np.ndarray) -> np.ndarray:
     """Every retailer's best response to the current prices, at once."""
     return np.array([retail_response(demand, costs, prices, i) for i in range(prices.size)])
 
 
 def retail_outcome(
-    demand: LinearDemand, costs: np.ndarray, prices: np.ndarray
+    demand: Demand, costs: np.ndarray, prices: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where the retailers' own pricing settles at these unit costs: prices, quantities."""
     for _ in range(RETAIL_ROUNDS):
@@ -114,7 +154,7 @@ def retail_outcome(
     return prices, demand.quantities(prices)
 
 
-def wholesale_response(model: ChannelModel, row: int) -> float:
+def wholesale_response(model: PricingModel, row: int) -> float:
     """Manufacturer `row`'s best wholesale price: it probes the retail stage."""
     table, demand = model.pricing, model.demand
 
@@ -127,7 +167,7 @@ def wholesale_response(model: ChannelModel, row: int) -> float:
     return best_price(sold, float(table.cost[row]), float(table.wholesale[row]))
 
 
-def step(model: ChannelModel) -> None:
+def step(model: PricingModel) -> None:
     """One month: wholesale prices, retail prices, sales and profits."""
     table, demand = model.pricing, model.demand
     wholesale = table.wholesale.copy()
@@ -144,7 +184,7 @@ def step(model: ChannelModel) -> None:
     table.profit_reseller[:] = np.where(table.integrated, 0.0, (table.price - wholesale) * q)
 
 
-def metrics(model: ChannelModel) -> dict[str, float]:
+def metrics(model: PricingModel) -> dict[str, float]:
     """The month's values under their contract names (`_1`, `_2` by manufacturer)."""
     table = model.pricing
     out = {}
@@ -158,7 +198,7 @@ def metrics(model: ChannelModel) -> dict[str, float]:
     return out
 
 
-def metric_names(market: MarketConfig) -> tuple[str, ...]:
-    firms = (1,) if market.kind == "linear_monopoly" else (1, 2)
+def metric_names(n: int) -> tuple[str, ...]:
+    """The metrics of a market of `n` manufacturers (`_1`, `_2` by manufacturer)."""
     names = ("price", "wholesale", "quantity", "profit_manufacturer", "profit_reseller")
-    return tuple(f"{name}_{k}" for name in names for k in firms)
+    return tuple(f"{name}_{k}" for name in names for k in range(1, n + 1))

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from channelsim.agents import pricing_market
 from channelsim.agents.base import Column, RowAgent
 from channelsim.agents.tables import draw_reseller
 from channelsim.domain import PartnerStatus, Segment, Tier
@@ -52,12 +51,6 @@ class Reseller(RowAgent):
     def capability(self) -> float:
         """Mean of key-account skill, product knowledge and competitive knowledge."""
         return rules.capability(self.skill, self.knowledge, self.competition)
-
-    def choose_price(self, costs: np.ndarray) -> float:
-        """Pricing markets: the exclusive reseller's retail price against the others'."""
-        return pricing_market.retail_response(
-            self.model.demand, costs, self.model.pricing.price, self.row
-        )
 
 
 def train(model: ChannelModel) -> None:

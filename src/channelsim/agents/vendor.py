@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from channelsim.agents import pricing_market
 from channelsim.agents.base import RowAgent
 from channelsim.domain import Route, Segment
 from channelsim.mechanics import partners as partner_rules
@@ -29,18 +28,7 @@ def top_k(score: np.ndarray, k: int) -> np.ndarray:
 
 
 class Vendor(RowAgent):
-    """The manufacturer that sells through distributors and resellers (in a textbook
-    pricing market: one manufacturer, row by row, with its own store or a reseller)."""
-
-    def choose_wholesale(self) -> float:
-        """Pricing markets: the wholesale price it sets, anticipating its reseller."""
-        return pricing_market.wholesale_response(self.model, self.row)
-
-    def choose_price(self, costs: np.ndarray) -> float:
-        """Pricing markets: its own store's retail price against the others' prices."""
-        return pricing_market.retail_response(
-            self.model.demand, costs, self.model.pricing.price, self.row
-        )
+    """The manufacturer that sells through distributors and resellers."""
 
     # the vendor's own books: what it shipped and invoiced, by customer
     def invoice_own_sales(self, decisions: Decisions) -> tuple[float, float]:
