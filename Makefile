@@ -102,9 +102,12 @@ test: $(VENV)/.dev debs-test
 	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25 --ignore=$(CASE_STUDY)
 	$(PY) -m pytest -q --durations=25 $(CASE_STUDY)
 
-# timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md)
+# timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md), then
+# this checkout against BENCH_AGAINST side by side, alternating (its package built once
+# into .venv/bench/<sha>/)
+BENCH_AGAINST ?= HEAD~1
 bench: $(VENV)/.installed
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks --against $(BENCH_AGAINST)
 
 # rewrite tests/golden/*.json on purpose, for a change that means to move results
 golden: $(VENV)/.installed

@@ -1,5 +1,9 @@
-"""`python -m benchmarks [--tiny] [--out PATH]`: time channelsim against its targets and
-against Mesa's own Boltzmann-wealth example, all in this one run, and write the numbers.
+"""`python -m benchmarks [--tiny] [--out PATH] [--against REV] [--only-against]`: time
+channelsim against its targets and against Mesa's own Boltzmann-wealth example, all in
+this one run, and write the numbers. With --against, also time this checkout's
+channelsim and REV's side by side, alternating: the default market (60 steps, 10 pairs
+of runs) and 100,000 accounts (120 steps, 4 pairs), each with both medians and their
+ratio, to be at most 1.05.
 
 Every repetition runs in a fresh process (so that its peak memory is its own); each
 process warms up on a small run of its case before the timed one. Medians are quoted.
@@ -12,15 +16,15 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks import against
 from benchmarks.cases import Market
+from benchmarks.process import ROOT, BenchError, in_fresh_process
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
 
 
@@ -40,6 +44,10 @@ class Plan:
     peer_repeats: int
     sweep_runs: int
     sweep_repeats: int
+    # --against: pairs of runs (this version, the previous one) at the default market and
+    # at the large one; even counts, so that each version runs first equally often
+    against_default_pairs: int
+    against_large_pairs: int
 
 
 FULL = Plan(
@@ -55,6 +63,8 @@ FULL = Plan(
     peer_repeats=3,
     sweep_runs=40,
     sweep_repeats=2,
+    against_default_pairs=10,
+    against_large_pairs=4,
 )
 TINY = Plan(
     default_steps=6,
@@ -69,24 +79,10 @@ TINY = Plan(
     peer_repeats=1,
     sweep_runs=2,
     sweep_repeats=1,
+    against_default_pairs=1,
+    against_large_pairs=1,
 )
 WARMUP = {"overrides": Market(regions=1, key=20, mid=60, resellers=10).overrides(), "steps": 3}
-
-
-def in_fresh_process(case: str, kwargs: dict, warmup: dict | None, timeout_s: float) -> dict:
-    spec = json.dumps({"case": case, "kwargs": kwargs, "warmup": warmup})
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.worker", spec],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-    )
-    if done.returncode:
-        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"benchmark case {case} failed: {tail[0]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def repeat(label: str, n: int, case: str, kwargs: dict, warmup: dict | None) -> list[dict]:
@@ -281,24 +277,138 @@ def _text(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
+def comparison(plan: Plan, previous: against.Side, revision: str | None) -> dict:
+    """This checkout's channelsim against `previous`, side by side, at the default market
+    and at the plan's large one (its steps as in the plan)."""
+    large = plan.large
+    cases = {
+        "default_60": (
+            f"default market, {plan.default_steps} steps",
+            [],
+            plan.default_steps,
+            plan.against_default_pairs,
+        ),
+        "accounts_large": (
+            f"{large.accounts:,} accounts, {plan.big_steps} steps",
+            large.overrides(),
+            plan.big_steps,
+            plan.against_large_pairs,
+        ),
+    }
+    return {
+        "plan": "tiny" if plan is TINY else "full",
+        "machine": machine(),
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        **against.compare(previous, revision, cases, WARMUP),
+    }
+
+
+def against_table(result: dict) -> str:
+    """The side-by-side comparison: a line for each version, then a plain-text table."""
+
+    def version(name: str, side: dict) -> str:
+        subject = side["subject"] or ""
+        subject = subject if len(subject) <= 90 else subject[:87] + "..."
+        return f"{name}: {side['commit'] or '(no commit)'}  {subject}".rstrip()
+
+    revision = result["previous"]["revision"]
+    limit = f"<= {result['limit']:g}"
+    rows = [("this against the previous version", "pairs", "this s", "previous s", "ratio", limit)]
+    for case in result["cases"].values():
+        rows.append(
+            (
+                case["label"],
+                str(case["pairs"]),
+                f"{case['this_median_s']:.3f}",
+                f"{case['previous_median_s']:.3f}",
+                f"{case['ratio']:.3f}",
+                "yes" if case["met"] else "NO",
+            )
+        )
+    return "\n".join(
+        [
+            version("this", result["this"]),
+            version(f"previous ({revision})" if revision else "previous", result["previous"]),
+            "",
+            _text(rows),
+            "\nratio: this median / previous median; the pairs alternate which runs first",
+        ]
+    )
+
+
+def earlier_results(path: Path) -> dict:
+    """The results already in `path`, or none when it is missing or not JSON."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write(path: Path, results: dict) -> None:
+    """Write the results JSON whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    tmp.replace(path)
+    print(f"wrote {path}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """The full plan and/or the comparison, as the arguments ask; tables on stdout."""
+    began = time.perf_counter()
+    plan = TINY if args.tiny else FULL
+    previous = None  # built first, so that a bad revision stops before the long plan
+    if args.against:
+        previous = against.build(args.against)
+    elif args.against_python:
+        previous = against.given(args.against_python)
+    if args.only_against:
+        results = earlier_results(args.out)
+    else:
+        results = measure(plan)
+        print(table(results))
+    if previous:
+        results["against"] = comparison(plan, previous, args.against)
+        print(("\n" if not args.only_against else "") + against_table(results["against"]))
+    cpu = machine()
+    print(f"\n{cpu['cpu']}, {cpu['cores']} cores; {time.perf_counter() - began:.0f} s in all")
+    write(args.out, results)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments and run; a benchmark that cannot go on is one line on stderr."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--tiny", action="store_true", help="tiny sizes, one repetition")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON path")
-    args = parser.parse_args(argv)
-    results = measure(TINY if args.tiny else FULL)
-    text = table(results)
-    print(text)
-    print(
-        f"\n{results['machine']['cpu']}, {results['machine']['cores']} cores; "
-        f"{results['total_s']:.0f} s in all"
+    previous = parser.add_mutually_exclusive_group()
+    previous.add_argument(
+        "--against",
+        metavar="REV",
+        help="also time this checkout's channelsim against that of REV (a git revision, "
+        "e.g. HEAD~1), side by side, alternating; REV is built once into "
+        ".venv/bench/<sha>/. Results under the key 'against'",
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    tmp.replace(args.out)
-    print(f"wrote {args.out}")
-    return 0
+    previous.add_argument(
+        "--against-python",
+        metavar="PATH",
+        help="as --against, with the channelsim of the interpreter PATH as the previous "
+        "version, no build",
+    )
+    parser.add_argument(
+        "--only-against",
+        action="store_true",
+        help="only the comparison, not the full plan: it replaces the key 'against' of "
+        "--out and keeps the rest of that file",
+    )
+    args = parser.parse_args(argv)
+    if args.only_against and not (args.against or args.against_python):
+        parser.error("--only-against needs --against REV or --against-python PATH")
+    try:
+        return run(args)
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

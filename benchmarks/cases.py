@@ -41,9 +41,12 @@ def channel_run(overrides: list[str], steps: int, figures: bool = False) -> dict
     """One `channelsim run` as the command does it: compose the config, build the model
     (agents, coverage network, data collection), every step, the metrics and KPIs, and
     the result files (parquet tables, config, channel.graphml, summary.json) in a
-    temporary folder; with `figures`, the three PNG figures too."""
+    temporary folder; with `figures`, the three PNG figures too. The dict names the
+    channelsim that ran (its `__init__.py`), so that a comparison of two installations
+    can tell them apart."""
     import tempfile
 
+    import channelsim
     from channelsim import compose
     from channelsim.analysis.figures import run_figures
     from channelsim.experiment.run import run
@@ -64,6 +67,7 @@ def channel_run(overrides: list[str], steps: int, figures: bool = False) -> dict
         "us_per_agent_step": 1e6 * seconds / (accounts * steps),
         "peak_mb": peak_mb(),
         "share_vendor_key": result.summary["kpis"]["share_vendor_key"],
+        "channelsim": channelsim.__file__,
     }
 
 
