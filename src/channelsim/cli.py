@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 import sys
+import tempfile
 import textwrap
 import time
 import traceback
@@ -609,13 +610,14 @@ def _refuse_experiment(overrides: list[str]) -> None:
 
 
 def make_folder(path: str | Path, key: str = "hydra.run.dir") -> Path:
-    """Create the run's folder up front, so an unusable path is a one-line error."""
+    """Create the run's folder up front, so an unusable path is a one-line error. The
+    write test uses a file of its own, so processes started together into one folder (a
+    shared study) do not remove each other's."""
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".channelsim-write-test"
-        probe.write_text("")
-        probe.unlink()
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".channelsim-write-test-"):
+            pass
     except OSError as exc:
         raise UsageError(f"{key}={str(path)!r} is not allowed: {exc.strerror or exc}") from None
     return folder
