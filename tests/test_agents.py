@@ -10,12 +10,11 @@ import pytest
 from channelsim import ChannelModel, compose
 from channelsim.agents import reseller as reseller_rules
 from channelsim.agents.account import Account
-from channelsim.agents.direct_seller import DirectSeller
 from channelsim.agents.distributor import Distributor
 from channelsim.agents.pricing_market import Manufacturer, Retailer
 from channelsim.agents.regional_market import RegionalMarket
 from channelsim.agents.reseller import Reseller
-from channelsim.agents.vendor import Vendor
+from channelsim.agents.seller import Seller
 from channelsim.cli import SPECS
 from channelsim.config.validate import ConfigError
 from channelsim.domain import PartnerStatus, Segment, Supplier, Tier
@@ -41,8 +40,7 @@ def test_model_agents_are_the_active_market_at_every_step():
         assert rows == np.flatnonzero(t.active).tolist(), model.date
         assert all(r.status == PartnerStatus.ACTIVE for r in model.agents_by_type[Reseller])
         assert counted(model) == {
-            Vendor: 1,
-            DirectSeller: 1,
+            Seller: 2,
             Distributor: m.distributors,
             RegionalMarket: m.n_regions,
             Reseller: int(t.active.sum()),
@@ -78,7 +76,7 @@ def test_agent_attributes_read_and_write_their_rows():
     for account in list(model.agents_by_type[Account])[::37]:
         i = account.row
         assert account.size == a.size[i] and account.region == a.region[i]
-        assert account.rel_vendor == a.rel_vendor[i] and account.rel_direct == a.rel_direct[i]
+        assert [account.relationship(s.row) for s in model.sellers] == a.rel[i].tolist()
         assert account.opp_open == a.opp_open[i]
         assert account.segment == Segment(a.segment[i])
         assert account.incumbent == Supplier(a.incumbent[i])
@@ -99,8 +97,8 @@ def test_agent_attributes_read_and_write_their_rows():
             t.markup[r],
         )
     first = next(iter(model.agents_by_type[Account]))
-    first.rel_vendor = 0.25  # an attribute writes its row
-    assert a.rel_vendor[first.row] == 0.25
+    first.size = 25.0  # an attribute writes its row
+    assert a.size[first.row] == 25.0
 
 
 def test_one_factory_picks_the_model_class_and_each_class_says_what_it_takes():

@@ -129,8 +129,8 @@ def test_levers_lists_every_key_with_its_range(capsys):
         "market.mid_accounts_per_region",
         "market.global_accounts",
         "market.growth",
-        "market.direct.markup",
-        "market.direct.phone_capacity",
+        "market.direct.policy.markup",
+        "market.direct.policy.phone_sales",
         "market.direct.field_reps",
     ):
         assert key in out
@@ -343,14 +343,22 @@ def test_levers_come_in_groups_the_vendor_s_first(capsys):
     headings = [line for line in lines_of(out) if line and not line.startswith(" ")][1:]
     assert [h.split(":")[0] for h in headings] == [
         "strategy.*",
-        "market.*",
+        "market.vendor.*",
+        "market.direct.policy.*",
         "market.direct.*",
+        "market.*",
         "seed, steps",
     ]
     listed = [line.split()[0] for line in lines_of(out) if line.startswith("  ") and line[2] != " "]
     assert sorted(listed) == sorted(schema_rows())
-    assert listed.index("strategy.rebate_rate") < listed.index("market.n_regions")
-    assert listed.index("market.growth") < listed.index("market.direct.markup")
+    order = [
+        "strategy.rebate_rate",
+        "market.vendor.brand_trust",
+        "market.direct.policy.markup",
+        "market.direct.brand_trust",
+        "market.n_regions",
+    ]
+    assert [listed.index(key) for key in order] == sorted(listed.index(key) for key in order)
 
 
 def test_levers_long_shows_every_meaning_in_full(capsys):
@@ -379,8 +387,8 @@ def test_levers_of_one_group_with_the_values_the_overrides_compose(capsys):
 def test_a_bad_lever_group_names_the_allowed_ones(capsys):
     assert cli.main(["levers", "--group", "vendor"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "channelsim: error: --group='vendor' is not allowed: one of strategy, market, "
-        "market.direct, run"
+        "channelsim: error: --group='vendor' is not allowed: one of strategy, market.vendor, "
+        "+4 more"
     )
 
 

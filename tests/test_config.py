@@ -19,7 +19,9 @@ def test_compose_returns_the_typed_default():
     assert cfg.scenario.name == "none" and cfg.scenario.events == []
 
 
-@pytest.mark.parametrize("name", ["direct", "traditional_channel", "relationship_channel", "dual"])
+@pytest.mark.parametrize(
+    "name", ["direct", "traditional_channel", "relationship_channel", "dual", "direct_seller"]
+)
 def test_every_strategy_preset_composes(name):
     cfg = compose([f"strategy={name}"])
     assert cfg.strategy.name == name
@@ -60,7 +62,8 @@ def test_strategy_choice_is_ignored_under_a_scenario():
         ("strategy.map_enforced=maybe", ["strategy.map_enforced", "true or false"]),
         ("strategy.key_route=phone", ["strategy.key_route", "reseller", "+2 more"]),
         ("market.start=2002-13", ["market.start", "YYYY-MM"]),
-        ("market.direct.markup=2", ["market.direct.markup", "[0, 1]"]),
+        ("market.direct.policy.markup=2", ["market.direct.policy.markup", "[0, 1]"]),
+        ("market.direct.policy=nosuch", ["market.direct.policy", "nosuch", "direct"]),
         ("strategy.approval_levels=2.5", ["strategy.approval_levels", "integer"]),
         ("nosuch=1", ["nosuch", "closest valid"]),
         ("+strategy.extra=1", ["adding"]),
@@ -75,6 +78,36 @@ def test_bad_input_names_the_key_and_what_is_allowed(override, words):
     assert "\n" not in message
     for word in words:
         assert word in message, (word, message)
+
+
+def test_each_seller_has_capabilities_under_the_same_names_and_a_policy():
+    from dataclasses import fields
+
+    from channelsim.config.schema import SellerConfig
+
+    cfg = compose([])
+    names = [f.name for f in fields(SellerConfig)]
+    for seller in (cfg.market.vendor, cfg.market.direct):
+        assert isinstance(seller, SellerConfig)
+        assert [f.name for f in fields(seller) if f.name in names] == names
+    assert cfg.market.direct.policy.name == "direct_seller"
+    assert cfg.market.direct.policy.key_route == "direct"
+    other = compose(["market.direct.policy=relationship_channel"]).market.direct.policy
+    assert other == compose(["strategy=relationship_channel"]).strategy
+
+
+def test_keys_that_moved_still_work_with_a_one_line_note(capsys):
+    import importlib
+
+    module = importlib.import_module("channelsim.config.compose")  # not the function
+    module._NOTED.clear()
+    cfg = compose(["market.direct.markup=0.2", "market.vendor_brand_trust=0.9"])
+    assert (cfg.market.direct.policy.markup, cfg.market.vendor.brand_trust) == (0.2, 0.9)
+    compose(["market.direct.markup=0.3"])  # noted once a process
+    assert capsys.readouterr().err.splitlines() == [
+        "channelsim: note: market.direct.markup is now market.direct.policy.markup",
+        "channelsim: note: market.vendor_brand_trust is now market.vendor.brand_trust",
+    ]
 
 
 def test_target_is_never_instantiated():
@@ -145,9 +178,14 @@ def test_default_market_preset_states_every_value_the_schema_defaults_to():
     from channelsim.config.compose import CONFIG_MODULE
     from channelsim.config.schema import MarketConfig
 
-    text = resources.files(CONFIG_MODULE).joinpath("market/china_pc_2002.yaml").read_text()
-    preset = OmegaConf.to_container(OmegaConf.create(text))
-    assert preset == asdict(MarketConfig())
+    def preset(path: str) -> dict:
+        text = resources.files(CONFIG_MODULE).joinpath(path).read_text()
+        return OmegaConf.to_container(OmegaConf.create(text))
+
+    schema = asdict(MarketConfig())
+    # the direct seller's policy is a strategy preset of its own, composed into the market
+    assert preset("strategy/direct_seller.yaml") == schema["direct"].pop("policy")
+    assert preset("market/china_pc_2002.yaml") == schema
 
 
 def test_a_list_of_names_in_an_error_is_cut_to_the_line_and_counts_the_rest():

@@ -55,6 +55,12 @@ CASES = [
     ("customer_care", "false", "true", "relationships_lost", -1, []),
     ("account_managers", 10, 120, "relationship_vendor_key", +1, []),
     ("am_turnover", 0.0, 0.2, "relationships_lost", +1, []),
+    # reps that cost nothing always pay: the limit alone sets how fast the force grows (where
+    # reps pay only at times, a higher limit also lets them go faster)
+    ("hiring_limit", 0.0, 2.0, "field_reps_vendor", +1, ["market.am_cost=0"]),
+    # its own price: fewer wins at a higher margin, and reps that pay sooner, so its key share
+    # may go either way; its margin a unit rises
+    ("markup", 0.05, 0.3, "vendor_margin_per_unit", +1, ["strategy=direct"]),
     ("phone_sales", 0.0, 0.5, "coverage_key", +1, ["strategy=direct"]),
     ("approval_levels", 1, 4, "conflict_index", -1, []),
     ("partner_survey", "false", "true", "conflict_index", -1, ["strategy=traditional_channel"]),

@@ -50,22 +50,21 @@ def test_customer_care_keeps_relationships_when_account_managers_leave(small_ove
             f"strategy.customer_care={str(care).lower()}",
             "strategy.am_turnover=1.0",
             "market.partner_staff_turnover=0",
-            "market.direct.rep_turnover=0",
+            "market.direct.policy.am_turnover=0",
             "market.relationship_decay=0",
         ],
         small_overrides,
     )
-    a = m.accounts
-    a.am[:] = 0
-    a.rel_vendor[:] = 0.8
-    a.effort_vendor[:] = 0.0
-    a.phone_vendor[:] = False
+    a, v, d = m.accounts, m.vendor.row, m.direct_seller.row
+    a.holder[:, v] = 0
+    a.rel[:, v] = 0.8
+    a.rel[:, d] = 0.0
+    a.effort[:] = 0.0
+    a.phone[:] = False
     a.effort_partner[:] = 0.0
-    a.effort_direct[:] = 0.0
-    a.phone_direct[:] = False
     lost = account_rules.tend_relationships(m)
     keep = m.market.care_retention if care else m.market.company_retention
-    assert a.rel_vendor == pytest.approx(np.full(a.n, 0.8 * keep))
+    assert a.rel[:, v] == pytest.approx(np.full(a.n, 0.8 * keep))
     assert lost == pytest.approx(a.n * 0.8 * (1 - keep))
 
 
@@ -78,6 +77,7 @@ def _gray_units(model):
         online_units=np.zeros(3),
         direct_units=np.zeros(3),
         online_price=np.ones(3),
+        direct_price=np.ones(3),
         region_price=np.array([1.05, 0.95, 0.95]),
     )
     return market_rules.gray_market(model, sales).gray_units
@@ -125,7 +125,7 @@ def at_decision(model, units, *, capital=None, credit=None, direct=False, segmen
     a.opp_stage[rows] = Stage.DECISION
     a.opp_units[rows] = units
     a.found_partner[rows] = True
-    a.found_direct[rows] = direct
+    a.found[rows, model.direct_seller.row] = direct
     a.registered[rows] = 0
     return account_rules.decide(model)
 
@@ -186,16 +186,17 @@ def test_phone_sales_discover_more_opportunities(small_overrides):
     found = {}
     for capacity in (0.0, 1.0):
         m = model_with(
-            [f"market.direct.phone_capacity={capacity}", "market.direct.field_reps=0"],
+            [f"market.direct.policy.phone_sales={capacity}", "market.direct.field_reps=0"],
             small_overrides,
         )
         m.direct_seller.assign_effort()
         a = m.accounts
-        a.rel_direct[:] = 0.0
+        d = m.direct_seller.row
+        a.rel[:, d] = 0.0
         a.opp_open[:] = True
-        a.found_direct[:] = False
+        a.found[:, d] = False
         account_rules.discover(m)
-        found[capacity] = a.found_direct[a.segment != Segment.GLOBAL].mean()
+        found[capacity] = a.found[a.segment != Segment.GLOBAL, d].mean()
     assert found[1.0] > 0.7
     assert found[0.0] == 0.0
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.distributor import distributor_price
-from channelsim.agents.records import Decisions, GrayFlows, RetailSales
+from channelsim.agents.records import Decisions, GrayFlows, Pick, RetailSales
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -99,12 +99,17 @@ def channel_flows(model: ChannelModel, month: Month) -> None:
         none = np.zeros(m.distributors)
         distributors.pass_on(none, none, distributors.restock_order(none), none)
         month.channel_units, month.channel_revenue = vendor.invoice_partners()
-    deal = month.decisions
+    deal, sales = month.decisions, month.sales
     month.own_units, month.own_revenue = vendor.invoice_own_sales(deal)
-    month.online_units, month.online_revenue = vendor.invoice_online(month.sales)
-    month.direct_units_txn = float(month.sales.direct_units.sum())
-    month.direct_units = float(deal.units[deal.direct_won].sum()) + month.direct_units_txn
-    month.revenue_direct = month.direct_units * model.direct_seller.price
+    month.online_units, month.online_revenue = vendor.invoice_consumers(
+        sales.online_units, sales.online_price
+    )
+    direct = model.direct_seller
+    units, revenue = direct.invoice_own_sales(deal)
+    txn_units, txn_revenue = direct.invoice_consumers(sales.direct_units, sales.direct_price)
+    month.direct_units_txn = txn_units
+    month.direct_units = units + txn_units
+    month.revenue_direct = revenue + txn_revenue
     month.revenue_vendor = month.channel_revenue + month.own_revenue + month.online_revenue
     month.vendor_shipped = month.channel_units + month.own_units + month.online_units
 
@@ -137,19 +142,50 @@ def ledger(model: ChannelModel, month: Month) -> dict[str, float]:
 
 
 def profits(model: ChannelModel, month: Month, rebates: float) -> None:
-    """The vendor's programme cost and both sellers' profit for the month."""
-    m, s, a = model.market, model.strategy, model.accounts
+    """Each seller's programme cost and profit for the month, by one rule: revenue less
+    the unit cost of what it shipped, its channel programme, bad debt, and its field
+    force and phone contacts; then each seller staffs its field force by its books."""
+    m = model.market
+    vendor, direct = model.vendor, model.direct_seller
     month.bad_debt = model.bad_debt
-    program = model.vendor.program_cost(rebates)
+    program = vendor.program_cost(rebates)
     month.program_cost = float(sum(program.values()))
-    vendor_costs = (
-        m.vendor_unit_cost * month.vendor_shipped
-        + month.program_cost
-        + month.bad_debt
-        + s.account_managers * m.am_cost
-        + m.phone_cost * float(a.phone_vendor.sum())
+    direct_program = float(sum(direct.program_cost(0.0).values()))
+    month.profit_vendor = (
+        month.revenue_vendor
+        - m.vendor.unit_cost * month.vendor_shipped
+        - month.program_cost
+        - month.bad_debt
+        - vendor.force_cost()
+        + month.gray.fines
     )
-    month.profit_vendor = month.revenue_vendor - vendor_costs + month.gray.fines
     month.profit_direct = (
-        month.revenue_direct - m.direct.unit_cost * month.direct_units - model.direct_seller.costs()
+        month.revenue_direct
+        - m.direct.unit_cost * month.direct_units
+        - direct_program
+        - direct.force_cost()
     )
+    for seller in model.sellers:
+        seller.staff_the_force(rep_margin(model, month.decisions, seller))
+
+
+def rep_margin(model: ChannelModel, decisions: Decisions, seller) -> float:
+    """The margin its field reps brought in this month, on the accounts they worked: its
+    own wins at its price less its unit cost, and its partners' wins at what it receives
+    for a unit they sell (their cost, less the distributors' margin) less its unit cost."""
+    a, t = model.accounts, model.resellers
+    worked = a.effort[decisions.rows, seller.row] > 0
+    cost = seller.capabilities.unit_cost
+    own = worked & (decisions.pick == seller.row)
+    price = decisions.attributes[own, seller.row, 0]
+    margin = float((decisions.units[own] * (price - cost)).sum())
+    won = decisions.partner_won
+    if won.any():
+        k = a.cover.shape[1]
+        slot = np.clip(decisions.pick - Pick.PARTNER, 0, k - 1)
+        sold_by = t.seller[a.cover[decisions.rows, slot]]
+        theirs = (worked & won & (sold_by == seller.row))[won]
+        channel = model.market.distributor_margin if seller.policy.use_distributors else 0.0
+        received = decisions.partner_cost[theirs] / (1.0 + channel)
+        margin += float((decisions.partner_units[theirs] * (received - cost)).sum())
+    return margin

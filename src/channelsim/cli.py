@@ -232,14 +232,20 @@ SPECS = {
         summary="every lever (strategy.*) and market parameter (market.*) you can set",
         usage="[--group GROUP] [--long] [OVERRIDES...]",
         about=(
-            "Lists every key you can set, by group: the vendor's levers (strategy.*), the "
-            "market (market.*), the direct seller (market.direct.*) and the run (seed, "
-            "steps); each with its value, what it accepts and what it means. The values are "
-            "those the overrides compose: strategy=direct shows that preset's levers."
+            "Lists every key you can set, by group: each seller's policy and capabilities "
+            "(the vendor's levers strategy.* and market.vendor.*; the direct seller's "
+            "market.direct.policy.* and market.direct.*), the market (market.*) and the run "
+            "(seed, steps); each with its value, what it accepts and what it means. The "
+            "values are those the overrides compose: strategy=direct shows that preset's "
+            "levers."
         ),
         options=(
             Option(
-                ("--group",), "group", "GROUP", "one group: strategy, market, market.direct or run"
+                ("--group",),
+                "group",
+                "GROUP",
+                "one group: strategy, market.vendor, market.direct.policy, market.direct, "
+                "market or run",
             ),
             Option(("--long",), "long", None, "meanings in full, wrapped"),
             CONFIG_DIR,
@@ -758,30 +764,33 @@ def _fmt(value: float | None, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-# `channelsim levers` groups: a key's section (its path but the last name), headed so
+# `channelsim levers` groups: a key's section (its path but the last name), headed so,
+# in this order: each seller's policy and capabilities, then the market, then the run
 LEVER_HEADINGS = {
-    "strategy": "the vendor's levers",
-    "market": "the market the vendor faces: its sizes, demand and behaviour",
-    "market.direct": "the direct seller",
+    "strategy": "the vendor's policy: its levers",
+    "market.vendor": "the vendor's capabilities",
+    "market.direct.policy": "the direct seller's policy (market.direct.policy=PRESET picks one)",
+    "market.direct": "the direct seller's capabilities",
+    "market": "the market the sellers face: its sizes, demand and behaviour",
     "run": "the run",
 }
 MEANING_INDENT = " " * 6
 
 
 def lever_group(key: str) -> str:
-    """A key's `channelsim levers` group: ``strategy``, ``market``, ``market.direct``,
-    or ``run`` for the run's own keys (seed, steps)."""
+    """A key's `channelsim levers` group: ``strategy``, ``market.vendor``,
+    ``market.direct.policy``, ``market.direct``, ``market``, or ``run`` for the run's own
+    keys (seed, steps)."""
     return key.rpartition(".")[0] or "run"
 
 
 def lever_groups(keys: Sequence[str]) -> dict[str, list[str]]:
-    """The keys by group: the vendor's levers first, then the market's groups, then the
-    rest."""
+    """The keys by group, in the order of LEVER_HEADINGS (any other group last)."""
     groups: dict[str, list[str]] = {}
     for key in keys:
         groups.setdefault(lever_group(key), []).append(key)
-    rank = {"strategy": 0, "market": 1}
-    order = sorted(groups, key=lambda g: (rank.get(g.split(".")[0], 2), g))
+    rank = {g: i for i, g in enumerate(LEVER_HEADINGS)}
+    order = sorted(groups, key=lambda g: (rank.get(g, len(rank)), g))
     return {g: groups[g] for g in order}
 
 
@@ -833,13 +842,14 @@ def command_levers(args: list[str], out=None) -> int:
     """Print every lever and market parameter, by group, with its value, what it
     accepts and what it means."""
     from channelsim.config.compose import compose
-    from channelsim.config.validate import schema_rows
+    from channelsim.config.validate import listed, schema_rows
 
     config_dir, overrides, given = split_args(args, "levers")
     groups = lever_groups(list(schema_rows()))
     chosen = given.get("group")
     if chosen is not None and chosen not in groups:
-        raise UsageError(f"--group={chosen!r} is not allowed: one of {', '.join(groups)}")
+        lead = f"--group={chosen!r} is not allowed: one of "
+        raise UsageError(listed(lead, list(groups), " (see channelsim levers --help)"))
     cfg = compose(overrides, config_dir)
     print(
         "key, value (as composed), what it accepts; its meaning below"

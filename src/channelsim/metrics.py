@@ -62,6 +62,8 @@ METRICS = (
     "price_dispersion",
     "relationship_partners",
     "tier1_resellers",
+    "field_reps_vendor",
+    "field_reps_direct",
 )
 WIN_RATE_WINDOW = 3  # months over which win rates are counted
 
@@ -112,8 +114,9 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
     wins = count_wins(model, month)
     vendor_total = float(units[vendor_side].sum()) + txn_vendor
     direct_total = month.direct_units
-    vendor_rel_key = relationships.noisy_or(a.rel_vendor[key], a.rel_partner[key].max(axis=1))
-    contact = (a.effort_vendor > 0) | a.phone_vendor | (a.effort_partner > 0).any(axis=1)
+    v, d = model.vendor.row, model.direct_seller.row
+    vendor_rel_key = relationships.noisy_or(a.rel[key, v], a.rel_partner[key].max(axis=1))
+    contact = (a.effort[:, v] > 0) | a.phone[:, v] | (a.effort_partner > 0).any(axis=1)
     active = t.active
     stage_counts = np.bincount(a.opp_stage[a.opp_open], minlength=4)
     price_cv = market_rules.price_dispersion(model, txn)
@@ -139,7 +142,7 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "active_resellers": float(active.sum()),
         "partner_satisfaction": float(t.satisfaction[active].mean()) if active.any() else 0.0,
         "relationship_vendor_key": float(vendor_rel_key.mean()) if key.any() else 0.0,
-        "relationship_direct_key": float(a.rel_direct[key].mean()) if key.any() else 0.0,
+        "relationship_direct_key": float(a.rel[key, d].mean()) if key.any() else 0.0,
         "relationships_lost": month.lost,
         "win_rate_vendor_key": wins[1] / wins[0] if wins[0] else 0.0,
         "win_rate_direct_key": wins[3] / wins[2] if wins[2] else 0.0,
@@ -155,7 +158,7 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         if active.any()
         else 0.0,
         "vendor_margin_per_unit": (
-            month.revenue_vendor - m.vendor_unit_cost * month.vendor_shipped - month.program_cost
+            month.revenue_vendor - m.vendor.unit_cost * month.vendor_shipped - month.program_cost
         )
         / max(month.vendor_shipped, 1e-9),
         "channel_program_cost": month.program_cost,
@@ -174,4 +177,6 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "price_dispersion": price_cv,
         "relationship_partners": float((t.relationship_partner & active).sum()),
         "tier1_resellers": float(((t.tier == 1) & active).sum()),
+        "field_reps_vendor": float(model.vendor.reps),
+        "field_reps_direct": float(model.direct_seller.reps),
     }

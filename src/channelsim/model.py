@@ -15,11 +15,11 @@ from channelsim.agents import account as account_rules
 from channelsim.agents import regional_market as market_rules
 from channelsim.agents import reseller as reseller_rules
 from channelsim.agents.account import Account
-from channelsim.agents.direct_seller import DirectSeller
 from channelsim.agents.distributor import Distributor, DistributorTable
-from channelsim.agents.records import Decisions, GrayFlows, RetailSales
+from channelsim.agents.records import Decisions, GrayFlows, Pick, RetailSales
 from channelsim.agents.regional_market import RegionalMarket
 from channelsim.agents.reseller import Reseller
+from channelsim.agents.seller import Seller
 from channelsim.agents.tables import (
     CENTRE_ALPHA,
     AccountTable,
@@ -27,7 +27,6 @@ from channelsim.agents.tables import (
     empty_resellers,
     grown,
 )
-from channelsim.agents.vendor import Vendor
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import (
     ConfigError,
@@ -37,7 +36,7 @@ from channelsim.config.validate import (
     schema_rows,
     validate,
 )
-from channelsim.domain import Route, Segment, Supplier
+from channelsim.domain import Segment, Supplier
 from channelsim.metrics import METRICS, WIN_RATE_WINDOW
 from channelsim.network import draw_coverage
 from channelsim.policies import Timeline, month_index, month_label
@@ -134,9 +133,15 @@ class ChannelModel(mesa.Model):
         rel_partner = np.zeros((n, k))
         rel_partner[:, 0] = rng.uniform(0.3, 0.8, n)
         rel_partner[:, 1:] = rng.uniform(0.0, 0.25, (n, k - 1))
-        incumbent = np.where(
-            rng.random(n) < np.array([0.8, 0.7, 0.55])[seg], Supplier.VENDOR, Supplier.DIRECT
-        ).astype(np.int8)
+        # who supplied each account at the start: the sellers' weights by segment
+        v, d = m.vendor, m.direct
+        vendor_weight = np.array([v.incumbent_mid, v.incumbent_key, v.incumbent_global])
+        direct_weight = np.array([d.incumbent_mid, d.incumbent_key, d.incumbent_global])
+        p_vendor = vendor_weight / np.maximum(vendor_weight + direct_weight, 1e-12)
+        incumbent = np.where(rng.random(n) < p_vendor[seg], Supplier.VENDOR, Supplier.DIRECT)
+        incumbent = incumbent.astype(np.int8)
+        rel_vendor = rng.random(n) * start_relationship(v)[seg]
+        rel_direct = rng.random(n) * start_relationship(d)[seg]
         z = np.zeros
         self.accounts = AccountTable(
             segment=seg,
@@ -144,38 +149,34 @@ class ChannelModel(mesa.Model):
             size=size,
             centre=centre,
             cover=cover,
-            rel_vendor=rng.uniform(0.0, 0.3, n) * (seg != Segment.MID),
-            rel_direct=rng.uniform(0.0, 0.15, n),
+            # the sellers' columns: the direct seller's, then the vendor's (Seller.row)
+            rel=np.column_stack([rel_direct, rel_vendor]),
             rel_partner=rel_partner,
-            am=np.full(n, -1, np.int64),
-            rep=np.full(n, -1, np.int64),
+            holder=np.full((n, 2), -1, np.int64),
             owner=np.full(n, -1, np.int64),
             incumbent=incumbent,
-            effort_vendor=z(n),
-            effort_direct=z(n),
+            effort=z((n, 2)),
             effort_partner=z((n, k)),
-            phone_direct=z(n, bool),
-            phone_vendor=z(n, bool),
+            phone=z((n, 2), bool),
             opp_open=z(n, bool),
             opp_stage=z(n, np.int8),
             opp_units=z(n),
             opp_age=z(n, np.int32),
-            found_direct=z(n, bool),
-            found_vendor=z(n, bool),
+            found=z((n, 2), bool),
             found_partner=z((n, k), bool),
             registered=np.full(n, -1, np.int64),
         )
         self.distributors = DistributorTable(m.distributors)
-        self.served_direct = account_rules.served_direct(self)
-        self.joint = self._joint()
+        self.direct_seller = Seller(self, Pick.DIRECT, "direct")
+        self.vendor = Seller(self, Pick.VENDOR, "vendor")
+        self.sellers = (self.direct_seller, self.vendor)  # in the order of their rows
+        self.served_direct = self.vendor.serves()
+        self.joint = self.vendor.joint()
         reseller_rules.select_partners(self)
         reseller_rules.plan_owners(self)
         weight = market_rules.retail_pull(t)
         self.initial_region_weight = np.maximum(np.bincount(t.region, weight, minlength=g), 1e-9)
 
-        self.vendor = Vendor(self, 0)
-        self.big_accounts = int((seg != Segment.MID).sum())  # key and global accounts
-        self.direct_seller = DirectSeller(self, 0)
         for i in range(m.distributors):
             Distributor(self, i)
         for i in range(g):
@@ -202,13 +203,6 @@ class ChannelModel(mesa.Model):
         )
         self.resellers = grown(self.resellers, extra)
         self.credit = np.concatenate([self.credit, np.zeros(extra)])
-
-    def _joint(self) -> np.ndarray:
-        s, seg = self.strategy, self.accounts.segment
-        joint_by_segment = np.array(
-            [False, s.key_route == Route.JOINT_TEAM, s.global_route == Route.JOINT_TEAM]
-        )
-        return joint_by_segment[seg]
 
     # ------------------------------------------------------------------ time
     @property
@@ -275,7 +269,9 @@ class ChannelModel(mesa.Model):
         """One month, phase by phase (docs/ODD.md section 3)."""
         self.apply_policy()
         month = self.open_month()
-        self.vendor.set_terms()
+        for seller in self.sellers:
+            if seller.has_partners():
+                seller.set_terms()
         self.assign_effort()
         month.lost = account_rules.tend_relationships(self)
         self.find_projects()
@@ -297,8 +293,8 @@ class ChannelModel(mesa.Model):
         if any(change.strategy or change.levers for change in changes):
             reseller_rules.select_partners(self)
             reseller_rules.plan_owners(self)
-        self.served_direct = account_rules.served_direct(self)
-        self.joint = self._joint()
+        self.served_direct = self.vendor.serves()
+        self.joint = self.vendor.joint()
 
     def open_month(self) -> books.Month:
         """The resellers' month starts from nothing sold; what the books compare against."""
@@ -319,10 +315,10 @@ class ChannelModel(mesa.Model):
         return month
 
     def assign_effort(self) -> None:
-        """The vendor's account managers, the direct seller's reps and the partners' reps
-        spread their time over accounts."""
-        self.vendor.assign_effort()
-        self.direct_seller.assign_effort()
+        """Every seller's field reps and the partners' reps spread their time over
+        accounts."""
+        for seller in self.sellers:
+            seller.assign_effort()
         account_rules.assign_partner_effort(self)
 
     def find_projects(self) -> None:
@@ -353,6 +349,12 @@ class ChannelModel(mesa.Model):
         rebates = reseller_rules.close_quarter(self) if self.month_in_quarter == 2 else 0.0
         reseller_rules.enter(self)
         return rebates
+
+
+def start_relationship(seller) -> np.ndarray:
+    """The most a seller's own relationship with an account can be at the start, by
+    segment (mid, key, global): each account's is drawn uniformly up to it."""
+    return np.array([seller.relationship_mid, seller.relationship_key, seller.relationship_global])
 
 
 def change_label(change) -> str:

@@ -12,9 +12,9 @@ import numpy as np
 
 from channelsim.agents.base import Column, RowAgent
 from channelsim.agents.records import Decisions, Pick
+from channelsim.agents.seller import ERP_OWN_FIT
 from channelsim.agents.tables import OPEN_PROBABILITY
-from channelsim.agents.vendor import LIST_PRICE
-from channelsim.domain import Attribute, Route, Segment, Stage, Supplier
+from channelsim.domain import Attribute, Segment, Stage, Supplier
 from channelsim.mechanics import choice, pricing, relationships
 
 if TYPE_CHECKING:
@@ -36,8 +36,6 @@ class Account(RowAgent):
 
     size = Column("accounts")
     region = Column("accounts")
-    rel_vendor = Column("accounts")
-    rel_direct = Column("accounts")
     opp_open = Column("accounts")
 
     @property
@@ -48,18 +46,14 @@ class Account(RowAgent):
     def incumbent(self) -> Supplier:
         return Supplier(int(self.model.accounts.incumbent[self.row]))
 
+    def relationship(self, seller: int) -> float:
+        """Its relationship with a seller's field force (the seller's `row`)."""
+        return float(self.model.accounts.rel[self.row, seller])
+
     @property
     def rel_partner(self) -> np.ndarray:
         """Relationship with each covering reseller (a copy)."""
         return self.model.accounts.rel_partner[self.row].copy()
-
-
-def served_direct(model: ChannelModel) -> np.ndarray:
-    """Whether the vendor serves each account itself (its segment's route is `direct`),
-    as booleans: compared every month, so not as an array of Route objects."""
-    s = model.strategy
-    by_segment = np.array([s.mid_route, s.key_route, s.global_route]) == Route.DIRECT
-    return by_segment[model.accounts.segment]
 
 
 def assign_partner_effort(model: ChannelModel) -> None:
@@ -105,35 +99,34 @@ def tend_relationships(model: ChannelModel) -> float:
     Returns:
         relationship strength lost to departures this month, summed over accounts.
     """
-    a, t, s, m, rng = model.accounts, model.resellers, model.strategy, model.market, model.rng
-    d = m.direct
+    a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
+    vendor = model.vendor
     joint = model.joint[:, None] & t.relationship_partner[a.cover]
-    team = joint & (a.effort_vendor > 0)[:, None]
+    team = joint & (a.effort[:, vendor.row] > 0)[:, None]
     rate_partner = m.learn_face_to_face * (0.6 + t.skill[a.cover]) * np.where(team, 1.25, 1.0)
     a.rel_partner[:] = relationships.grow(
         a.rel_partner, a.effort_partner, rate_partner, m.relationship_decay
     )
-    vendor_rate = m.learn_face_to_face * a.effort_vendor + m.learn_phone * a.phone_vendor
-    a.rel_vendor[:] = relationships.grow(a.rel_vendor, 1.0, vendor_rate, m.relationship_decay)
-    direct_rate = m.learn_face_to_face * a.effort_direct + m.learn_phone * a.phone_direct
-    a.rel_direct[:] = relationships.grow(a.rel_direct, 1.0, direct_rate, m.relationship_decay)
+    rate = m.learn_face_to_face * a.effort + m.learn_phone * a.phone
+    a.rel[:] = relationships.grow(a.rel, 1.0, rate, m.relationship_decay)
 
-    # departures: the vendor's account managers, partner reps, the direct seller's reps
-    care = m.care_retention if s.customer_care else m.company_retention
-    am_leaves = rng.random(max(s.account_managers, 1)) < s.am_turnover
-    holder = np.clip(a.am, 0, am_leaves.size - 1)
-    leaving = (a.am >= 0) & am_leaves[holder]
-    a.rel_vendor[:], lost_vendor = relationships.depart(a.rel_vendor, leaving, care)
+    # departures: every seller's field reps, then the partners' reps
+    lost = 0.0
+    for seller in model.sellers:
+        s, i = seller.policy, seller.row
+        care = m.care_retention if s.customer_care else m.company_retention
+        leaves = rng.random(max(seller.reps, 1)) < s.am_turnover
+        holder = np.clip(a.holder[:, i], 0, leaves.size - 1)
+        leaving = (a.holder[:, i] >= 0) & leaves[holder]
+        a.rel[:, i], gone = relationships.depart(a.rel[:, i], leaving, care)
+        lost += float(gone.sum())
     # with customer care and joint teams, partner-held accounts settle at company level too
-    keep_partner = np.where(joint & s.customer_care, m.care_retention, m.company_retention)
+    care_partner = vendor.policy.customer_care
+    keep_partner = np.where(joint & care_partner, m.care_retention, m.company_retention)
     staff_leaves = rng.random(a.rel_partner.shape) < m.partner_staff_turnover
     lost_partner = np.where(staff_leaves, a.rel_partner * (1.0 - keep_partner), 0.0)
     a.rel_partner -= lost_partner
-    rep_leaves = rng.random(max(model.direct_seller.field_reps, 1)) < d.rep_turnover
-    holder = np.clip(a.rep, 0, rep_leaves.size - 1)
-    leaving = (a.rep >= 0) & rep_leaves[holder]
-    a.rel_direct[:], lost_direct = relationships.depart(a.rel_direct, leaving, m.care_retention)
-    return float(lost_vendor.sum() + lost_partner.sum() + lost_direct.sum())
+    return lost + float(lost_partner.sum())
 
 
 def open_projects(model: ChannelModel) -> None:
@@ -146,8 +139,7 @@ def open_projects(model: ChannelModel) -> None:
     a.opp_stage[new] = Stage.IDENTIFIED
     a.opp_age[new] = 0
     a.opp_units[new] = a.size[new] / (12.0 * p[new]) * rng.lognormal(-0.045, 0.3, k)
-    a.found_direct[new] = False
-    a.found_vendor[new] = False
+    a.found[new] = False
     a.found_partner[new] = False
     a.registered[new] = -1
 
@@ -157,12 +149,9 @@ def discover(model: ChannelModel) -> None:
     relationships help; with deal registration the first partner to find one locks it."""
     a, t, s, m, rng = model.accounts, model.resellers, model.strategy, model.market, model.rng
     open_ = a.opp_open
-    p_direct = 1 - (1 - 0.8 * a.phone_direct) * (1 - a.effort_direct) * (1 - 0.5 * a.rel_direct)
-    a.found_direct |= open_ & (rng.random(a.n) < p_direct)
-    p_vendor = 1 - (1 - 0.8 * a.phone_vendor) * (1 - 0.9 * a.effort_vendor) * (
-        1 - 0.5 * a.rel_vendor
-    )
-    a.found_vendor |= open_ & (rng.random(a.n) < p_vendor)
+    for seller in model.sellers:
+        a.found[:, seller.row] |= seller.hear(open_)
+    v = model.vendor.row
     lead = m.partner_lead_rate * (1.0 + 0.5 * s.coop_budget / (s.coop_budget + 300.0))
     p_slot = t.active[a.cover] * (
         1 - (1 - lead) * (1 - a.effort_partner) * (1 - 0.5 * a.rel_partner)
@@ -174,8 +163,8 @@ def discover(model: ChannelModel) -> None:
     owner_row = a.cover[every, slot]
     joint = model.joint & has_owner & t.relationship_partner[owner_row]
     owner_found = has_owner & (found[every, slot] | a.found_partner[every, slot])
-    a.found_vendor |= joint & owner_found & open_
-    shared = joint & a.found_vendor
+    a.found[:, v] |= joint & owner_found & open_
+    shared = joint & a.found[:, v]
     found[every[shared], slot[shared]] = True
     if s.deal_registration:
         # registration covers key and global projects (small deals stay open to all)
@@ -190,29 +179,18 @@ def decide(model: ChannelModel) -> Decisions:
     """Projects at the decision stage: offers are scored by the buying centre, a logit with
     'defer' picks the winner, winners ship and money moves along the channel."""
     a, t, s, m, rng = model.accounts, model.resellers, model.strategy, model.market, model.rng
-    d = m.direct
     rows = np.flatnonzero(a.opp_open & (a.opp_stage == Stage.DECISION))
     nd, k = rows.size, a.cover.shape[1]
     cov = a.cover[rows]
     units = a.opp_units[rows]
+    vendor = model.vendor
     own_route = model.served_direct[rows]
     joint = model.joint[rows][:, None] & t.relationship_partner[cov]
-    offers = Pick.PARTNER + k  # the direct seller, the vendor, each partner slot
+    offers = Pick.PARTNER + k  # each seller's own offer, then each partner slot
     attr = np.zeros((nd, offers, len(Attribute)))
     avail = np.zeros((nd, offers), dtype=bool)
 
-    # the direct seller
-    avail[:, Pick.DIRECT] = a.found_direct[rows]
-    attr[:, Pick.DIRECT] = [
-        model.direct_seller.price,
-        0,
-        d.brand_trust,
-        d.build_to_order,
-        d.service,
-    ]
-    attr[:, Pick.DIRECT, Attribute.RELATIONSHIP] = a.rel_direct[rows]
-
-    # resellers (alone or in a joint team with the vendor's account manager)
+    # resellers (alone or in a joint team with their seller's field rep)
     cost = t.cost[cov]
     value = units[:, None] * cost
     can_finance = value <= np.maximum(t.capital[cov], 0.0) + model.credit[cov]
@@ -230,46 +208,36 @@ def decide(model: ChannelModel) -> Decisions:
     push = s.rebate_rate * 0.5
     markup = pricing.bid_markup(np.maximum(t.markup[cov] - push, 0.0), bidders)
     price = cost * (1.0 + markup)
-    rel_vendor = a.rel_vendor[rows][:, None]
+    rel_team = a.rel[rows, vendor.row][:, None]
     standing = (
         0.5 * np.minimum(1.0, np.maximum(t.capital[cov], 0) / (2 * m.partner_capital))
         + 0.25 * (t.tier[cov] == 1)
         + 0.25 * t.skill[cov]
     )
-    trust = m.vendor_brand_trust * (0.7 + 0.3 * standing)
-    config_fit = m.erp_config_fit if s.erp_integration else m.standard_config_fit
+    v = vendor.capabilities  # the partners sell the vendor's products
+    trust = v.brand_trust * (0.7 + 0.3 * standing)
+    config_fit = v.partner_erp_fit if s.erp_integration else v.partner_fit
     proposal = 0.5 * t.knowledge[cov] + 0.5 * t.competition[cov]
     attr[:, Pick.PARTNER :, Attribute.PRICE] = price
     attr[:, Pick.PARTNER :, Attribute.RELATIONSHIP] = np.where(
-        joint, relationships.noisy_or(a.rel_partner[rows], rel_vendor), a.rel_partner[rows]
+        joint, relationships.noisy_or(a.rel_partner[rows], rel_team), a.rel_partner[rows]
     )
     attr[:, Pick.PARTNER :, Attribute.TRUST] = np.where(
-        joint, np.maximum(trust, m.vendor_brand_trust), trust
+        joint, np.maximum(trust, v.brand_trust), trust
     )
     attr[:, Pick.PARTNER :, Attribute.FIT] = config_fit * (0.6 + 0.4 * proposal)
     attr[:, Pick.PARTNER :, Attribute.SERVICE] = t.service[cov]
     avail[:, Pick.PARTNER :] = bid
 
-    # the vendor itself: its own route, or taking the order with a partner's help
-    # in special cases (global accounts, or by chance) the vendor takes the order itself
+    # every seller's own offer, by one rule: its own route, or (with direct assist) taking
+    # the order itself with a partner's help in special cases (global accounts, or by
+    # chance a key account) where no partner could finance it
     seg_rows = a.segment[rows]
     special = (seg_rows == Segment.GLOBAL) | (
         (seg_rows == Segment.KEY) & (rng.random(nd) < DIRECT_ASSIST_SHARE)
     )
-    assist = s.direct_assist & special & (heard & ~can_finance).any(axis=1) & ~bid.any(axis=1)
-    avail[:, Pick.VENDOR] = (own_route & a.found_vendor[rows]) | assist
-    best_partner = np.where(heard, a.rel_partner[rows], 0.0).max(axis=1)
-    helper_service = np.where(heard, t.service[cov], 0.0).max(axis=1)
-    attr[:, Pick.VENDOR, Attribute.PRICE] = LIST_PRICE * (1 - s.wholesale_discount) * 1.03
-    attr[:, Pick.VENDOR, Attribute.RELATIONSHIP] = np.where(
-        assist, relationships.noisy_or(a.rel_vendor[rows], best_partner), a.rel_vendor[rows]
-    )
-    attr[:, Pick.VENDOR, Attribute.TRUST] = m.vendor_brand_trust
-    own_fit = max(m.vendor_direct_bto, 0.9 * m.erp_config_fit if s.erp_integration else 0.0)
-    attr[:, Pick.VENDOR, Attribute.FIT] = np.where(assist, max(own_fit, config_fit), own_fit)
-    attr[:, Pick.VENDOR, Attribute.SERVICE] = np.where(
-        assist, np.maximum(m.vendor_direct_service, helper_service), m.vendor_direct_service
-    )
+    for seller in model.sellers:
+        own_offer(model, seller, rows, attr, avail, special, heard, can_finance, bid, config_fit)
 
     utility = choice.utilities(a.centre[rows], attr, m.price_sensitivity)
     incumbent = a.incumbent[rows]
@@ -290,8 +258,9 @@ def decide(model: ChannelModel) -> Decisions:
     a.opp_open[rows[won]] = False
     a.incumbent[rows[direct_won]] = Supplier.DIRECT
     a.incumbent[rows[own_won | partner_won]] = Supplier.VENDOR
-    a.rel_direct[rows[direct_won]] += 0.05 * (1 - a.rel_direct[rows[direct_won]])
-    a.rel_vendor[rows[own_won]] += 0.05 * (1 - a.rel_vendor[rows[own_won]])
+    for seller in model.sellers:  # a seller's own win strengthens its own tie
+        mine = rows[pick == seller.row]
+        a.rel[mine, seller.row] += 0.05 * (1 - a.rel[mine, seller.row])
 
     slot = np.clip(pick - Pick.PARTNER, 0, k - 1)
     i = np.flatnonzero(partner_won)
@@ -321,6 +290,46 @@ def decide(model: ChannelModel) -> Decisions:
         partner_units=u,
         partner_cost=sale_cost,
         partner_price=sale_price,
+    )
+
+
+def own_offer(
+    model: ChannelModel,
+    seller,
+    rows: np.ndarray,
+    attr: np.ndarray,
+    avail: np.ndarray,
+    special: np.ndarray,
+    heard: np.ndarray,
+    can_finance: np.ndarray,
+    bid: np.ndarray,
+    partner_fit: float,
+) -> None:
+    """A seller's own offer on the projects deciding (column `seller.row`), the same for
+    every seller: its price, its relationship, its brand, the fit of what it builds to
+    order (through its ERP, near its partners' fit), its own service. With direct assist
+    it takes an order itself where a partner heard of it but could not finance it and no
+    partner bid, bringing that partner's relationship and service along."""
+    a, t, i = model.accounts, model.resellers, seller.row
+    c, p = seller.capabilities, seller.policy
+    cov = a.cover[rows]
+    assist = np.zeros(rows.size, dtype=bool)
+    mine = t.seller[cov] == i  # the partners that sell its products
+    heard = heard & mine
+    if p.direct_assist and mine.any():
+        assist = special & (heard & ~can_finance).any(axis=1) & ~(bid & mine).any(axis=1)
+    avail[:, i] = (seller.serves()[rows] & a.found[rows, i]) | assist
+    best_partner = np.where(heard, a.rel_partner[rows], 0.0).max(axis=1, initial=0.0)
+    helper_service = np.where(heard, t.service[cov], 0.0).max(axis=1, initial=0.0)
+    own_fit = max(c.build_to_order, ERP_OWN_FIT * c.partner_erp_fit if p.erp_integration else 0.0)
+    attr[:, i, Attribute.PRICE] = seller.price
+    attr[:, i, Attribute.RELATIONSHIP] = np.where(
+        assist, relationships.noisy_or(a.rel[rows, i], best_partner), a.rel[rows, i]
+    )
+    attr[:, i, Attribute.TRUST] = c.brand_trust
+    attr[:, i, Attribute.FIT] = np.where(assist, max(own_fit, partner_fit), own_fit)
+    attr[:, i, Attribute.SERVICE] = np.where(
+        assist, np.maximum(c.service, helper_service), c.service
     )
 
 

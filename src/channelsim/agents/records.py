@@ -76,9 +76,10 @@ class RetailSales:
     """This month's transactional sales in each region, after the gray market moved some."""
 
     retail_units: np.ndarray  # per reseller: units sold over the counter
-    online_units: np.ndarray  # per region: the vendor's online store
-    direct_units: np.ndarray  # per region: the direct seller's phone and web sales
-    online_price: np.ndarray  # per region
+    online_units: np.ndarray  # per region: the vendor's own consumer sales (online store)
+    direct_units: np.ndarray  # per region: the direct seller's (phone and web)
+    online_price: np.ndarray  # per region: the vendor's own consumer price
+    direct_price: np.ndarray  # per region: the direct seller's
     region_price: np.ndarray  # per region: the channel's weighted retail price
     sale_price: np.ndarray | None = None  # per reseller, set by the gray market
 

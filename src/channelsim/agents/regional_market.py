@@ -8,14 +8,13 @@ import numpy as np
 
 from channelsim.agents.base import RowAgent
 from channelsim.agents.records import GrayFlows, RetailSales
-from channelsim.agents.vendor import LIST_PRICE
+from channelsim.agents.seller import LIST_PRICE
 from channelsim.mechanics import choice, graymarket
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
 
 OUTSIDE_UTILITY = 0.0  # transactional buyers who buy neither brand this month
-ONLINE_AVAILABILITY = 0.3  # reach of an online store next to a region's shops
 MAP_AUDIT_WEIGHT = 1.5  # enforced MAP adds checks to the diversion audits
 RETAIL_WEIGHT_B2B = 0.3  # a business reseller's pull in retail next to a shop's 1.0
 
@@ -40,10 +39,11 @@ def retail_pull(t) -> np.ndarray:
 
 
 def transactional(model: ChannelModel) -> RetailSales:
-    """Each region's demand splits by logit over reseller retail, the vendor's online store,
-    and the direct seller's phone and web sales, on price, brand, availability and service."""
+    """Each region's demand splits by logit over the vendor's partners' shops and each
+    seller's own consumer sales (online and phone: the vendor's online store, the direct
+    seller's phone and web sales, one rule for both), on price, brand, availability and
+    service."""
     m, s, t = model.market, model.strategy, model.resellers
-    d = m.direct
     g = m.n_regions
     years = model.years_elapsed
     demand = model.region_size * m.txn_units_per_region * (1.0 + m.growth) ** years
@@ -62,8 +62,6 @@ def transactional(model: ChannelModel) -> RetailSales:
     service = np.bincount(t.region, weight * t.service, minlength=g) / np.maximum(
         region_weight, 1e-12
     )
-    online_price = price * (1.0 - s.online_price_gap)
-    brand = m.vendor_brand_trust
     scale = 4.0
 
     def value(p, trust, avail, serv):
@@ -72,17 +70,20 @@ def transactional(model: ChannelModel) -> RetailSales:
             0.3 * trust + 0.5 * avail + 0.2 * serv
         )
 
+    # the options: the vendor's partners' shops, then each seller's own consumer sales
+    vendor, direct = model.vendor, model.direct_seller
     u = np.full((g, 3), -np.inf)
+    brand = vendor.capabilities.brand_trust
     u[:, 0] = np.where(region_weight > 0, value(price, brand, availability, service), -np.inf)
-    if s.online_store:
-        u[:, 1] = value(online_price, brand, ONLINE_AVAILABILITY, 0.4)
-    if d.consumer_reach > 0:
-        u[:, 2] = value(
-            model.direct_seller.price,
-            d.brand_trust,
-            d.consumer_availability * d.consumer_reach,
-            d.service,
-        )
+    own_price = {}
+    for column, seller in ((1, vendor), (2, direct)):
+        c, p = seller.capabilities, seller.policy
+        # online and phone sales: below its partners' shop price, or its own price
+        base = price if seller.has_partners() else np.full(g, seller.price)
+        own_price[seller.row] = base * (1.0 - p.online_price_gap)
+        if p.online_store and c.consumer_reach > 0:
+            reach = c.consumer_availability * c.consumer_reach
+            u[:, column] = value(own_price[seller.row], c.brand_trust, reach, c.service)
     u = np.where(np.isfinite(u), u, -1e9)
     shares = choice.logit_shares(u, OUTSIDE_UTILITY, m.choice_noise) * (u > -1e8)
     units = demand[:, None] * shares
@@ -96,7 +97,8 @@ def transactional(model: ChannelModel) -> RetailSales:
         retail_units=retail_units,
         online_units=units[:, 1],
         direct_units=units[:, 2],
-        online_price=online_price,
+        online_price=own_price[vendor.row],
+        direct_price=own_price[direct.row],
         region_price=price,
     )
 

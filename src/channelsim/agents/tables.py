@@ -16,6 +16,7 @@ CENTRE_ALPHA = {
     Segment.KEY: (1.5, 1.5, 2.0, 2.5),
     Segment.GLOBAL: (1.5, 1.5, 2.5, 2.5),
 }
+VENDOR = 1  # the vendor's row among the sellers: every reseller sells its products
 # Chance an account opens a purchase project in a month, by segment.
 OPEN_PROBABILITY = np.array([1 / 6, 1 / 3, 1 / 3])
 
@@ -29,25 +30,21 @@ class AccountTable:
     size: np.ndarray  # units a year
     centre: np.ndarray  # (n, roles) buying-centre weights
     cover: np.ndarray  # (n, K) reseller rows covering the account
-    rel_vendor: np.ndarray  # held by the vendor's account manager (and company)
-    rel_direct: np.ndarray  # held by the direct seller's rep (and company)
+    # per seller, one column each (`Seller.row`: the direct seller 0, the vendor 1)
+    rel: np.ndarray  # (n, sellers) held by the seller's field rep (and company)
     rel_partner: np.ndarray  # (n, K) held by the covering resellers' reps
-    am: np.ndarray  # vendor account manager holding the account, -1 none
-    rep: np.ndarray  # direct seller's field rep holding the account, -1 none
+    holder: np.ndarray  # (n, sellers) the seller's field rep holding the account, -1 none
     owner: np.ndarray  # planned owner slot in cover, -1 none
     incumbent: np.ndarray  # int8, Supplier
-    effort_vendor: np.ndarray
-    effort_direct: np.ndarray
+    effort: np.ndarray  # (n, sellers) its field reps' effort this month
     effort_partner: np.ndarray  # (n, K)
-    phone_direct: np.ndarray  # bool: reached by the direct seller's phone sales this month
-    phone_vendor: np.ndarray  # bool
+    phone: np.ndarray  # (n, sellers) bool: reached by the seller's phone sales this month
     # the open purchase project of each account (at most one)
     opp_open: np.ndarray
     opp_stage: np.ndarray
     opp_units: np.ndarray
     opp_age: np.ndarray
-    found_direct: np.ndarray
-    found_vendor: np.ndarray
+    found: np.ndarray  # (n, sellers) bool: the seller knows of the open project
     found_partner: np.ndarray  # (n, K)
     registered: np.ndarray  # slot holding the deal registration, -1 none
 
@@ -61,6 +58,7 @@ class ResellerTable:
     """Resellers: rows for those at the start plus room for entrants."""
 
     region: np.ndarray
+    seller: np.ndarray  # int8: the seller whose products it sells (its `row`)
     distributor: np.ndarray
     b2b: np.ndarray  # bool: business reseller (else retail, B2C)
     active: np.ndarray  # bool
@@ -118,6 +116,7 @@ def empty_resellers(capacity: int) -> ResellerTable:
     f = np.zeros
     return ResellerTable(
         region=f(capacity, np.int32),
+        seller=np.full(capacity, VENDOR, np.int8),
         distributor=f(capacity, np.int32),
         b2b=f(capacity, bool),
         active=f(capacity, bool),

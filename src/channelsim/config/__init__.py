@@ -7,6 +7,7 @@ from channelsim.config.schema import (
     MarketConfig,
     ScenarioConfig,
     ScenarioEvent,
+    SellerConfig,
     StrategyConfig,
 )
 from channelsim.config.validate import ConfigError, validate
@@ -18,6 +19,7 @@ __all__ = [
     "MarketConfig",
     "ScenarioConfig",
     "ScenarioEvent",
+    "SellerConfig",
     "StrategyConfig",
     "compose",
     "compose_run",

@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -42,6 +43,24 @@ from channelsim.config.validate import (
 
 CONFIG_MODULE = "channelsim.configs"
 GROUPS = ("market", "strategy", "scenario", "experiment")
+DIRECT_POLICY = "market.direct.policy"  # the direct seller's policy: a strategy preset
+# keys that moved, old -> new: the old key still works, with a one-line note
+MOVED = {
+    "market.vendor_unit_cost": "market.vendor.unit_cost",
+    "market.vendor_brand_trust": "market.vendor.brand_trust",
+    "market.vendor_direct_bto": "market.vendor.build_to_order",
+    "market.vendor_direct_service": "market.vendor.service",
+    "market.standard_config_fit": "market.vendor.partner_fit",
+    "market.erp_config_fit": "market.vendor.partner_erp_fit",
+    "market.am_capacity": "market.vendor.rep_capacity",
+    "market.direct.markup": "market.direct.policy.markup",
+    "market.direct.phone_capacity": "market.direct.policy.phone_sales",
+    "market.direct.rep_growth": "market.direct.policy.hiring_limit",
+    "market.direct.rep_turnover": "market.direct.policy.am_turnover",
+}
+# short forms of Hydra's: `market.direct.policy=NAME` picks the direct seller's preset
+ALIASES = {DIRECT_POLICY: f"strategy@{DIRECT_POLICY}"}
+_NOTED: set[str] = set()
 
 
 @dataclass
@@ -74,6 +93,30 @@ def _contains_target(value: Any) -> bool:
     return False
 
 
+def moved_key(key: str) -> str:
+    """A key's current name (the key itself unless it moved), with a one-line note on
+    stderr the first time an old name is used in this process."""
+    if key in ALIASES:
+        return ALIASES[key]
+    new = MOVED.get(key)
+    if new is None:
+        return key
+    if key not in _NOTED:
+        _NOTED.add(key)
+        print(f"channelsim: note: {key} is now {new}", file=sys.stderr)
+    return new
+
+
+def upgrade_overrides(overrides: Sequence[str]) -> list[str]:
+    """`overrides` with every moved key under its current name."""
+    out = []
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        bare = key.lstrip("+~")
+        out.append(key[: len(key) - len(bare)] + moved_key(bare) + sep + value if sep else override)
+    return out
+
+
 def parse_overrides(overrides: list[str]) -> list[Any]:
     """Hydra's parse of each override; a malformed one is named in a one-line ConfigError."""
     parser = OverridesParser.create()
@@ -91,7 +134,7 @@ def parse_overrides(overrides: list[str]) -> list[Any]:
 
 def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict[str, Any]:
     """Check overrides against the schema; return the strategy and market values they set,
-    by key (``strategy.rebate_rate``, ``market.direct.markup``).
+    by key (``strategy.rebate_rate``, ``market.direct.policy.markup``).
 
     Raises ConfigError with one line naming the key and what is allowed.
     """
@@ -109,6 +152,12 @@ def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict
             raise ConfigError(
                 f"{key}: a sweep ({o.input_line}) needs `channelsim sweep`, not a single run"
             )
+        if key == "strategy" and o.package == DIRECT_POLICY:
+            options = group_options("strategy", config_dir)
+            if o.value() not in options:
+                lead = f"{DIRECT_POLICY}={o.value()!r} is not allowed: one of "
+                raise ConfigError(listed(lead, options))
+            continue
         if o.package is not None or o.is_add() or o.is_force_add() or o.is_delete():
             raise ConfigError(
                 f"{o.input_line}: adding or deleting keys is not allowed; "
@@ -226,7 +275,7 @@ def _to_typed(raw: DictConfig) -> ChannelConfig:
 
 def compose_run(overrides: list[str] | None = None, config_dir: str | None = None) -> Composed:
     """Compose, resolve the scenario's presets and validate; keep Hydra's run settings."""
-    overrides = list(overrides or [])
+    overrides = upgrade_overrides(overrides or [])
     given = check_overrides(overrides, config_dir)
     levers = {k.split(".", 1)[1]: v for k, v in given.items() if k.startswith("strategy.")}
     raw = _hydra_compose(overrides, config_dir)
@@ -237,6 +286,12 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     cfg.market.name = choices.get("market", cfg.market.name)
     cfg.strategy.name = choices.get("strategy", cfg.strategy.name)
     cfg.scenario.name = choices.get("scenario", cfg.scenario.name)
+    # the direct seller's policy: its preset as the vendor would have it, its levers on top
+    direct = cfg.market.direct
+    name = choices.get(f"strategy@{DIRECT_POLICY}", direct.policy.name)
+    prefix = f"{DIRECT_POLICY}."
+    own = {k.removeprefix(prefix): v for k, v in given.items() if k.startswith(prefix)}
+    direct.policy = _strategy_preset(name, own, config_dir)
     cfg.presets = {}
     for event in cfg.scenario.events:
         if event.strategy is None or event.strategy in cfg.presets:
@@ -306,6 +361,7 @@ def with_values(config: ChannelConfig, values: dict[str, Any]) -> ChannelConfig:
     rows = schema_rows()
     cfg = copy.deepcopy(config)
     for key, value in values.items():
+        key = moved_key(key)
         section, _, name = key.partition(".")
         if key not in rows or section not in ("strategy", "market"):
             raise ConfigError(closest(f"unknown key {key!r}", key, list(rows)))

@@ -34,27 +34,24 @@ ROUTES_MID = ("reseller", "direct")
 
 
 @dataclass
-class DirectSellerConfig:
-    """The direct seller: the vendor's environment, not its choice."""
+class SellerConfig:
+    """A seller's capabilities: what it brings to the market, not what it chooses. Every
+    seller has the same capabilities, under the same names."""
 
-    markup: float = lever(0.14, "direct seller's price over its unit cost", lo=0.0, hi=1.0)
-    unit_cost: float = lever(
-        0.80, "direct seller's unit cost (vendor list price = 1)", lo=0.1, hi=2.0
+    unit_cost: float = lever(0.78, "unit cost (the vendor's list price = 1)", lo=0.1, hi=2.0)
+    brand_trust: float = lever(0.85, "trust large buyers place in its brand", lo=0.0, hi=1.0)
+    build_to_order: float = lever(
+        0.45, "fit of the configurations it builds to order itself", lo=0.0, hi=1.0
     )
-    phone_capacity: float = lever(
-        0.35, "share of mid and key accounts its telephone sales reach each month", lo=0.0, hi=1.0
+    service: float = lever(0.40, "quality of its own after-sales service", lo=0.0, hi=1.0)
+    partner_fit: float = lever(
+        0.65, "fit of the standard configurations its partners sell without ERP", lo=0.0, hi=1.0
     )
-    field_reps: int = lever(
-        12, "field reps for key and global accounts at the start", lo=0, hi=100000
+    partner_erp_fit: float = lever(
+        0.85, "fit of its partners' build-to-order through its ERP", lo=0.0, hi=1.0
     )
-    rep_growth: float = lever(0.3, "yearly growth of its field sales force", lo=0.0, hi=5.0)
-    rep_capacity: int = lever(10, "accounts one field rep works each month", lo=1, hi=200)
-    rep_turnover: float = lever(0.03, "monthly probability that a field rep leaves", lo=0.0, hi=1.0)
-    build_to_order: float = lever(0.90, "fit of its built-to-order configurations", lo=0.0, hi=1.0)
-    brand_trust: float = lever(0.80, "trust large buyers place in its global brand", lo=0.0, hi=1.0)
-    service: float = lever(0.55, "quality of its after-sales service", lo=0.0, hi=1.0)
     consumer_availability: float = lever(
-        0.09, "its availability to transactional buyers next to the vendor's shops", lo=0.0, hi=1.0
+        0.3, "availability of its own sales to transactional buyers", lo=0.0, hi=1.0
     )
     consumer_reach: float = lever(
         1.0,
@@ -62,6 +59,197 @@ class DirectSellerConfig:
         lo=0.0,
         hi=1.0,
     )
+    field_reps: int = lever(20, "its own field reps at the start", lo=0, hi=100000)
+    rep_capacity: int = lever(8, "accounts one of its field reps works a month", lo=1, hi=1000)
+    incumbent_mid: float = lever(
+        0.8, "weight of its being a mid account's supplier at the start", lo=0.0, hi=1.0
+    )
+    incumbent_key: float = lever(
+        0.7, "weight of its being a key account's supplier at the start", lo=0.0, hi=1.0
+    )
+    incumbent_global: float = lever(
+        0.55, "weight of its being a global account's supplier at the start", lo=0.0, hi=1.0
+    )
+    relationship_mid: float = lever(
+        0.0, "most its relationship with a mid account can be at the start", lo=0.0, hi=1.0
+    )
+    relationship_key: float = lever(
+        0.3, "most its relationship with a key account can be at the start", lo=0.0, hi=1.0
+    )
+    relationship_global: float = lever(
+        0.3, "most its relationship with a global account can be at the start", lo=0.0, hi=1.0
+    )
+
+
+@dataclass
+class StrategyConfig:
+    """The vendor's channel policy: every lever the user sets."""
+
+    name: str = lever("relationship_channel", "preset name")
+    key_route: str = lever("joint_team", "how key accounts are served", choices=ROUTES_KEY)
+    global_route: str = lever("joint_team", "how global accounts are served", choices=ROUTES_GLOBAL)
+    mid_route: str = lever("reseller", "how mid-market accounts are served", choices=ROUTES_MID)
+    use_distributors: bool = lever(True, "two tiers: resellers buy through distributors")
+    wholesale_discount: float = lever(
+        0.12, "discount off list price to the channel", lo=0.0, hi=0.6
+    )
+    map_floor: float = lever(
+        0.96, "minimum advertised price as a fraction of list (0 = no MAP)", lo=0.0, hi=1.5
+    )
+    map_enforced: bool = lever(
+        True, "MAP is enforced: partners keep to the floor, MAP checks add to audits"
+    )
+    rebate_rate: float = lever(
+        0.02, "rebate on quarter purchases when the target is met", lo=0.0, hi=0.3
+    )
+    target_growth: float = lever(
+        0.05, "quarter target over last quarter's purchases", lo=-0.5, hi=2.0
+    )
+    training_budget: float = lever(
+        300.0, "monthly partner training budget (list-price units)", lo=0.0, hi=1e7
+    )
+    training_competition: bool = lever(True, "training covers the direct seller's offers")
+    coop_budget: float = lever(
+        200.0, "monthly co-op marketing budget (list-price units)", lo=0.0, hi=1e7
+    )
+    credit_multiple: float = lever(
+        2.0, "credit line for big projects as a multiple of a partner's capital", lo=0.0, hi=20.0
+    )
+    payment_terms: int = lever(
+        2,
+        "mean months a partner takes to pay for a credited project (0: no credit)",
+        lo=0,
+        hi=24,
+    )
+    deal_registration: bool = lever(True, "a registered deal is locked to one partner")
+    account_planning: bool = lever(True, "every key and global account has a planned owner")
+    erp_integration: bool = lever(True, "partners configure to order through the vendor's ERP")
+    customer_care: bool = lever(True, "company-level customer care keeps relationships")
+    account_managers: int = lever(40, "its own field reps (account managers)", lo=0, hi=100000)
+    am_turnover: float = lever(
+        0.04, "monthly probability that one of its field reps leaves", lo=0.0, hi=1.0
+    )
+    hiring_limit: float = lever(0.3, "yearly growth of its field force at most", lo=0.0, hi=5.0)
+    phone_sales: float = lever(
+        0.0,
+        "share of mid and key accounts its own phone sales reach a month",
+        lo=0.0,
+        hi=1.0,
+    )
+    markup: float = lever(0.162, "its own sales' price over its unit cost", lo=0.0, hi=1.0)
+    approval_levels: int = lever(
+        4, "levels that approve price and resources (rep..central)", lo=1, hi=4
+    )
+    partner_survey: bool = lever(True, "a third party surveys partner satisfaction, published")
+    partner_tiering: bool = lever(True, "tier partners each quarter; weak ones are eliminated")
+    partner_selection_volume: float = lever(
+        600.0, "annual units that qualify a reseller as relationship partner", lo=0.0, hi=1e9
+    )
+    recruit_relationship_partners: bool = lever(
+        True, "recruit resellers with strong key-account relationships or skill"
+    )
+    direct_assist: bool = lever(True, "the vendor takes an order directly with a partner's help")
+    audit_probability: float = lever(
+        0.25, "monthly chance a reseller is audited for diversion", lo=0.0, hi=1.0
+    )
+    diversion_penalty: float = lever(
+        0.15, "fine per diverted unit (fraction of price)", lo=0.0, hi=5.0
+    )
+    online_store: bool = lever(False, "it sells online and by phone direct to consumers")
+    online_price_gap: float = lever(
+        0.03, "its online price below its partners' shop price (or its own)", lo=-0.5, hi=0.5
+    )
+    product_differentiation: float = lever(
+        0.0, "how far online and channel products differ (0 = identical)", lo=0.0, hi=1.0
+    )
+    care_cost: float = lever(
+        0.5,
+        "monthly customer care cost per key or global account (list-price units)",
+        lo=0.0,
+        hi=1e3,
+    )
+    erp_cost: float = lever(
+        1.0, "monthly ERP link cost per partner (list-price units)", lo=0.0, hi=1e4
+    )
+
+
+def direct_seller_policy() -> StrategyConfig:
+    """The `direct_seller` preset's policy (configs/strategy/direct_seller.yaml)."""
+    return StrategyConfig(
+        name="direct_seller",
+        key_route="direct",
+        global_route="direct",
+        mid_route="direct",
+        use_distributors=False,
+        wholesale_discount=0.0,
+        map_floor=0.0,
+        map_enforced=False,
+        rebate_rate=0.0,
+        target_growth=0.0,
+        training_budget=0.0,
+        training_competition=False,
+        coop_budget=0.0,
+        credit_multiple=0.0,
+        payment_terms=0,
+        deal_registration=False,
+        account_planning=True,
+        erp_integration=False,
+        customer_care=True,
+        account_managers=100,
+        am_turnover=0.03,
+        hiring_limit=0.3,
+        phone_sales=0.35,
+        markup=0.14,
+        approval_levels=1,
+        partner_survey=False,
+        partner_tiering=False,
+        recruit_relationship_partners=False,
+        direct_assist=False,
+        audit_probability=0.0,
+        diversion_penalty=0.0,
+        online_store=True,
+        online_price_gap=0.0,
+        care_cost=0.0,
+        erp_cost=0.0,
+    )
+
+
+@dataclass
+class DirectSellerConfig(SellerConfig):
+    """The direct seller: its capabilities (the same as the vendor's, its own values), and
+    its policy, a strategy preset (`direct_seller` by default: its own reps and phone
+    sales, no partners, no distributors)."""
+
+    unit_cost: float = lever(0.80, "unit cost (the vendor's list price = 1)", lo=0.1, hi=2.0)
+    brand_trust: float = lever(0.80, "trust large buyers place in its brand", lo=0.0, hi=1.0)
+    build_to_order: float = lever(
+        0.90, "fit of the configurations it builds to order itself", lo=0.0, hi=1.0
+    )
+    service: float = lever(0.55, "quality of its own after-sales service", lo=0.0, hi=1.0)
+    consumer_availability: float = lever(
+        0.09, "availability of its own sales to transactional buyers", lo=0.0, hi=1.0
+    )
+    field_reps: int = lever(12, "its own field reps at the start", lo=0, hi=100000)
+    rep_capacity: int = lever(10, "accounts one of its field reps works a month", lo=1, hi=1000)
+    incumbent_mid: float = lever(
+        0.2, "weight of its being a mid account's supplier at the start", lo=0.0, hi=1.0
+    )
+    incumbent_key: float = lever(
+        0.3, "weight of its being a key account's supplier at the start", lo=0.0, hi=1.0
+    )
+    incumbent_global: float = lever(
+        0.45, "weight of its being a global account's supplier at the start", lo=0.0, hi=1.0
+    )
+    relationship_mid: float = lever(
+        0.15, "most its relationship with a mid account can be at the start", lo=0.0, hi=1.0
+    )
+    relationship_key: float = lever(
+        0.15, "most its relationship with a key account can be at the start", lo=0.0, hi=1.0
+    )
+    relationship_global: float = lever(
+        0.15, "most its relationship with a global account can be at the start", lo=0.0, hi=1.0
+    )
+    policy: StrategyConfig = field(default_factory=lambda: direct_seller_policy())
 
 
 MARKET_KINDS = ("channel", "linear_monopoly", "linear_duopoly")
@@ -73,7 +261,8 @@ STRUCTURES = {
 
 @dataclass
 class MarketConfig:
-    """The market the vendor faces: sizes, demand, behaviour and the direct seller."""
+    """The market the vendor faces: sizes, demand, behaviour, and the two sellers' capabilities
+    (the direct seller's policy with them)."""
 
     name: str = lever("china_pc_2002", "preset name")
     start: str = lever("2002-01", "first simulated month (YYYY-MM)")
@@ -100,25 +289,8 @@ class MarketConfig:
     defer_utility: float = lever(
         -1.5, "utility of deferring a purchase decision", lo=-20.0, hi=20.0
     )
-    vendor_unit_cost: float = lever(0.78, "vendor's unit cost (list price = 1)", lo=0.1, hi=2.0)
-    vendor_brand_trust: float = lever(
-        0.85, "trust buyers place in the vendor brand", lo=0.0, hi=1.0
-    )
-    vendor_direct_bto: float = lever(
-        0.45, "build-to-order fit the vendor reaches selling direct by itself", lo=0.0, hi=1.0
-    )
-    vendor_direct_service: float = lever(
-        0.40, "vendor's own service without partners", lo=0.0, hi=1.0
-    )
-    standard_config_fit: float = lever(
-        0.65, "fit of standard configurations that partners sell without ERP", lo=0.0, hi=1.0
-    )
-    erp_config_fit: float = lever(
-        0.85, "fit of build-to-order through ERP integration", lo=0.0, hi=1.0
-    )
     am_cost: float = lever(12.0, "monthly cost of one account manager or field rep", lo=0.0, hi=1e6)
     phone_cost: float = lever(0.4, "cost of one telephone-sales contact", lo=0.0, hi=1e3)
-    am_capacity: int = lever(8, "accounts one vendor account manager works a month", lo=1, hi=1000)
     partner_rep_capacity: int = lever(8, "accounts one partner rep works a month", lo=1, hi=1000)
     partner_reps: float = lever(3.0, "mean sales reps of a reseller", lo=1.0, hi=1000.0)
     partner_staff_turnover: float = lever(
@@ -191,97 +363,8 @@ class MarketConfig:
     a: float = lever(1.0, "linear monopoly: demand intercept (q = a - b p)", lo=1e-6, hi=1e9)
     b: float = lever(1.0, "linear monopoly: demand slope (q = a - b p)", lo=1e-6, hi=1e9)
     unit_cost: float = lever(0.0, "linear monopoly: the manufacturer's unit cost", lo=0.0, hi=1e9)
+    vendor: SellerConfig = field(default_factory=SellerConfig)
     direct: DirectSellerConfig = field(default_factory=DirectSellerConfig)
-
-
-@dataclass
-class StrategyConfig:
-    """The vendor's channel policy: every lever the user sets."""
-
-    name: str = lever("relationship_channel", "preset name")
-    key_route: str = lever("joint_team", "how key accounts are served", choices=ROUTES_KEY)
-    global_route: str = lever("joint_team", "how global accounts are served", choices=ROUTES_GLOBAL)
-    mid_route: str = lever("reseller", "how mid-market accounts are served", choices=ROUTES_MID)
-    use_distributors: bool = lever(True, "two tiers: resellers buy through distributors")
-    wholesale_discount: float = lever(
-        0.12, "discount off list price to the channel", lo=0.0, hi=0.6
-    )
-    map_floor: float = lever(
-        0.96, "minimum advertised price as a fraction of list (0 = no MAP)", lo=0.0, hi=1.5
-    )
-    map_enforced: bool = lever(
-        True, "MAP is enforced: partners keep to the floor, MAP checks add to audits"
-    )
-    rebate_rate: float = lever(
-        0.02, "rebate on quarter purchases when the target is met", lo=0.0, hi=0.3
-    )
-    target_growth: float = lever(
-        0.05, "quarter target over last quarter's purchases", lo=-0.5, hi=2.0
-    )
-    training_budget: float = lever(
-        300.0, "monthly partner training budget (list-price units)", lo=0.0, hi=1e7
-    )
-    training_competition: bool = lever(True, "training covers the direct seller's offers")
-    coop_budget: float = lever(
-        200.0, "monthly co-op marketing budget (list-price units)", lo=0.0, hi=1e7
-    )
-    credit_multiple: float = lever(
-        2.0, "credit line for big projects as a multiple of a partner's capital", lo=0.0, hi=20.0
-    )
-    payment_terms: int = lever(
-        2,
-        "mean months a partner takes to pay for a credited project (0: no credit)",
-        lo=0,
-        hi=24,
-    )
-    deal_registration: bool = lever(True, "a registered deal is locked to one partner")
-    account_planning: bool = lever(True, "every key and global account has a planned owner")
-    erp_integration: bool = lever(True, "partners configure to order through the vendor's ERP")
-    customer_care: bool = lever(True, "company-level customer care keeps relationships")
-    account_managers: int = lever(40, "vendor account managers", lo=0, hi=100000)
-    am_turnover: float = lever(
-        0.04, "monthly probability that an account manager leaves", lo=0.0, hi=1.0
-    )
-    phone_sales: float = lever(
-        0.0,
-        "share of mid and key accounts the vendor's own phone sales reach a month",
-        lo=0.0,
-        hi=1.0,
-    )
-    approval_levels: int = lever(
-        4, "levels that approve price and resources (rep..central)", lo=1, hi=4
-    )
-    partner_survey: bool = lever(True, "a third party surveys partner satisfaction, published")
-    partner_tiering: bool = lever(True, "tier partners each quarter; weak ones are eliminated")
-    partner_selection_volume: float = lever(
-        600.0, "annual units that qualify a reseller as relationship partner", lo=0.0, hi=1e9
-    )
-    recruit_relationship_partners: bool = lever(
-        True, "recruit resellers with strong key-account relationships or skill"
-    )
-    direct_assist: bool = lever(True, "the vendor takes an order directly with a partner's help")
-    audit_probability: float = lever(
-        0.25, "monthly chance a reseller is audited for diversion", lo=0.0, hi=1.0
-    )
-    diversion_penalty: float = lever(
-        0.15, "fine per diverted unit (fraction of price)", lo=0.0, hi=5.0
-    )
-    online_store: bool = lever(False, "the vendor sells online direct to consumers")
-    online_price_gap: float = lever(
-        0.03, "online price below the channel's retail price", lo=-0.5, hi=0.5
-    )
-    product_differentiation: float = lever(
-        0.0, "how far online and channel products differ (0 = identical)", lo=0.0, hi=1.0
-    )
-    care_cost: float = lever(
-        0.5,
-        "monthly customer care cost per key or global account (list-price units)",
-        lo=0.0,
-        hi=1e3,
-    )
-    erp_cost: float = lever(
-        1.0, "monthly ERP link cost per partner (list-price units)", lo=0.0, hi=1e4
-    )
 
 
 @dataclass
@@ -394,8 +477,8 @@ def field_table(cls: type, prefix: str) -> list[dict[str, Any]]:
     for f in fields(cls):
         key = f"{prefix}.{f.name}"
         ftype = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-        if f.default_factory is not MISSING and is_dataclass(f.default_factory):
-            rows.extend(field_table(f.default_factory, key))
+        if f.default_factory is not MISSING and is_dataclass(f.default_factory()):
+            rows.extend(field_table(type(f.default_factory()), key))
             continue
         meta = f.metadata
         default = f.default if f.default is not MISSING else f.default_factory()

@@ -20,6 +20,7 @@ from channelsim.config.compose import (
     one_line,
     parse_overrides,
     search_path,
+    upgrade_overrides,
 )
 from channelsim.config.validate import ConfigError
 
@@ -32,7 +33,9 @@ def split_overrides(
     overrides: list[str], section: str
 ) -> tuple[list[str], list[str], list[str], list[str]]:
     """Hydra's own overrides, the `experiment=` one, the command's section (`optimize.*`
-    or `sensitivity.*`) and the model's; malformed ones are named in one line."""
+    or `sensitivity.*`) and the model's; malformed ones are named in one line, and a
+    moved key is named by its current name."""
+    overrides = upgrade_overrides(overrides)
     parse_overrides(overrides)
     hydra, experiment, own, task = [], [], [], []
     for o in overrides:

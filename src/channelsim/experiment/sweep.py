@@ -40,6 +40,7 @@ from channelsim.config.compose import (
     parse_overrides,
     quote,
     search_path,
+    upgrade_overrides,
 )
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError
@@ -176,7 +177,7 @@ def plan_sweep(overrides: Sequence[str], config_dir: str | None = None) -> Sweep
         ConfigError: a malformed override, a bad Hydra setting, or every job invalid
             (one line naming the key and what is allowed).
     """
-    given = list(overrides)
+    given = upgrade_overrides(overrides)
     if config_dir:  # workers on other hosts or in other folders find it too
         config_dir = str(Path(config_dir).resolve())
     parsed = _parse(given)
@@ -207,7 +208,7 @@ def plan_sweep(overrides: Sequence[str], config_dir: str | None = None) -> Sweep
         check_experiment(_parse(experiment)[0].value(), config_dir)
     if not str(sweep_dir).strip():
         raise ConfigError("hydra.sweep.dir='' is not allowed: expected a folder path")
-    task = [f"{k}={v}" for k, v in params.items()] + task
+    task = upgrade_overrides([f"{k}={v}" for k, v in params.items()]) + task
     jobs, swept = _expand(_parse(task))
     plan = SweepPlan(
         jobs=jobs,

@@ -1,0 +1,242 @@
+"""Sellers: the vendor (联想) and the direct seller (戴尔直销) are agents of one class.
+
+A seller has capabilities (`market.vendor`, `market.direct`: what it brings), a policy
+(a strategy preset: the vendor's is `strategy.*`, the direct seller's
+`market.direct.policy`) and its books. Every mechanism here runs the same code for every
+seller: its own field force (hired and let go by its books, assigned, turned over),
+phone sales, its own offer, its consumer sales, and, for a seller whose policy uses
+partners, the channel's terms and programme.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from channelsim.agents.base import RowAgent
+from channelsim.agents.records import Pick
+from channelsim.domain import Route, Segment, Supplier
+from channelsim.mechanics import partners as partner_rules
+from channelsim.mechanics import pricing
+
+if TYPE_CHECKING:
+    from channelsim.agents.records import Decisions
+    from channelsim.config.schema import SellerConfig, StrategyConfig
+
+LIST_PRICE = 1.0
+UNFAIR_GAP = 0.05  # a discount this far below the region's mean makes every partner complain
+PHONE_REACH = 0.8  # chance a phone contact hears of an open project
+REP_REACH = 0.9  # chance a field rep working an account hears of an open project
+RELATIONSHIP_REACH = 0.5  # chance a relationship alone brings word of an open project
+ERP_OWN_FIT = 0.9  # its own configurations through its ERP: this share of its partners' fit
+MARGIN_MONTHS = 12  # the field force is judged on the margin of its last twelve months
+
+
+def top_k(score: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores (all when k >= n), in no particular order."""
+    if k <= 0 or score.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if k >= score.size:
+        return np.arange(score.size)
+    return np.argpartition(-score, k - 1)[:k]
+
+
+class Seller(RowAgent):
+    """A seller: the vendor or the direct seller, one class under different policies.
+
+    Its `row` is its column in the accounts' per-seller tables and its offer in a
+    buying centre's choice (`Pick.DIRECT` for the direct seller, `Pick.VENDOR` for the
+    vendor).
+    """
+
+    def __init__(self, model, row: int, name: str) -> None:
+        super().__init__(model, row)
+        self.name = name
+        self.reps = min(self.capabilities.field_reps, self.policy.account_managers)
+        self.rep_margin: deque[float] = deque(maxlen=MARGIN_MONTHS)  # margin its reps won
+
+    @property
+    def capabilities(self) -> SellerConfig:
+        """What it brings to the market (`market.vendor` or `market.direct`)."""
+        return getattr(self.model.market, self.name)
+
+    @property
+    def policy(self) -> StrategyConfig:
+        """Its policy in force: the vendor's levers, or the direct seller's preset."""
+        if self.row == Pick.VENDOR:
+            return self.model.strategy
+        return self.model.market.direct.policy
+
+    @property
+    def supplier(self) -> Supplier:
+        """How an account records it as its supplier."""
+        return Supplier.VENDOR if self.row == Pick.VENDOR else Supplier.DIRECT
+
+    @property
+    def price(self) -> float:
+        """Its own sales' price: unit cost plus its markup."""
+        return self.capabilities.unit_cost * (1.0 + self.policy.markup)
+
+    # ------------------------------------------------------------ own field force
+    def serves(self) -> np.ndarray:
+        """Whether its own route serves each account (its segment's route is direct)."""
+        s = self.policy
+        by_segment = np.array([s.mid_route, s.key_route, s.global_route]) == Route.DIRECT
+        return by_segment[self.model.accounts.segment]
+
+    def joint(self) -> np.ndarray:
+        """Whether each account is served by a joint team of its reps and a partner."""
+        s = self.policy
+        by_segment = np.array(
+            [False, s.key_route == Route.JOINT_TEAM, s.global_route == Route.JOINT_TEAM]
+        )
+        return by_segment[self.model.accounts.segment]
+
+    def assign_effort(self) -> None:
+        """Its field reps spread their capacity over key and global accounts (and mid
+        accounts when its mid route is direct): with account planning, the largest
+        first (size weighed 2x for key and 3x for global against mid), each kept by the
+        same rep month to month; without, by old relationships and chance. Its phone
+        sales reach mid and key accounts."""
+        model, s, a, i = self.model, self.policy, self.model.accounts, self.row
+        rng = model.rng
+        eligible = a.segment != Segment.MID
+        if s.mid_route == Route.DIRECT:
+            eligible |= a.segment == Segment.MID
+        idx = np.flatnonzero(eligible)
+        capacity = self.reps * self.capabilities.rep_capacity
+        holder = a.holder[:, i]
+        a.effort[:, i] = 0.0
+        if s.account_planning:
+            score = a.size[idx] * (1.0 + a.segment[idx])
+            chosen = idx[top_k(score, capacity)]
+            owners = np.argsort(np.argsort(-a.size[chosen], kind="stable"), kind="stable")
+            holder[chosen] = owners % max(self.reps, 1)
+        else:
+            # by old relationships and chance (Gumbel top-k sampling without replacement)
+            score = np.log(a.rel[idx, i] + 0.05) + rng.gumbel(size=idx.size)
+            chosen = idx[top_k(score, capacity)]
+            keep = holder[chosen] >= 0
+            holder[chosen] = np.where(
+                keep, holder[chosen], rng.integers(0, max(self.reps, 1), chosen.size)
+            )
+        a.effort[chosen, i] = 1.0 if self.reps > 0 else 0.0
+        enterprise = a.segment != Segment.GLOBAL
+        a.phone[:, i] = enterprise & (rng.random(a.n) < s.phone_sales)
+
+    def hear(self, open_: np.ndarray) -> np.ndarray:
+        """Which open projects it learns of this month: by phone, by its reps' visits, or
+        through its relationships."""
+        a, i = self.model.accounts, self.row
+        p = 1 - (1 - PHONE_REACH * a.phone[:, i]) * (1 - REP_REACH * a.effort[:, i]) * (
+            1 - RELATIONSHIP_REACH * a.rel[:, i]
+        )
+        return open_ & (self.model.rng.random(a.n) < p)
+
+    def staff_the_force(self, margin: float) -> None:
+        """Its field force follows its books. Each month it records the margin its reps
+        brought in (`books.rep_margin`); at each quarter's end it hires while a rep's
+        margin over the last twelve months covers a rep's cost and lets reps go when it
+        does not, by at most a quarter of its yearly hiring limit (one rep at least), and
+        never beyond what its policy plans (`account_managers`)."""
+        self.rep_margin.append(margin)
+        plan = self.policy.account_managers
+        if self.reps > plan:  # a new policy with fewer reps: they go at once
+            self.reps = plan
+        if self.model.month_in_quarter != 2 or len(self.rep_margin) < 3:
+            return
+        cost = self.model.market.am_cost
+        per_rep = sum(self.rep_margin) / len(self.rep_margin) / max(self.reps, 1)
+        step = max(1, int(self.reps * self.policy.hiring_limit / 4))
+        if per_rep >= cost and self.reps < plan and self.policy.hiring_limit > 0:
+            self.reps = min(plan, self.reps + step)
+        elif per_rep < cost and self.reps > 1:
+            self.reps = max(1, self.reps - step)
+
+    def force_cost(self) -> float:
+        """A month of its field reps and its phone contacts."""
+        m = self.model.market
+        phoned = float(self.model.accounts.phone[:, self.row].sum())
+        return self.reps * m.am_cost + m.phone_cost * phoned
+
+    # ------------------------------------------------------------ its own books
+    def invoice_own_sales(self, decisions: Decisions) -> tuple[float, float]:
+        """Units shipped and money invoiced on the projects it won itself."""
+        own = decisions.pick == self.row
+        units = decisions.units[own]
+        price = decisions.attributes[own, self.row, 0]
+        return float(units.sum()), float((units * price).sum())
+
+    def invoice_consumers(self, units: np.ndarray, price: np.ndarray) -> tuple[float, float]:
+        """Units shipped and money invoiced by its own consumer sales (online, phone)."""
+        return float(units.sum()), float((units * price).sum())
+
+    def invoice_distributors(self, orders: np.ndarray, price: np.ndarray) -> tuple[float, float]:
+        """It ships what the distributors ordered, at its price to each."""
+        return float(orders.sum()), float((orders * price).sum())
+
+    def invoice_partners(self) -> tuple[float, float]:
+        """Without distributors, partners buy from it directly: what they took, at the cost
+        it charges each."""
+        t = self.model.resellers
+        return float(t.units.sum()), float((t.units * t.cost).sum())
+
+    # ------------------------------------------------------------ its channel
+    def set_terms(self) -> None:
+        """Wholesale prices, approvals and special discounts, credit lines, MAP compliance."""
+        model, s, m, t = self.model, self.policy, self.model.market, self.model.resellers
+        rng = model.rng
+        if model.month_in_quarter == 0:
+            model.promo = rng.uniform(
+                -m.regional_price_spread, m.regional_price_spread, m.n_regions
+            )
+            # Special discounts approved by a single rep are uneven and can be coerced;
+            # every extra approval level narrows them; a published third-party survey
+            # disciplines reps further (CASE.md section 5).
+            spread = 0.04 / s.approval_levels * (0.5 if s.partner_survey else 1.0)
+            t.special[:] = np.abs(rng.normal(0.0, spread, t.n))
+        broken = rng.random(t.n) < 0.08 / s.approval_levels * (0.4 if s.partner_survey else 1.0)
+        # a partner feels unfairly treated as far as its discount falls below its region's mean
+        count = np.maximum(np.bincount(t.region[t.active], minlength=m.n_regions), 1)
+        mean = np.bincount(t.region[t.active], t.special[t.active], minlength=m.n_regions) / count
+        unfair = np.clip((mean[t.region] - t.special) / UNFAIR_GAP, 0.0, 1.0)
+        t.complaint[:] = t.active & ((rng.random(t.n) < unfair) | broken)
+        margin = m.distributor_margin if s.use_distributors else 0.0
+        t.cost[:] = pricing.channel_cost(
+            LIST_PRICE, s.wholesale_discount, model.promo[t.region], t.special, margin
+        )
+        comply = 0.97 if s.map_enforced else 0.55
+        t.compliant[:] = rng.random(t.n) < comply
+        floor = s.map_floor * LIST_PRICE
+        # chasing a quarter target, partners pass part of the rebate on to buyers
+        push = s.rebate_rate * (0.5 + 0.5 * (model.month_in_quarter == 2))
+        t.retail_price[:] = pricing.retail_price(
+            t.cost, np.maximum(t.markup - push, 0.0), floor, t.compliant
+        )
+        reputable = t.active & t.relationship_partner & (t.capital > 0)
+        model.credit = partner_rules.credit_line(t.capital, s.credit_multiple, reputable)
+        if s.payment_terms == 0:
+            model.credit[:] = 0.0
+
+    def has_partners(self) -> bool:
+        """Whether its policy sells through partners: resellers that carry its products."""
+        return bool(np.any(self.model.resellers.seller == self.row))
+
+    def program_cost(self, rebates: float) -> dict[str, float]:
+        """This month's channel programme spend by item (nothing for a seller without
+        partners but what its policy buys for its accounts: customer care)."""
+        s, model = self.policy, self.model
+        t, a = model.resellers, model.accounts
+        mine = t.seller == self.row
+        accounts_cared = int(np.count_nonzero(a.segment != Segment.MID))
+        partners = self.has_partners()
+        return {
+            "training": s.training_budget if partners else 0.0,
+            "coop": s.coop_budget if partners else 0.0,
+            "rebates": rebates,
+            "credit": 0.01 * float(t.receivable[mine].sum()),
+            "care": s.care_cost * accounts_cared if s.customer_care else 0.0,
+            "erp": s.erp_cost * int((t.active & mine).sum()) if s.erp_integration else 0.0,
+        }

@@ -1,0 +1,164 @@
+"""One kind of seller: the vendor and the direct seller are agents of one class, run by
+the same code under their own capabilities and policies, and their field forces follow
+their books."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from channelsim import compose
+from channelsim.agents import account as account_rules
+from channelsim.agents.seller import Seller
+from channelsim.experiment.run import simulate
+from channelsim.model import ChannelModel
+
+from .conftest import SMALL
+
+# the direct seller's capabilities (market/china_pc_2002.yaml), given to the vendor too
+DIRECT = {
+    "unit_cost": 0.8,
+    "brand_trust": 0.8,
+    "build_to_order": 0.9,
+    "service": 0.55,
+    "consumer_availability": 0.09,
+    "field_reps": 12,
+    "rep_capacity": 10,
+}
+# many key accounts, so that a run's key-account share is more than noise
+BIG_KEY = ["market.key_accounts_per_region=500", "market.mid_accounts_per_region=100"]
+
+
+def alike(vendor: dict, direct: dict) -> list[str]:
+    """Both sellers on the direct seller's policy, with these capabilities, and the same
+    starting position: each the supplier of half the accounts, with the same ties."""
+    overrides = ["strategy=direct_seller", *BIG_KEY]
+    overrides += [f"market.vendor.{k}={v}" for k, v in vendor.items()]
+    overrides += [f"market.direct.{k}={v}" for k, v in direct.items()]
+    for seg in ("mid", "key", "global"):
+        for seller in ("vendor", "direct"):
+            overrides += [
+                f"market.{seller}.incumbent_{seg}=0.5",
+                f"market.{seller}.relationship_{seg}=0.15",
+            ]
+    return overrides
+
+
+def key_shares(overrides: list[str], seeds: range) -> tuple[np.ndarray, np.ndarray]:
+    """Per seed: the vendor's and the direct seller's key-account share over 2003-2006."""
+    base = compose(overrides)
+    vendor, direct = [], []
+    for seed in seeds:
+        metrics, _ = simulate(dataclasses.replace(base, seed=seed))
+        tail = metrics.tail(48)
+        vendor.append(tail["share_vendor_key"].mean())
+        direct.append(tail["share_direct_key"].mean())
+    return np.array(vendor), np.array(direct)
+
+
+def interval(diff: np.ndarray) -> tuple[float, float]:
+    half = stats.t.ppf(0.975, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size)
+    return diff.mean() - half, diff.mean() + half
+
+
+def test_two_sellers_alike_in_everything_share_the_key_accounts_evenly():
+    vendor, direct = key_shares(alike(DIRECT, DIRECT), range(20))
+    low, high = interval(vendor - direct)
+    assert low > -0.02 and high < 0.02, (low, high)
+
+
+def test_swapping_the_sellers_configurations_swaps_their_results():
+    """The vendor with the direct seller's build-to-order and service against one
+    without, then the other way round: each takes the other's share."""
+    weak = {**DIRECT, "build_to_order": 0.45, "service": 0.4}
+    ahead, behind = key_shares(alike(DIRECT, weak), range(20))
+    behind_swapped, ahead_swapped = key_shares(alike(weak, DIRECT), range(20))
+    assert ahead.mean() - behind.mean() > 0.2  # the capabilities matter ...
+    for a, b in ((ahead, ahead_swapped), (behind, behind_swapped)):
+        low, high = interval(a - b)  # ... and only they: swapped, the shares swap
+        assert low > -0.02 and high < 0.02, (low, high)
+
+
+def test_the_vendor_copying_direct_sales_runs_the_direct_sellers_functions(monkeypatch):
+    """Every step, each seller calls every method of Seller the other calls, as often:
+    neither takes a path of its own."""
+    calls: Counter[tuple[str, str]] = Counter()
+    for name in ("assign_effort", "hear", "staff_the_force", "force_cost", "invoice_own_sales"):
+        method = getattr(Seller, name)
+
+        def spy(self, *args, _method=method, _name=name, **kwargs):
+            calls[self.name, _name] += 1
+            return _method(self, *args, **kwargs)
+
+        monkeypatch.setattr(Seller, name, spy)
+    offer = account_rules.own_offer
+
+    def offer_spy(model, seller, *args):
+        calls[seller.name, "own_offer"] += 1
+        return offer(model, seller, *args)
+
+    monkeypatch.setattr(account_rules, "own_offer", offer_spy)
+    model = ChannelModel(compose([*SMALL, "strategy=direct", "steps=6"]))
+    assert {type(s) for s in model.sellers} == {Seller}
+    for _ in range(6):
+        model.step()
+    methods = {method for _, method in calls}
+    assert len(methods) == 6
+    for method in methods:
+        assert calls["vendor", method] == calls["direct", method] > 0, method
+
+
+def months_at_quarter_end(monkeypatch) -> None:
+    monkeypatch.setattr(ChannelModel, "month_in_quarter", property(lambda self: 2))
+
+
+def test_the_field_force_grows_while_reps_pay_and_shrinks_when_they_do_not(monkeypatch):
+    months_at_quarter_end(monkeypatch)
+    model = ChannelModel(compose([*SMALL, "strategy=relationship_channel"]))
+    vendor, cost = model.vendor, model.market.am_cost
+    assert (vendor.reps, vendor.policy.account_managers, vendor.policy.hiring_limit) == (
+        20,
+        40,
+        1.0,
+    )
+    for _ in range(3):  # twelve months' average not yet known: three months at least
+        vendor.staff_the_force(20 * cost)  # each rep's margin covers its cost, exactly
+    assert vendor.reps == 25  # a quarter of its yearly hiring limit: 20 * 1.0 / 4
+    for _ in range(12):
+        vendor.staff_the_force(0.0)  # the reps bring in nothing
+    reps = vendor.reps
+    assert 1 < reps < 25
+    # a good month (half a year's cost of every rep) leaves the year's average below cost
+    vendor.staff_the_force(reps * cost * 6)
+    assert vendor.reps < reps
+
+
+def test_the_field_force_stops_at_its_policys_plan_and_without_a_hiring_limit(monkeypatch):
+    months_at_quarter_end(monkeypatch)
+    model = ChannelModel(compose([*SMALL, "strategy=relationship_channel"]))
+    vendor = model.vendor
+    for _ in range(20):
+        vendor.staff_the_force(1e9)
+    assert vendor.reps == 40  # account_managers: what the policy plans
+    model = ChannelModel(compose([*SMALL, "strategy.hiring_limit=0"]))
+    for _ in range(20):
+        model.vendor.staff_the_force(1e9)
+    assert model.vendor.reps == 20
+
+
+@pytest.mark.parametrize("am_cost", [0.0, 1e6])
+def test_a_run_hires_only_reps_that_pay(am_cost):
+    """Reps that cost nothing always pay: the force grows to its plan. Reps that cost a
+    fortune never do: it shrinks to one."""
+    metrics, model = simulate(compose([*SMALL, f"market.am_cost={am_cost}", "steps=36"]))
+    for seller in model.sellers:
+        start = min(seller.capabilities.field_reps, seller.policy.account_managers)
+        reps = metrics[f"field_reps_{seller.name}"]
+        if am_cost == 0:
+            assert reps.iloc[-1] > start and reps.is_monotonic_increasing
+        else:
+            assert reps.iloc[-1] == 1 and reps.is_monotonic_decreasing
