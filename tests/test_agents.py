@@ -76,7 +76,7 @@ def test_agent_attributes_read_and_write_their_rows():
     for account in list(model.agents_by_type[Account])[::37]:
         i = account.row
         assert account.size == a.size[i] and account.region == a.region[i]
-        assert [account.relationship(s.row) for s in model.sellers] == a.rel[i].tolist()
+        assert [account.relationship(s.row) for s in model.sellers] == a.rel[:, i].tolist()
         assert account.opp_open == a.opp_open[i]
         assert account.segment == Segment(a.segment[i])
         assert account.incumbent == Supplier(a.incumbent[i])

@@ -56,15 +56,15 @@ def test_customer_care_keeps_relationships_when_account_managers_leave(small_ove
         small_overrides,
     )
     a, v, d = m.accounts, m.vendor.row, m.direct_seller.row
-    a.holder[:, v] = 0
-    a.rel[:, v] = 0.8
-    a.rel[:, d] = 0.0
+    a.holder[v] = 0
+    a.rel[v] = 0.8
+    a.rel[d] = 0.0
     a.effort[:] = 0.0
     a.phone[:] = False
     a.effort_partner[:] = 0.0
     lost = account_rules.tend_relationships(m)
     keep = m.market.care_retention if care else m.market.company_retention
-    assert a.rel[:, v] == pytest.approx(np.full(a.n, 0.8 * keep))
+    assert a.rel[v] == pytest.approx(np.full(a.n, 0.8 * keep))
     assert lost == pytest.approx(a.n * 0.8 * (1 - keep))
 
 
@@ -125,7 +125,7 @@ def at_decision(model, units, *, capital=None, credit=None, direct=False, segmen
     a.opp_stage[rows] = Stage.DECISION
     a.opp_units[rows] = units
     a.found_partner[rows] = True
-    a.found[rows, model.direct_seller.row] = direct
+    a.found[model.direct_seller.row, rows] = direct
     a.registered[rows] = 0
     return account_rules.decide(model)
 
@@ -192,11 +192,11 @@ def test_phone_sales_discover_more_opportunities(small_overrides):
         m.direct_seller.assign_effort()
         a = m.accounts
         d = m.direct_seller.row
-        a.rel[:, d] = 0.0
+        a.rel[d] = 0.0
         a.opp_open[:] = True
-        a.found[:, d] = False
+        a.found[d] = False
         account_rules.discover(m)
-        found[capacity] = a.found[a.segment != Segment.GLOBAL, d].mean()
+        found[capacity] = a.found[d, a.segment != Segment.GLOBAL].mean()
     assert found[1.0] > 0.7
     assert found[0.0] == 0.0
 

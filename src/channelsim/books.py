@@ -174,7 +174,7 @@ def rep_margin(model: ChannelModel, decisions: Decisions, seller) -> float:
     own wins at its price less its unit cost, and its partners' wins at what it receives
     for a unit they sell (their cost, less the distributors' margin) less its unit cost."""
     a, t = model.accounts, model.resellers
-    worked = a.effort[decisions.rows, seller.row] > 0
+    worked = a.effort[seller.row, decisions.rows] > 0
     cost = seller.capabilities.unit_cost
     own = worked & (decisions.pick == seller.row)
     price = decisions.attributes[own, seller.row, 0]

@@ -115,8 +115,8 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
     vendor_total = float(units[vendor_side].sum()) + txn_vendor
     direct_total = month.direct_units
     v, d = model.vendor.row, model.direct_seller.row
-    vendor_rel_key = relationships.noisy_or(a.rel[key, v], a.rel_partner[key].max(axis=1))
-    contact = (a.effort[:, v] > 0) | a.phone[:, v] | (a.effort_partner > 0).any(axis=1)
+    vendor_rel_key = relationships.noisy_or(a.rel[v, key], a.rel_partner[key].max(axis=1))
+    contact = (a.effort[v] > 0) | a.phone[v] | (a.effort_partner > 0).any(axis=1)
     active = t.active
     stage_counts = np.bincount(a.opp_stage[a.opp_open], minlength=4)
     price_cv = market_rules.price_dispersion(model, txn)
@@ -142,7 +142,7 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "active_resellers": float(active.sum()),
         "partner_satisfaction": float(t.satisfaction[active].mean()) if active.any() else 0.0,
         "relationship_vendor_key": float(vendor_rel_key.mean()) if key.any() else 0.0,
-        "relationship_direct_key": float(a.rel[key, d].mean()) if key.any() else 0.0,
+        "relationship_direct_key": float(a.rel[d, key].mean()) if key.any() else 0.0,
         "relationships_lost": month.lost,
         "win_rate_vendor_key": wins[1] / wins[0] if wins[0] else 0.0,
         "win_rate_direct_key": wins[3] / wins[2] if wins[2] else 0.0,

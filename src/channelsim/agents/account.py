@@ -48,7 +48,7 @@ class Account(RowAgent):
 
     def relationship(self, seller: int) -> float:
         """Its relationship with a seller's field force (the seller's `row`)."""
-        return float(self.model.accounts.rel[self.row, seller])
+        return float(self.model.accounts.rel[seller, self.row])
 
     @property
     def rel_partner(self) -> np.ndarray:
@@ -102,7 +102,7 @@ def tend_relationships(model: ChannelModel) -> float:
     a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
     vendor = model.vendor
     joint = model.joint[:, None] & t.relationship_partner[a.cover]
-    team = joint & (a.effort[:, vendor.row] > 0)[:, None]
+    team = joint & (a.effort[vendor.row] > 0)[:, None]
     rate_partner = m.learn_face_to_face * (0.6 + t.skill[a.cover]) * np.where(team, 1.25, 1.0)
     a.rel_partner[:] = relationships.grow(
         a.rel_partner, a.effort_partner, rate_partner, m.relationship_decay
@@ -116,9 +116,9 @@ def tend_relationships(model: ChannelModel) -> float:
         s, i = seller.policy, seller.row
         care = m.care_retention if s.customer_care else m.company_retention
         leaves = rng.random(max(seller.reps, 1)) < s.am_turnover
-        holder = np.clip(a.holder[:, i], 0, leaves.size - 1)
-        leaving = (a.holder[:, i] >= 0) & leaves[holder]
-        a.rel[:, i], gone = relationships.depart(a.rel[:, i], leaving, care)
+        holder = np.clip(a.holder[i], 0, leaves.size - 1)
+        leaving = (a.holder[i] >= 0) & leaves[holder]
+        a.rel[i], gone = relationships.depart(a.rel[i], leaving, care)
         lost += float(gone.sum())
     # with customer care and joint teams, partner-held accounts settle at company level too
     care_partner = vendor.policy.customer_care
@@ -139,7 +139,7 @@ def open_projects(model: ChannelModel) -> None:
     a.opp_stage[new] = Stage.IDENTIFIED
     a.opp_age[new] = 0
     a.opp_units[new] = a.size[new] / (12.0 * p[new]) * rng.lognormal(-0.045, 0.3, k)
-    a.found[new] = False
+    a.found[:, new] = False
     a.found_partner[new] = False
     a.registered[new] = -1
 
@@ -150,7 +150,7 @@ def discover(model: ChannelModel) -> None:
     a, t, s, m, rng = model.accounts, model.resellers, model.strategy, model.market, model.rng
     open_ = a.opp_open
     for seller in model.sellers:
-        a.found[:, seller.row] |= seller.hear(open_)
+        a.found[seller.row] |= seller.hear(open_)
     v = model.vendor.row
     lead = m.partner_lead_rate * (1.0 + 0.5 * s.coop_budget / (s.coop_budget + 300.0))
     p_slot = t.active[a.cover] * (
@@ -163,8 +163,8 @@ def discover(model: ChannelModel) -> None:
     owner_row = a.cover[every, slot]
     joint = model.joint & has_owner & t.relationship_partner[owner_row]
     owner_found = has_owner & (found[every, slot] | a.found_partner[every, slot])
-    a.found[:, v] |= joint & owner_found & open_
-    shared = joint & a.found[:, v]
+    a.found[v] |= joint & owner_found & open_
+    shared = joint & a.found[v]
     found[every[shared], slot[shared]] = True
     if s.deal_registration:
         # registration covers key and global projects (small deals stay open to all)
@@ -208,7 +208,7 @@ def decide(model: ChannelModel) -> Decisions:
     push = s.rebate_rate * 0.5
     markup = pricing.bid_markup(np.maximum(t.markup[cov] - push, 0.0), bidders)
     price = cost * (1.0 + markup)
-    rel_team = a.rel[rows, vendor.row][:, None]
+    rel_team = a.rel[vendor.row, rows][:, None]
     standing = (
         0.5 * np.minimum(1.0, np.maximum(t.capital[cov], 0) / (2 * m.partner_capital))
         + 0.25 * (t.tier[cov] == 1)
@@ -260,7 +260,7 @@ def decide(model: ChannelModel) -> Decisions:
     a.incumbent[rows[own_won | partner_won]] = Supplier.VENDOR
     for seller in model.sellers:  # a seller's own win strengthens its own tie
         mine = rows[pick == seller.row]
-        a.rel[mine, seller.row] += 0.05 * (1 - a.rel[mine, seller.row])
+        a.rel[seller.row, mine] += 0.05 * (1 - a.rel[seller.row, mine])
 
     slot = np.clip(pick - Pick.PARTNER, 0, k - 1)
     i = np.flatnonzero(partner_won)
@@ -312,25 +312,24 @@ def own_offer(
     partner bid, bringing that partner's relationship and service along."""
     a, t, i = model.accounts, model.resellers, seller.row
     c, p = seller.capabilities, seller.policy
+    own_fit = max(c.build_to_order, ERP_OWN_FIT * c.partner_erp_fit if p.erp_integration else 0.0)
+    avail[:, i] = seller.serves()[rows] & a.found[i, rows]
+    attr[:, i] = [seller.price, 0.0, c.brand_trust, own_fit, c.service]
+    attr[:, i, Attribute.RELATIONSHIP] = a.rel[i, rows]
     cov = a.cover[rows]
-    assist = np.zeros(rows.size, dtype=bool)
     mine = t.seller[cov] == i  # the partners that sell its products
+    if not (p.direct_assist and mine.any()):
+        return
     heard = heard & mine
-    if p.direct_assist and mine.any():
-        assist = special & (heard & ~can_finance).any(axis=1) & ~(bid & mine).any(axis=1)
-    avail[:, i] = (seller.serves()[rows] & a.found[rows, i]) | assist
+    assist = special & (heard & ~can_finance).any(axis=1) & ~(bid & mine).any(axis=1)
     best_partner = np.where(heard, a.rel_partner[rows], 0.0).max(axis=1, initial=0.0)
     helper_service = np.where(heard, t.service[cov], 0.0).max(axis=1, initial=0.0)
-    own_fit = max(c.build_to_order, ERP_OWN_FIT * c.partner_erp_fit if p.erp_integration else 0.0)
-    attr[:, i, Attribute.PRICE] = seller.price
-    attr[:, i, Attribute.RELATIONSHIP] = np.where(
-        assist, relationships.noisy_or(a.rel[rows, i], best_partner), a.rel[rows, i]
+    avail[:, i] |= assist
+    attr[assist, i, Attribute.RELATIONSHIP] = relationships.noisy_or(
+        a.rel[i, rows[assist]], best_partner[assist]
     )
-    attr[:, i, Attribute.TRUST] = c.brand_trust
-    attr[:, i, Attribute.FIT] = np.where(assist, max(own_fit, partner_fit), own_fit)
-    attr[:, i, Attribute.SERVICE] = np.where(
-        assist, np.maximum(c.service, helper_service), c.service
-    )
+    attr[assist, i, Attribute.FIT] = max(own_fit, partner_fit)
+    attr[assist, i, Attribute.SERVICE] = np.maximum(c.service, helper_service[assist])
 
 
 def advance_funnel(model: ChannelModel, decided: np.ndarray) -> None:

@@ -107,8 +107,8 @@ class Seller(RowAgent):
             eligible |= a.segment == Segment.MID
         idx = np.flatnonzero(eligible)
         capacity = self.reps * self.capabilities.rep_capacity
-        holder = a.holder[:, i]
-        a.effort[:, i] = 0.0
+        holder = a.holder[i]
+        a.effort[i] = 0.0
         if s.account_planning:
             score = a.size[idx] * (1.0 + a.segment[idx])
             chosen = idx[top_k(score, capacity)]
@@ -116,22 +116,22 @@ class Seller(RowAgent):
             holder[chosen] = owners % max(self.reps, 1)
         else:
             # by old relationships and chance (Gumbel top-k sampling without replacement)
-            score = np.log(a.rel[idx, i] + 0.05) + rng.gumbel(size=idx.size)
+            score = np.log(a.rel[i, idx] + 0.05) + rng.gumbel(size=idx.size)
             chosen = idx[top_k(score, capacity)]
             keep = holder[chosen] >= 0
             holder[chosen] = np.where(
                 keep, holder[chosen], rng.integers(0, max(self.reps, 1), chosen.size)
             )
-        a.effort[chosen, i] = 1.0 if self.reps > 0 else 0.0
+        a.effort[i, chosen] = 1.0 if self.reps > 0 else 0.0
         enterprise = a.segment != Segment.GLOBAL
-        a.phone[:, i] = enterprise & (rng.random(a.n) < s.phone_sales)
+        a.phone[i] = enterprise & (rng.random(a.n) < s.phone_sales)
 
     def hear(self, open_: np.ndarray) -> np.ndarray:
         """Which open projects it learns of this month: by phone, by its reps' visits, or
         through its relationships."""
         a, i = self.model.accounts, self.row
-        p = 1 - (1 - PHONE_REACH * a.phone[:, i]) * (1 - REP_REACH * a.effort[:, i]) * (
-            1 - RELATIONSHIP_REACH * a.rel[:, i]
+        p = 1 - (1 - PHONE_REACH * a.phone[i]) * (1 - REP_REACH * a.effort[i]) * (
+            1 - RELATIONSHIP_REACH * a.rel[i]
         )
         return open_ & (self.model.rng.random(a.n) < p)
 
@@ -158,7 +158,7 @@ class Seller(RowAgent):
     def force_cost(self) -> float:
         """A month of its field reps and its phone contacts."""
         m = self.model.market
-        phoned = float(self.model.accounts.phone[:, self.row].sum())
+        phoned = float(self.model.accounts.phone[self.row].sum())
         return self.reps * m.am_cost + m.phone_cost * phoned
 
     # ------------------------------------------------------------ its own books

@@ -30,21 +30,22 @@ class AccountTable:
     size: np.ndarray  # units a year
     centre: np.ndarray  # (n, roles) buying-centre weights
     cover: np.ndarray  # (n, K) reseller rows covering the account
-    # per seller, one column each (`Seller.row`: the direct seller 0, the vendor 1)
-    rel: np.ndarray  # (n, sellers) held by the seller's field rep (and company)
+    # per seller, one row each (`Seller.row`: the direct seller 0, the vendor 1), so that a
+    # seller's entries lie together in memory
+    rel: np.ndarray  # (sellers, n) held by the seller's field rep (and company)
     rel_partner: np.ndarray  # (n, K) held by the covering resellers' reps
-    holder: np.ndarray  # (n, sellers) the seller's field rep holding the account, -1 none
+    holder: np.ndarray  # (sellers, n) the seller's field rep holding the account, -1 none
     owner: np.ndarray  # planned owner slot in cover, -1 none
     incumbent: np.ndarray  # int8, Supplier
-    effort: np.ndarray  # (n, sellers) its field reps' effort this month
+    effort: np.ndarray  # (sellers, n) its field reps' effort this month
     effort_partner: np.ndarray  # (n, K)
-    phone: np.ndarray  # (n, sellers) bool: reached by the seller's phone sales this month
+    phone: np.ndarray  # (sellers, n) bool: reached by the seller's phone sales this month
     # the open purchase project of each account (at most one)
     opp_open: np.ndarray
     opp_stage: np.ndarray
     opp_units: np.ndarray
     opp_age: np.ndarray
-    found: np.ndarray  # (n, sellers) bool: the seller knows of the open project
+    found: np.ndarray  # (sellers, n) bool: the seller knows of the open project
     found_partner: np.ndarray  # (n, K)
     registered: np.ndarray  # slot holding the deal registration, -1 none
 
