@@ -8,6 +8,7 @@ key or value gives one line naming it, never a traceback.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 import sys
@@ -58,8 +59,12 @@ MOVED = {
     "market.direct.rep_growth": "market.direct.policy.hiring_limit",
     "market.direct.rep_turnover": "market.direct.policy.am_turnover",
 }
-# short forms of Hydra's: `market.direct.policy=NAME` picks the direct seller's preset
-ALIASES = {DIRECT_POLICY: f"strategy@{DIRECT_POLICY}"}
+# short forms of Hydra's: `market.direct.policy=NAME` adds the direct seller's preset to
+# the defaults (its default, direct_seller, is the schema's own: Hydra composes no file)
+ALIASES = {
+    DIRECT_POLICY: f"+strategy@{DIRECT_POLICY}",
+    f"strategy@{DIRECT_POLICY}": f"+strategy@{DIRECT_POLICY}",
+}
 _NOTED: set[str] = set()
 
 
@@ -113,7 +118,13 @@ def upgrade_overrides(overrides: Sequence[str]) -> list[str]:
     for override in overrides:
         key, sep, value = override.partition("=")
         bare = key.lstrip("+~")
-        out.append(key[: len(key) - len(bare)] + moved_key(bare) + sep + value if sep else override)
+        new = moved_key(bare)
+        if not sep:
+            out.append(override)
+        elif bare in ALIASES:
+            out.append(new + sep + value)
+        else:
+            out.append(key[: len(key) - len(bare)] + new + sep + value)
     return out
 
 
@@ -152,7 +163,7 @@ def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict
             raise ConfigError(
                 f"{key}: a sweep ({o.input_line}) needs `channelsim sweep`, not a single run"
             )
-        if key == "strategy" and o.package == DIRECT_POLICY:
+        if key == "strategy" and o.package == DIRECT_POLICY and not o.is_delete():
             options = group_options("strategy", config_dir)
             if o.value() not in options:
                 lead = f"{DIRECT_POLICY}={o.value()!r} is not allowed: one of "
@@ -263,12 +274,19 @@ def _strategy_preset(name: str, levers: dict[str, Any], config_dir: str | None) 
     return preset
 
 
+@functools.cache
+def _schema() -> DictConfig:
+    """The run config's schema as OmegaConf builds it from the dataclasses: built once (it
+    is most of the cost of typing a config), and copied by every merge into it."""
+    return OmegaConf.structured(ChannelConfig)
+
+
 def _to_typed(raw: DictConfig) -> ChannelConfig:
     body = OmegaConf.masked_copy(raw, [k for k in raw if k != "hydra" and k not in STUDY_KEYS])
     if _contains_target(OmegaConf.to_container(body)):
         raise ConfigError("'_target_' is not allowed in channelsim's config groups")
     try:
-        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(ChannelConfig), body))
+        return OmegaConf.to_object(OmegaConf.merge(_schema(), body))
     except OmegaConfBaseException as exc:
         raise ConfigError(one_line(exc)) from None
 
