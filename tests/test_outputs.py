@@ -110,6 +110,21 @@ def test_config_yaml_round_trips_to_the_same_hash(history_run):
     assert config_hash(loaded) == result.summary["config_hash"]
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["scenario=history"],
+        ["strategy=dual", "market.direct.policy=direct"],
+        ["market=linear_duopoly"],
+    ],
+)
+def test_config_yaml_is_the_text_omegaconf_writes(overrides):
+    from channelsim.experiment.run import config_yaml
+
+    config = compose(overrides)
+    assert config_yaml(config) == OmegaConf.to_yaml(OmegaConf.structured(config))
+
+
 def test_config_hash_ignores_output_paths_and_tracks_levers():
     a = compose(["hydra.run.dir=/tmp/a"])
     b = compose(["hydra.run.dir=/tmp/b"])
