@@ -150,6 +150,64 @@ def test_the_field_force_stops_at_its_policys_plan_and_without_a_hiring_limit(mo
     assert model.vendor.reps == 20
 
 
+def test_a_seller_without_reps_hires_one_to_learn_what_a_rep_brings(monkeypatch):
+    months_at_quarter_end(monkeypatch)
+    model = ChannelModel(compose([*SMALL, "market.vendor.field_reps=0"]))
+    vendor = model.vendor
+    assert vendor.reps == 0
+    for _ in range(2):
+        vendor.staff_the_force(0.0)
+    assert vendor.reps == 0  # three months of evidence first
+    vendor.staff_the_force(0.0)
+    assert vendor.reps == 1
+
+
+def test_months_before_any_decision_are_no_evidence(monkeypatch):
+    months_at_quarter_end(monkeypatch)
+    model = ChannelModel(compose([*SMALL, "strategy=relationship_channel"]))
+    vendor = model.vendor
+    for _ in range(5):
+        vendor.staff_the_force(0.0, evidence=False)
+    assert vendor.reps == 20 and not vendor.rep_margin
+
+
+def test_the_margin_a_sellers_reps_bring_in_by_hand():
+    """Its own wins at its price less its unit cost, its partners' wins at what it
+    receives (their cost less the distributors' margin) less its unit cost, on worked
+    accounts only."""
+    from channelsim.agents.records import Decisions, Pick
+    from channelsim.books import rep_margin
+
+    model = ChannelModel(compose([*SMALL, "strategy=relationship_channel"]))
+    a, vendor = model.accounts, model.vendor
+    rows = np.array([0, 1, 2, 3])
+    a.effort[vendor.row] = 0.0
+    a.effort[vendor.row, rows[:3]] = 1.0  # its reps worked the first three
+    pick = np.array([Pick.VENDOR, Pick.PARTNER, Pick.DIRECT, Pick.PARTNER + 1])
+    attributes = np.zeros((4, Pick.PARTNER + 3, 5))
+    attributes[:, vendor.row, 0] = 0.9
+    partner_won = pick >= Pick.PARTNER
+    decisions = Decisions(
+        rows=rows,
+        attributes=attributes,
+        available=np.ones((4, Pick.PARTNER + 3), bool),
+        utility=np.zeros((4, Pick.PARTNER + 3)),
+        units=np.array([10.0, 20.0, 30.0, 40.0]),
+        pick=pick,
+        vendor_bid=np.ones(4, bool),
+        direct_bid=np.ones(4, bool),
+        partner_row=np.array([5, 6]),  # the partners that won the 2nd and 4th
+        partner_units=np.array([20.0, 40.0]),
+        partner_cost=np.array([0.85, 0.85]),
+        partner_price=np.array([0.9, 0.9]),
+    )
+    assert partner_won.sum() == 2
+    unit_cost, channel = vendor.capabilities.unit_cost, model.market.distributor_margin
+    expected = 10 * (0.9 - unit_cost) + 20 * (0.85 / (1 + channel) - unit_cost)
+    assert rep_margin(model, decisions, vendor) == pytest.approx(expected, rel=1e-12)
+    assert rep_margin(model, decisions, model.direct_seller) == 0.0  # its reps worked none
+
+
 @pytest.mark.parametrize("am_cost", [0.0, 1e6])
 def test_a_run_hires_only_reps_that_pay(am_cost):
     """Reps that cost nothing always pay: the force grows to its plan. Reps that cost a

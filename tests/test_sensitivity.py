@@ -66,7 +66,12 @@ def test_morris_on_the_default_market_scores_the_dummy_zero_and_last_and_resumes
         # at common seeds a parameter the model ignores changes no run: exactly zero,
         # which also says every sample row was matched with its own runs
         dummy = ranked["estimate"].iloc[-1]
-        assert dummy == 0.0 and (ranked["estimate"].iloc[:-1] > 0).all(), kpi
+        assert dummy == 0.0, kpi
+        # every other parameter moves the KPI, but for one that has no path to it: the
+        # growth of transactional demand reaches no key account in these 24 months
+        moving = ranked[ranked["parameter"] != "dummy"].set_index("parameter")["estimate"]
+        silent = {"market.growth"} if kpi == "share_vendor_key" else set()
+        assert (moving.drop(list(silent)) > 0).all() and (moving >= 0).all(), kpi
         assert ranked["rank"].tolist() == list(range(1, 10))
         assert (ranked["ci_low"] <= ranked["estimate"]).all()
         assert (ranked["estimate"] <= ranked["ci_high"]).all()

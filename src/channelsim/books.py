@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.distributor import distributor_price
-from channelsim.agents.records import Decisions, GrayFlows, Pick, RetailSales
+from channelsim.agents.records import Decisions, GrayFlows, RetailSales
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -166,7 +166,8 @@ def profits(model: ChannelModel, month: Month, rebates: float) -> None:
         - direct.force_cost()
     )
     for seller in model.sellers:
-        seller.staff_the_force(rep_margin(model, month.decisions, seller))
+        decided = bool(month.decisions.decided.any())
+        seller.staff_the_force(rep_margin(model, month.decisions, seller), evidence=decided)
 
 
 def rep_margin(model: ChannelModel, decisions: Decisions, seller) -> float:
@@ -181,10 +182,9 @@ def rep_margin(model: ChannelModel, decisions: Decisions, seller) -> float:
     margin = float((decisions.units[own] * (price - cost)).sum())
     won = decisions.partner_won
     if won.any():
-        k = a.cover.shape[1]
-        slot = np.clip(decisions.pick - Pick.PARTNER, 0, k - 1)
-        sold_by = t.seller[a.cover[decisions.rows, slot]]
-        theirs = (worked & won & (sold_by == seller.row))[won]
+        # the partner that won each: `partner_row` follows the partner-won projects' order
+        sold_by = t.seller[decisions.partner_row]
+        theirs = worked[won] & (sold_by == seller.row)
         channel = model.market.distributor_margin if seller.policy.use_distributors else 0.0
         received = decisions.partner_cost[theirs] / (1.0 + channel)
         margin += float((decisions.partner_units[theirs] * (received - cost)).sum())

@@ -102,6 +102,7 @@ class Seller(RowAgent):
         sales reach mid and key accounts."""
         model, s, a, i = self.model, self.policy, self.model.accounts, self.row
         rng = model.rng
+        self.reps = min(self.reps, s.account_managers)  # a policy with fewer reps: at once
         eligible = a.segment != Segment.MID
         if s.mid_route == Route.DIRECT:
             eligible |= a.segment == Segment.MID
@@ -135,22 +136,28 @@ class Seller(RowAgent):
         )
         return open_ & (self.model.rng.random(a.n) < p)
 
-    def staff_the_force(self, margin: float) -> None:
-        """Its field force follows its books. Each month it records the margin its reps
-        brought in (`books.rep_margin`); at each quarter's end it hires while a rep's
-        margin over the last twelve months covers a rep's cost and lets reps go when it
-        does not, by at most a quarter of its yearly hiring limit (one rep at least), and
-        never beyond what its policy plans (`account_managers`)."""
-        self.rep_margin.append(margin)
-        plan = self.policy.account_managers
-        if self.reps > plan:  # a new policy with fewer reps: they go at once
-            self.reps = plan
+    def staff_the_force(self, margin: float, evidence: bool = True) -> None:
+        """Its field force follows its books. Each month in which projects were decided
+        (`evidence`: before the first decisions a margin of 0 says nothing of its reps) it
+        records the margin its reps brought in (`books.rep_margin`). At each quarter's end,
+        with three such months or more, it hires while a rep's margin over the last twelve
+        of them covers a rep's cost and lets reps go when it does not, by at most a quarter
+        of its yearly hiring limit (one rep at least), and never beyond what its policy
+        plans (`account_managers`). A seller left without reps whose policy plans some
+        hires one, to learn what a rep brings in."""
+        if evidence:
+            self.rep_margin.append(margin)
+        plan, limit = self.policy.account_managers, self.policy.hiring_limit
         if self.model.month_in_quarter != 2 or len(self.rep_margin) < 3:
             return
+        if self.reps == 0:
+            if plan > 0 and limit > 0:
+                self.reps = 1
+            return
         cost = self.model.market.am_cost
-        per_rep = sum(self.rep_margin) / len(self.rep_margin) / max(self.reps, 1)
-        step = max(1, int(self.reps * self.policy.hiring_limit / 4))
-        if per_rep >= cost and self.reps < plan and self.policy.hiring_limit > 0:
+        per_rep = sum(self.rep_margin) / len(self.rep_margin) / self.reps
+        step = max(1, int(self.reps * limit / 4))
+        if per_rep >= cost and self.reps < plan and limit > 0:
             self.reps = min(plan, self.reps + step)
         elif per_rep < cost and self.reps > 1:
             self.reps = max(1, self.reps - step)
