@@ -92,8 +92,27 @@ def test_each_seller_has_capabilities_under_the_same_names_and_a_policy():
         assert [f.name for f in fields(seller) if f.name in names] == names
     assert cfg.market.direct.policy.name == "direct_seller"
     assert cfg.market.direct.policy.key_route == "direct"
-    other = compose(["market.direct.policy=relationship_channel"]).market.direct.policy
-    assert other == compose(["strategy=relationship_channel"]).strategy
+    other = compose(["market.direct.policy=direct"]).market.direct.policy
+    assert other == compose(["strategy=direct"]).strategy  # a preset is the same for both
+
+
+def test_a_market_preset_sets_the_direct_sellers_levers(tmp_path):
+    (tmp_path / "market").mkdir()
+    (tmp_path / "market" / "mine.yaml").write_text(
+        "defaults:\n  - china_pc_2002\n  - _self_\ndirect:\n  policy:\n    markup: 0.25\n"
+    )
+    policy = compose(["market=mine"], config_dir=str(tmp_path)).market.direct.policy
+    assert (policy.name, policy.markup, policy.phone_sales) == ("direct_seller", 0.25, 0.35)
+    policy = compose(["market.direct.policy=direct", "market.direct.policy.phone_sales=0.35"])
+    assert (policy.market.direct.policy.phone_sales, policy.market.direct.policy.care_cost) == (
+        0.35,
+        0.5,  # the direct preset's own: StrategyConfig's default, as for the vendor
+    )
+
+
+def test_a_direct_seller_policy_through_partners_is_refused_until_it_can_have_them():
+    with pytest.raises(ConfigError, match="routes accounts through partners"):
+        compose(["market.direct.policy=relationship_channel"])
 
 
 def test_keys_that_moved_still_work_with_a_one_line_note(capsys):

@@ -209,6 +209,10 @@ FIXED = {
     "market.kind",
     "market.structure",
     "market.direct.policy.name",
+    # the direct seller's routes stay direct: it has no partners of its own yet
+    "market.direct.policy.key_route",
+    "market.direct.policy.global_route",
+    "market.direct.policy.mid_route",
     "strategy.name",
 }
 MARKET_ROWS = {

@@ -8,6 +8,7 @@ key or value gives one line naming it, never a traceback.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import re
@@ -31,7 +32,12 @@ from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from channelsim.config.schema import STUDY_KEYS, ChannelConfig, StrategyConfig
+from channelsim.config.schema import (
+    STUDY_KEYS,
+    ChannelConfig,
+    StrategyConfig,
+    direct_seller_policy,
+)
 from channelsim.config.store import register_configs
 from channelsim.config.validate import (
     ConfigError,
@@ -304,11 +310,18 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     cfg.market.name = choices.get("market", cfg.market.name)
     cfg.strategy.name = choices.get("strategy", cfg.strategy.name)
     cfg.scenario.name = choices.get("scenario", cfg.scenario.name)
-    # the direct seller's policy: its preset as the vendor would have it, its levers on top
+    # the direct seller's policy: its preset as the vendor would have it, with the levers
+    # set on top of it (by a market preset's `direct.policy`, or on the command line)
     direct = cfg.market.direct
     name = choices.get(f"strategy@{DIRECT_POLICY}", direct.policy.name)
+    base = direct_seller_policy()
+    own = {
+        f.name: getattr(direct.policy, f.name)
+        for f in dataclasses.fields(StrategyConfig)
+        if f.name != "name" and getattr(direct.policy, f.name) != getattr(base, f.name)
+    }
     prefix = f"{DIRECT_POLICY}."
-    own = {k.removeprefix(prefix): v for k, v in given.items() if k.startswith(prefix)}
+    own |= {k.removeprefix(prefix): v for k, v in given.items() if k.startswith(prefix)}
     direct.policy = _strategy_preset(name, own, config_dir)
     cfg.presets = {}
     for event in cfg.scenario.events:
@@ -380,6 +393,8 @@ def with_values(config: ChannelConfig, values: dict[str, Any]) -> ChannelConfig:
     cfg = copy.deepcopy(config)
     for key, value in values.items():
         key = moved_key(key)
+        if key == f"{DIRECT_POLICY}.name":
+            raise ConfigError(f"{key} is not set here: compose with {DIRECT_POLICY}=PRESET")
         section, _, name = key.partition(".")
         if key not in rows or section not in ("strategy", "market"):
             raise ConfigError(closest(f"unknown key {key!r}", key, list(rows)))

@@ -29,6 +29,20 @@ STRUCTURAL = {
     "market.mid_accounts_per_region",
     "market.global_accounts",
     "market.coverage_per_account",
+    # the sellers' field forces and positions at the start
+    *(
+        f"market.{seller}.{key}"
+        for seller in ("vendor", "direct")
+        for key in (
+            "field_reps",
+            "incumbent_mid",
+            "incumbent_key",
+            "incumbent_global",
+            "relationship_mid",
+            "relationship_key",
+            "relationship_global",
+        )
+    ),
 }
 DATE_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -159,6 +173,17 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
         raise ConfigError(
             f"market.unit_cost={m.unit_cost} is not allowed: below market.a / market.b "
             f"({m.a / m.b:g}), or nobody buys at any price above cost"
+        )
+    routes = m.direct.policy
+    through_partners = [
+        f"{segment}_route={getattr(routes, f'{segment}_route')}"
+        for segment in ("key", "global", "mid")
+        if getattr(routes, f"{segment}_route") != "direct"
+    ]
+    if m.kind == "channel" and through_partners:
+        raise ConfigError(
+            f"market.direct.policy={routes.name} is not allowed: it routes accounts through "
+            f"partners ({through_partners[0]}), and the direct seller has none yet"
         )
     if m.coverage_per_account > m.resellers_per_region:
         raise ConfigError(

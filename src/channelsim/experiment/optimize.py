@@ -54,6 +54,7 @@ from channelsim.config.compose import (
     check_overrides,
     compose,
     experiment_files,
+    moved_key,
     one_line,
     parse_overrides,
     quote,
@@ -416,7 +417,7 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
         )
     check_spec(spec)
     storage = check_storage(spec.storage)
-    space = {str(k): str(v) for k, v in spec.params.items()}
+    space = {moved_key(str(k)): str(v) for k, v in spec.params.items()}
     space.update(o.split("=", 1) for o in searched)
     space = {k: v for k, v in space.items() if k not in {override_key(f) for f in fixed}}
     distributions = search_space(space)

@@ -30,6 +30,7 @@ from omegaconf import OmegaConf
 from channelsim.config.compose import (
     check_overrides,
     compose,
+    moved_key,
     one_line,
     parse_overrides,
     with_values,
@@ -133,6 +134,7 @@ def check_spec(spec: SensitivitySpec) -> None:
         raise bad("conf_level", spec.conf_level, "a number in [0.5, 1)")
     if not spec.parameters:
         raise ConfigError("sensitivity.parameters: declare at least one range, key: [low, high]")
+    spec.parameters = {moved_key(str(k)): v for k, v in spec.parameters.items()}
     if spec.model == "channel":
         if not spec.kpis:
             raise ConfigError("sensitivity.kpis: name at least one KPI")
