@@ -165,8 +165,8 @@ def profits(model: ChannelModel, month: Month, rebates: float) -> None:
         - direct_program
         - direct.force_cost()
     )
+    decided = bool(month.decisions.decided.any())
     for seller in model.sellers:
-        decided = bool(month.decisions.decided.any())
         seller.staff_the_force(rep_margin(model, month.decisions, seller), evidence=decided)
 
 

@@ -170,8 +170,7 @@ class ChannelModel(mesa.Model):
         self.direct_seller = Seller(self, Pick.DIRECT, "direct")
         self.vendor = Seller(self, Pick.VENDOR, "vendor")
         self.sellers = (self.direct_seller, self.vendor)  # in the order of their rows
-        self.served_direct = self.vendor.serves()
-        self.joint = self.vendor.joint()
+        self.plan_routes()
         reseller_rules.select_partners(self)
         reseller_rules.plan_owners(self)
         weight = market_rules.retail_pull(t)
@@ -269,9 +268,7 @@ class ChannelModel(mesa.Model):
         """One month, phase by phase (docs/ODD.md section 3)."""
         self.apply_policy()
         month = self.open_month()
-        for seller in self.sellers:
-            if seller.has_partners():
-                seller.set_terms()
+        self.set_channel_terms()
         self.assign_effort()
         month.lost = account_rules.tend_relationships(self)
         self.find_projects()
@@ -293,7 +290,14 @@ class ChannelModel(mesa.Model):
         if any(change.strategy or change.levers for change in changes):
             reseller_rules.select_partners(self)
             reseller_rules.plan_owners(self)
-        self.served_direct = self.vendor.serves()
+        self.plan_routes()
+
+    def plan_routes(self) -> None:
+        """Which accounts each seller serves on its own route this month (`served`, one
+        row a seller), the vendor's among them (`served_direct`: its partners stand
+        aside there), and its joint-team accounts."""
+        self.served = np.stack([seller.serves() for seller in self.sellers])
+        self.served_direct = self.served[self.vendor.row]
         self.joint = self.vendor.joint()
 
     def open_month(self) -> books.Month:
@@ -313,6 +317,12 @@ class ChannelModel(mesa.Model):
         month = books.Month(self.exits, self.entries, t.active.copy())
         self.bad_debt = 0.0
         return month
+
+    def set_channel_terms(self) -> None:
+        """Every seller with partners sets its channel's terms for the month."""
+        for seller in self.sellers:
+            if seller.has_partners():
+                seller.set_terms()
 
     def assign_effort(self) -> None:
         """Every seller's field reps and the partners' reps spread their time over

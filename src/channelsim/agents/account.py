@@ -313,7 +313,7 @@ def own_offer(
     a, t, i = model.accounts, model.resellers, seller.row
     c, p = seller.capabilities, seller.policy
     own_fit = max(c.build_to_order, ERP_OWN_FIT * c.partner_erp_fit if p.erp_integration else 0.0)
-    avail[:, i] = seller.serves()[rows] & a.found[i, rows]
+    avail[:, i] = model.served[i, rows] & a.found[i, rows]
     attr[:, i] = [seller.price, 0.0, c.brand_trust, own_fit, c.service]
     attr[:, i, Attribute.RELATIONSHIP] = a.rel[i, rows]
     cov = a.cover[rows]

@@ -17,7 +17,7 @@ import numpy as np
 
 from channelsim.agents.base import RowAgent
 from channelsim.agents.records import Pick
-from channelsim.domain import Route, Segment, Supplier
+from channelsim.domain import Route, Segment
 from channelsim.mechanics import partners as partner_rules
 from channelsim.mechanics import pricing
 
@@ -68,11 +68,6 @@ class Seller(RowAgent):
         if self.row == Pick.VENDOR:
             return self.model.strategy
         return self.model.market.direct.policy
-
-    @property
-    def supplier(self) -> Supplier:
-        """How an account records it as its supplier."""
-        return Supplier.VENDOR if self.row == Pick.VENDOR else Supplier.DIRECT
 
     @property
     def price(self) -> float:

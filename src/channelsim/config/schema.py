@@ -214,42 +214,32 @@ def direct_seller_policy() -> StrategyConfig:
     )
 
 
+def own_default(name: str, default: Any) -> Any:
+    """SellerConfig's capability `name` with another default: its range and meaning stay
+    the capability's own."""
+    return field(default=default, metadata=SellerConfig.__dataclass_fields__[name].metadata)
+
+
 @dataclass
 class DirectSellerConfig(SellerConfig):
     """The direct seller: its capabilities (the same as the vendor's, its own values), and
     its policy, a strategy preset (`direct_seller` by default: its own reps and phone
     sales, no partners, no distributors)."""
 
-    unit_cost: float = lever(0.80, "unit cost (the vendor's list price = 1)", lo=0.1, hi=2.0)
-    brand_trust: float = lever(0.80, "trust large buyers place in its brand", lo=0.0, hi=1.0)
-    build_to_order: float = lever(
-        0.90, "fit of the configurations it builds to order itself", lo=0.0, hi=1.0
-    )
-    service: float = lever(0.55, "quality of its own after-sales service", lo=0.0, hi=1.0)
-    consumer_availability: float = lever(
-        0.09, "availability of its own sales to transactional buyers", lo=0.0, hi=1.0
-    )
-    field_reps: int = lever(12, "its own field reps at the start", lo=0, hi=100000)
-    rep_capacity: int = lever(10, "accounts one of its field reps works a month", lo=1, hi=1000)
-    incumbent_mid: float = lever(
-        0.2, "weight of its being a mid account's supplier at the start", lo=0.0, hi=1.0
-    )
-    incumbent_key: float = lever(
-        0.3, "weight of its being a key account's supplier at the start", lo=0.0, hi=1.0
-    )
-    incumbent_global: float = lever(
-        0.45, "weight of its being a global account's supplier at the start", lo=0.0, hi=1.0
-    )
-    relationship_mid: float = lever(
-        0.15, "most its relationship with a mid account can be at the start", lo=0.0, hi=1.0
-    )
-    relationship_key: float = lever(
-        0.15, "most its relationship with a key account can be at the start", lo=0.0, hi=1.0
-    )
-    relationship_global: float = lever(
-        0.15, "most its relationship with a global account can be at the start", lo=0.0, hi=1.0
-    )
-    policy: StrategyConfig = field(default_factory=lambda: direct_seller_policy())
+    unit_cost: float = own_default("unit_cost", 0.80)
+    brand_trust: float = own_default("brand_trust", 0.80)
+    build_to_order: float = own_default("build_to_order", 0.90)
+    service: float = own_default("service", 0.55)
+    consumer_availability: float = own_default("consumer_availability", 0.09)
+    field_reps: int = own_default("field_reps", 12)
+    rep_capacity: int = own_default("rep_capacity", 10)
+    incumbent_mid: float = own_default("incumbent_mid", 0.2)
+    incumbent_key: float = own_default("incumbent_key", 0.3)
+    incumbent_global: float = own_default("incumbent_global", 0.45)
+    relationship_mid: float = own_default("relationship_mid", 0.15)
+    relationship_key: float = own_default("relationship_key", 0.15)
+    relationship_global: float = own_default("relationship_global", 0.15)
+    policy: StrategyConfig = field(default_factory=direct_seller_policy)
 
 
 MARKET_KINDS = ("channel", "linear_monopoly", "linear_duopoly")

@@ -174,15 +174,12 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
             f"market.unit_cost={m.unit_cost} is not allowed: below market.a / market.b "
             f"({m.a / m.b:g}), or nobody buys at any price above cost"
         )
-    routes = m.direct.policy
-    through_partners = [
-        f"{segment}_route={getattr(routes, f'{segment}_route')}"
-        for segment in ("key", "global", "mid")
-        if getattr(routes, f"{segment}_route") != "direct"
-    ]
+    policy = m.direct.policy
+    routes = {f"{seg}_route": getattr(policy, f"{seg}_route") for seg in ("key", "global", "mid")}
+    through_partners = [f"{key}={route}" for key, route in routes.items() if route != "direct"]
     if m.kind == "channel" and through_partners:
         raise ConfigError(
-            f"market.direct.policy={routes.name} is not allowed: it routes accounts through "
+            f"market.direct.policy={policy.name} is not allowed: it routes accounts through "
             f"partners ({through_partners[0]}), and the direct seller has none yet"
         )
     if m.coverage_per_account > m.resellers_per_region:
