@@ -79,6 +79,7 @@ ANALYSIS_MAY_IMPORT = {
     "experiment.sweep": {"collect", "read_plan"},  # a sweep folder's tables
     "experiment.case_study": {"PARTS", "SCENARIOS"},
     "experiment.theory": {"Row", "duopoly"},
+    "network": {"supply_sources"},  # who supplies each reseller: a read of the state
 }
 ANALYSIS = sorted((PACKAGE / "analysis").glob("*.py"))
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 from channelsim import ChannelConfig, ConfigError, compose
-from channelsim.config.schema import StrategyConfig
+from channelsim.agents.records import Pick
+from channelsim.config.schema import ScenarioEvent, StrategyConfig
+from channelsim.config.validate import validate
+from channelsim.model import ChannelModel
+
+from .conftest import SMALL
 
 
 def test_compose_returns_the_typed_default():
@@ -110,9 +118,56 @@ def test_a_market_preset_sets_the_direct_sellers_levers(tmp_path):
     )
 
 
-def test_a_direct_seller_policy_through_partners_is_refused_until_it_can_have_them():
-    with pytest.raises(ConfigError, match="routes accounts through partners"):
-        compose(["market.direct.policy=relationship_channel"])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            ["market.direct.policy=relationship_channel"],
+            r"^market.direct.policy=relationship_channel routes accounts through partners "
+            r"\(key_route=joint_team\), but market.direct.partner_share is 0: give it "
+            r"resellers, e.g. market.direct.partner_share=0.3 market.vendor.partner_share=0.7$",
+        ),
+        (
+            ["market.direct.partner_share=0.3"],
+            r"^market.vendor.partner_share \(1\) and market.direct.partner_share \(0.3\) must "
+            r"add up to 1: every reseller carries one seller's products, e.g. "
+            r"market.vendor.partner_share=0.7$",
+        ),
+        (
+            ["market.vendor.partner_share=0", "market.direct.partner_share=1"],
+            r"^strategy=relationship_channel routes accounts through partners",
+        ),
+    ],
+)
+def test_a_seller_that_routes_accounts_through_partners_needs_a_share_of_them(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        compose(overrides)
+
+
+def test_a_scenario_that_turns_a_vendor_without_partners_to_a_channel_is_refused():
+    shares = ["market.vendor.partner_share=0", "market.direct.partner_share=1"]
+    cfg = compose(["strategy=direct", *shares])  # it sells direct: no partners needed
+    event = ScenarioEvent(date="2003-01", strategy="relationship_channel", source="test")
+    cfg.scenario = dataclasses.replace(cfg.scenario, name="turn", events=[event])
+    cfg.presets["relationship_channel"] = compose(["strategy=relationship_channel"]).strategy
+    with pytest.raises(ConfigError, match=r"^scenario.events\[0\].strategy=relationship_ch"):
+        validate(cfg)
+
+
+def test_partner_shares_split_the_resellers_by_region():
+    cfg = compose(
+        [
+            *SMALL,
+            "market.direct.policy=relationship_channel",
+            "market.direct.partner_share=0.25",
+            "market.vendor.partner_share=0.75",
+        ]
+    )
+    t = ChannelModel(cfg).resellers
+    start = t.active
+    for region in np.unique(t.region[start]):
+        here = start & (t.region == region)
+        assert (t.seller[here] == Pick.DIRECT).sum() == round(0.25 * here.sum())
 
 
 def test_keys_that_moved_still_work_with_a_one_line_note(capsys):

@@ -23,39 +23,12 @@ SEGMENTS = ("key", "global", "mid", "txn")
 
 def check_step(model: ChannelModel) -> None:
     """Each trade's two sides agree, as each party recorded its own side (books.py): the
-    buyers, the resellers, the distributors and the vendor keep separate books."""
-    led, last = model.ledger, model.last
-    close = dict(rel=1e-9, abs=1e-6)
-    # money: what buyers paid partners is what partners took in, and so on up the channel
-    assert led["accounts_paid_partners"] == pytest.approx(led["partner_revenue"], **close), (
-        "buyers' payments to partners against the partners' revenue"
-    )
-    assert led["partners_paid"] == pytest.approx(led["distributor_revenue"], **close), (
-        "partners' payments against what their suppliers took in"
-    )
-    assert led["distributors_paid"] == pytest.approx(led["vendor_channel_revenue"], **close), (
-        "the channel's payments to the vendor against the vendor's invoices"
-    )
-    assert led["revenue_vendor"] == pytest.approx(
-        led["vendor_channel_revenue"] + led["accounts_paid_vendor"], **close
-    ), "the vendor's revenue against what the channel and its buyers paid it"
-    assert last["revenue_vendor"] == pytest.approx(led["revenue_vendor"], **close)
-    # units: shipped by each side equal received by the next
-    assert led["units_partners_received"] == pytest.approx(led["units_partners_shipped"], **close)
-    own_and_online = led["units_accounts_received_vendor"] - led["units_partners_shipped"]
-    assert own_and_online >= -1e-9
-    if model.strategy.use_distributors:
-        assert led["units_distributors_shipped"] == pytest.approx(
-            led["units_partners_received"], **close
-        )
-        assert led["units_vendor_shipped"] == pytest.approx(
-            led["units_distributors_received"] + own_and_online, **close
-        )
-    else:
-        assert led["units_vendor_shipped"] == pytest.approx(
-            led["units_accounts_received_vendor"], **close
-        )
-    assert led["inventory"] >= -1e-9
+    buyers, the resellers, the distributors and each seller keep separate books."""
+    for seller in model.sellers:
+        check_books(seller.name, model.ledger[seller.name])
+    last = model.last
+    assert last["revenue_vendor"] == pytest.approx(model.ledger["vendor"]["revenue"], rel=1e-9)
+    assert last["revenue_direct"] == pytest.approx(model.ledger["direct"]["revenue"], rel=1e-9)
     # distributors' stock flows: this month's stock = last month's + received - shipped
     d = model.distributors
     previous = getattr(model, "stock_seen_by_test", None)  # last step's, on this model
@@ -84,6 +57,38 @@ def check_step(model: ChannelModel) -> None:
             assert math.isfinite(value), name
 
 
+def check_books(name: str, led: dict[str, float]) -> None:
+    """One seller's products' trades: what each party recorded of each side."""
+    close = dict(rel=1e-9, abs=1e-6)
+    # money: what buyers paid partners is what partners took in, and so on up the channel
+    assert led["accounts_paid_partners"] == pytest.approx(led["partner_revenue"], **close), (
+        "buyers' payments to partners against the partners' revenue"
+    )
+    assert led["partners_paid"] == pytest.approx(led["distributor_revenue"], **close), (
+        "partners' payments against what their suppliers took in"
+    )
+    assert led["distributors_paid"] == pytest.approx(led["channel_revenue"], **close), (
+        f"{name}: the channel's payments to the seller against the seller's invoices"
+    )
+    assert led["revenue"] == pytest.approx(
+        led["channel_revenue"] + led["accounts_paid_seller"], **close
+    ), f"{name}: the seller's revenue against what the channel and its buyers paid it"
+    # units: shipped by each side equal received by the next
+    assert led["units_partners_received"] == pytest.approx(led["units_partners_shipped"], **close)
+    own_and_online = led["units_accounts_received"] - led["units_partners_shipped"]
+    assert own_and_online >= -1e-9
+    if led["through_distributors"]:
+        assert led["units_distributors_shipped"] == pytest.approx(
+            led["units_partners_received"], **close
+        )
+        assert led["units_shipped"] == pytest.approx(
+            led["units_distributors_received"] + own_and_online, **close
+        )
+    else:
+        assert led["units_shipped"] == pytest.approx(led["units_accounts_received"], **close)
+    assert led["inventory"] >= -1e-9
+
+
 def run_checked(overrides: list[str], months: int) -> None:
     model = ChannelModel(compose([*SMALL, *overrides, f"steps={months}"]))
     for _ in range(months):
@@ -104,7 +109,7 @@ def test_a_vendor_that_books_its_own_sales_twice_fails_the_invariants(
         return units, 2 * revenue
 
     monkeypatch.setattr(Seller, "invoice_own_sales", twice)
-    with pytest.raises(AssertionError, match="the vendor's revenue against"):
+    with pytest.raises(AssertionError, match="the seller's revenue against"):
         run_checked(overrides, 12)
 
 
@@ -117,7 +122,7 @@ def test_distributors_that_pay_half_fail_the_invariants(monkeypatch):
         self.purchases[:] *= 0.5
 
     monkeypatch.setattr(DistributorTable, "pass_on", half)
-    with pytest.raises(AssertionError, match="the channel's payments to the vendor"):
+    with pytest.raises(AssertionError, match="vendor: the channel's payments to the seller"):
         run_checked(["strategy=traditional_channel"], 6)
 
 
@@ -209,12 +214,10 @@ FIXED = {
     "market.kind",
     "market.structure",
     "market.direct.policy.name",
-    # the direct seller's routes stay direct: it has no partners of its own yet
-    "market.direct.policy.key_route",
-    "market.direct.policy.global_route",
-    "market.direct.policy.mid_route",
+    "market.vendor.partner_share",  # what the direct seller's share leaves (they add up to 1)
     "strategy.name",
 }
+DIRECT_ROUTES = ("key_route", "global_route", "mid_route")
 MARKET_ROWS = {
     k: r
     for k, r in schema_rows().items()
@@ -251,19 +254,29 @@ def base_config(strategy: str, scenario: str):
 )
 @given(
     levers=st.fixed_dictionaries({k: any_value(r) for k, r in ROWS.items()}),
-    market=st.fixed_dictionaries({**SIZES, **{k: any_value(r) for k, r in MARKET_ROWS.items()}}),
+    market=st.fixed_dictionaries(
+        {
+            **SIZES,
+            **{k: any_value(r) for k, r in MARKET_ROWS.items()},
+            "market.direct.partner_share": st.sampled_from([0.0, 0.25, 0.5]),
+        }
+    ),
     seed=st.integers(0, 2**32 - 1),
     strategy=st.sampled_from(["direct", "traditional_channel", "relationship_channel", "dual"]),
     scenario=st.sampled_from(["none", "history", "stay_traditional", "copy_direct"]),
 )
 def test_invariants_hold_for_random_valid_configs(levers, market, seed, strategy, scenario):
-    """Every lever and market parameter anywhere in its declared range, any preset and
+    """Every lever and market parameter anywhere in its declared range (the direct
+    seller's policy among them, with partners of its own or none), any preset and
     scenario, a small market, 24 months: the invariants hold at every step."""
     config = base_config(strategy, scenario)
     config.seed, config.steps = seed, 24
     market["market.coverage_per_account"] = min(
         market["market.coverage_per_account"], market["market.resellers_per_region"]
     )
+    market["market.vendor.partner_share"] = 1.0 - market["market.direct.partner_share"]
+    if market["market.direct.partner_share"] == 0:  # without partners: its own routes only
+        market.update({f"market.direct.policy.{route}": "direct" for route in DIRECT_ROUTES})
     for key, value in levers.items():
         name = key.split(".", 1)[1]
         for target in (config.strategy, *config.presets.values()):

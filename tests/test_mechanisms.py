@@ -74,11 +74,9 @@ def _gray_units(model):
     t.retail_price[:] = np.where(t.region == 0, 1.05, 0.95)  # region 0 is dear
     sales = RetailSales(
         retail_units=np.where(t.active, np.where(t.region == 0, 1000.0, 100.0), 0.0),
-        online_units=np.zeros(3),
-        direct_units=np.zeros(3),
-        online_price=np.ones(3),
-        direct_price=np.ones(3),
-        region_price=np.array([1.05, 0.95, 0.95]),
+        own_units=np.zeros((2, 3)),
+        own_price=np.ones((2, 3)),
+        region_price=np.tile([1.05, 0.95, 0.95], (2, 1)),
     )
     return market_rules.gray_market(model, sales).gray_units
 
@@ -126,7 +124,7 @@ def at_decision(model, units, *, capital=None, credit=None, direct=False, segmen
     a.opp_units[rows] = units
     a.found_partner[rows] = True
     a.found[model.direct_seller.row, rows] = direct
-    a.registered[rows] = 0
+    a.registered[:, rows] = 0
     return account_rules.decide(model)
 
 
@@ -227,7 +225,7 @@ def test_online_store_sells_online_only_when_on(small_overrides):
         m = model_with([f"strategy.online_store={str(on).lower()}"], small_overrides)
         m.vendor.set_terms()
         txn = market_rules.transactional(m)
-        assert (txn.online_units.sum() > 0) == on
+        assert (txn.own_units[m.vendor.row].sum() > 0) == on
 
 
 def test_market_growth_raises_transactional_demand_each_year(small_overrides):
@@ -269,7 +267,8 @@ def test_lever_event_replans_accounts_at_once(small_overrides):
     m.step()
     m.step()
     key = m.accounts.segment != Segment.MID
-    assert (m.accounts.owner[key] >= 0).all()
+    assert (m.accounts.owner[m.vendor.row, key] >= 0).all()
+    assert (m.accounts.owner[m.direct_seller.row] == -1).all()  # it plans no partners
     assert m.accounts.effort_partner[key].sum() > 0
 
 
@@ -301,10 +300,12 @@ def test_discovery_registers_each_key_deal_to_one_partner(small_overrides):
     account_rules.discover(m)
     key = a.segment != Segment.MID
     heard = a.found_partner.any(axis=1)
-    assert (a.registered[key & heard] >= 0).all()
-    assert (a.registered[~key] == -1).all()
+    registered = a.registered[m.vendor.row]
+    assert (registered[key & heard] >= 0).all()
+    assert (registered[~key] == -1).all()
+    assert (a.registered[m.direct_seller.row] == -1).all()  # it has no partners
     rows = np.flatnonzero(key & heard)
-    assert a.found_partner[rows, a.registered[rows]].all()
+    assert a.found_partner[rows, registered[rows]].all()
 
 
 def test_scenario_market_events_apply_at_their_date(small_overrides):
@@ -335,7 +336,8 @@ def test_a_leaving_partner_s_debt_is_partly_bad_debt(small_overrides):
     t = m.resellers
     row = int(np.flatnonzero(t.active)[0])
     t.receivable[row] = 100.0
-    m.bad_debt = 0.0
+    m.bad_debt[:] = 0.0
     reseller_rules.retire(m, np.array([row]))
-    assert m.bad_debt == pytest.approx(100.0 * (1 - reseller_rules.DEFAULT_RECOVERY))
+    lost = 100.0 * (1 - reseller_rules.DEFAULT_RECOVERY)
+    assert m.bad_debt == pytest.approx([0.0, lost])  # the vendor's, whose partner it was
     assert t.receivable[row] == 0.0

@@ -14,6 +14,7 @@ from scipy import stats
 from channelsim import compose
 from channelsim.agents import account as account_rules
 from channelsim.agents.seller import Seller
+from channelsim.domain import Segment
 from channelsim.experiment.run import simulate
 from channelsim.model import ChannelModel
 
@@ -112,6 +113,69 @@ def test_the_vendor_copying_direct_sales_runs_the_direct_sellers_functions(monke
         assert calls["vendor", method] == calls["direct", method] > 0, method
 
 
+# ------------------------------------------------- a direct seller given a channel
+CHANNEL_SHARES = ["market.direct.partner_share=0.5", "market.vendor.partner_share=0.5"]
+
+
+def with_a_channel(overrides: list[str]) -> list[str]:
+    """Both sellers on the relationship channel, with half the resellers each."""
+    overrides = [o for o in overrides if not o.startswith("strategy=")]
+    return [
+        *overrides,
+        "strategy=relationship_channel",
+        "market.direct.policy=relationship_channel",
+        *CHANNEL_SHARES,
+    ]
+
+
+def test_a_direct_seller_given_the_relationship_channel_sells_through_partners(monkeypatch):
+    """Its partners win projects and sell over the counter, buy through its distributors,
+    are trained on its budget and recruited as its relationship partners; its books carry
+    its channel; and it runs the vendor's channel functions as often as the vendor."""
+    calls: Counter[tuple[str, str]] = Counter()
+    for name in ("set_terms", "program_cost", "invoice_distributors", "partners"):
+        method = getattr(Seller, name)
+
+        def spy(self, *args, _method=method, _name=name, **kwargs):
+            calls[self.name, _name] += 1
+            return _method(self, *args, **kwargs)
+
+        monkeypatch.setattr(Seller, name, spy)
+    model = ChannelModel(
+        compose([*SMALL, "market.direct.policy=relationship_channel", *CHANNEL_SHARES])
+    )
+    d, t = model.direct_seller, model.resellers
+    mine = t.seller == d.row
+    assert mine[t.active].mean() == pytest.approx(0.5)
+    partner_wins = channel_revenue = 0.0
+    for _ in range(24):
+        model.step()
+        partner_wins += float(model.last["opportunities_won_direct"])
+        channel_revenue += model.ledger["direct"]["channel_revenue"]
+        assert model.ledger["direct"]["through_distributors"] == 1.0
+    assert channel_revenue > 0 and t.units[mine].sum() > 0
+    assert t.key_wins[mine].sum() > 0  # its partners won key and global projects
+    assert t.relationship_partner[mine].any()
+    # its training budget goes to its partners, the vendor's to the vendor's
+    budget = d.policy.training_budget
+    assert t.training[mine].sum() == pytest.approx(budget)
+    assert t.training[~mine].sum() == pytest.approx(model.vendor.policy.training_budget)
+    for method in ("set_terms", "program_cost", "invoice_distributors"):
+        assert calls["direct", method] == calls["vendor", method] > 0, method
+    assert d.program_cost(0.0)["training"] == budget
+    key = model.accounts.segment != Segment.MID
+    assert model.joint[d.row, key].all()  # joint teams of its reps and partners
+
+
+def test_two_sellers_alike_with_channels_of_their_own_share_the_key_accounts_evenly():
+    """The symmetric test again, both on the relationship channel with half the resellers
+    each: a channel gives neither seller an edge of its own."""
+    vendor, direct = key_shares(with_a_channel(alike(DIRECT, DIRECT)), range(80))
+    assert direct.mean() > 0.3  # both sell, through their partners and joint teams
+    low, high = interval(vendor - direct)
+    assert low > -0.02 and high < 0.02, (low, high)
+
+
 def months_at_quarter_end(monkeypatch) -> None:
     monkeypatch.setattr(ChannelModel, "month_in_quarter", property(lambda self: 2))
 
@@ -194,8 +258,10 @@ def test_the_margin_a_sellers_reps_bring_in_by_hand():
         utility=np.zeros((4, Pick.PARTNER + 3)),
         units=np.array([10.0, 20.0, 30.0, 40.0]),
         pick=pick,
-        vendor_bid=np.ones(4, bool),
-        direct_bid=np.ones(4, bool),
+        offered_by=np.tile(
+            [Pick.DIRECT, Pick.VENDOR, Pick.VENDOR, Pick.VENDOR, Pick.VENDOR], (4, 1)
+        ),
+        won_by=np.array([Pick.VENDOR, Pick.VENDOR, Pick.DIRECT, Pick.VENDOR]),
         partner_row=np.array([5, 6]),  # the partners that won the 2nd and 4th
         partner_units=np.array([20.0, 40.0]),
         partner_cost=np.array([0.85, 0.85]),

@@ -10,6 +10,7 @@ import numpy as np
 
 from channelsim.agents.distributor import distributor_price
 from channelsim.agents.records import Decisions, GrayFlows, RetailSales
+from channelsim.domain import Attribute
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -19,52 +20,60 @@ if TYPE_CHECKING:
 class Month:
     """What one month's phases found, handed on to the books and the metrics.
 
-    The buyers' and the vendor's books are kept here; the resellers' and the
-    distributors' are columns of their tables (`units`, `revenue`, `purchases`;
-    `received`, `shipped`, `revenue`, `purchases`). Each party records its own side of a
-    trade, so the ledger's comparisons check one party against another.
+    The buyers' and the sellers' books are kept here, one entry per seller (its `row`);
+    the resellers' and the distributors' are columns of their tables (`units`,
+    `revenue`, `purchases`; `received`, `shipped`, `revenue`, `purchases`). Each party
+    records its own side of a trade, so the ledger's comparisons check one party against
+    another.
     """
 
     exits_before: int  # partner exits and entries counted before the month
     entries_before: int
     active_at_start: np.ndarray  # resellers in the channel when the month began
+    sellers: int = 2
     lost: float = 0.0  # relationship strength that left with people
     decisions: Decisions | None = None
     sales: RetailSales | None = None
     gray: GrayFlows | None = None
-    # the buyers' books: accounts and the regions' walk-in and online buyers
-    bought_from_partners: float = 0.0  # units
-    paid_partners: float = 0.0
-    bought_from_vendor: float = 0.0  # units, from its own route and online store
-    paid_vendor: float = 0.0
-    # the vendor's books: shipped and invoiced, to the channel (distributors, or partners
-    # without them), on its own route and online
-    channel_units: float = 0.0
-    channel_revenue: float = 0.0
-    own_units: float = 0.0
-    own_revenue: float = 0.0
-    online_units: float = 0.0
-    online_revenue: float = 0.0
-    # the direct seller
-    direct_units_txn: float = 0.0
-    direct_units: float = 0.0
-    revenue_direct: float = 0.0
-    # the vendor's totals, its programme and both sellers' profit
-    revenue_vendor: float = 0.0
-    vendor_shipped: float = 0.0
-    program_cost: float = 0.0
-    bad_debt: float = 0.0
-    profit_vendor: float = 0.0
-    profit_direct: float = 0.0
+
+    def __post_init__(self) -> None:
+        def books() -> np.ndarray:
+            return np.zeros(self.sellers)
+
+        # the buyers' books, by the seller whose products they bought: from its partners,
+        # and from the seller itself (its own route and its own consumer sales)
+        self.bought_from_partners = books()  # units
+        self.paid_partners = books()
+        self.bought_from_seller = books()  # units
+        self.paid_seller = books()
+        # each seller's books: shipped and invoiced, to its channel (distributors, or
+        # partners without them), on its own route and to consumers
+        self.channel_units = books()
+        self.channel_revenue = books()
+        self.own_units = books()
+        self.own_revenue = books()
+        self.consumer_units = books()
+        self.consumer_revenue = books()
+        # each seller's totals, its programme and its profit
+        self.revenue = books()
+        self.shipped = books()
+        self.program_cost = books()
+        self.bad_debt = books()
+        self.profit = books()
 
 
-def record_account_purchases(month: Month, decisions: Decisions) -> None:
-    """The accounts' books: what they took from partners and from the vendor, and paid."""
-    month.bought_from_partners += float(decisions.partner_units.sum())
-    month.paid_partners += float((decisions.partner_units * decisions.partner_price).sum())
-    own = decisions.own_won
-    month.bought_from_vendor += float(decisions.units[own].sum())
-    month.paid_vendor += float((decisions.units[own] * decisions.own_price[own]).sum())
+def record_account_purchases(month: Month, decisions: Decisions, brand: np.ndarray) -> None:
+    """The accounts' books: what they took from each seller's partners (`brand`: the seller
+    of each partner-won project's partner) and from each seller itself, and paid."""
+    n = month.sellers
+    month.bought_from_partners += np.bincount(brand, decisions.partner_units, minlength=n)
+    paid = decisions.partner_units * decisions.partner_price
+    month.paid_partners += np.bincount(brand, paid, minlength=n)
+    for i in range(n):
+        own = decisions.pick == i
+        price = decisions.attributes[own, i, Attribute.PRICE]
+        month.bought_from_seller[i] += float(decisions.units[own].sum())
+        month.paid_seller[i] += float((decisions.units[own] * price).sum())
 
 
 def sell_retail(model: ChannelModel, month: Month) -> None:
@@ -77,95 +86,97 @@ def sell_retail(model: ChannelModel, month: Month) -> None:
     t.purchases += retail * t.cost
     t.quarter_purchases += t.purchases
     t.quarter_units += t.units
-    month.bought_from_partners += float(retail.sum())
-    month.paid_partners += float((retail * sales.sale_price).sum())
-    month.bought_from_vendor += float(sales.online_units.sum())
-    month.paid_vendor += float((sales.online_units * sales.online_price).sum())
+    for seller in model.sellers:
+        i, mine = seller.row, seller.partners()
+        month.bought_from_partners[i] += float(retail[mine].sum())
+        month.paid_partners[i] += float((retail[mine] * sales.sale_price[mine]).sum())
+        month.bought_from_seller[i] += float(sales.own_units[i].sum())
+        month.paid_seller[i] += float((sales.own_units[i] * sales.own_price[i]).sum())
 
 
 def channel_flows(model: ChannelModel, month: Month) -> None:
-    """Units and money along the channel to the vendor, its own sales and the direct
-    seller's, this month: the distributors' and the vendor's books."""
-    t, s, m = model.resellers, model.strategy, model.market
-    vendor, distributors = model.vendor, model.distributors
-    if s.use_distributors:
-        sold_units = np.bincount(t.distributor, t.units, minlength=m.distributors)
-        sold_value = np.bincount(t.distributor, t.purchases, minlength=m.distributors)
-        price = distributor_price(sold_units, sold_value, m.distributor_margin)
-        orders = distributors.restock_order(sold_units)
-        month.channel_units, month.channel_revenue = vendor.invoice_distributors(orders, price)
-        distributors.pass_on(sold_units, sold_value, orders, price)
-    else:
-        none = np.zeros(m.distributors)
-        distributors.pass_on(none, none, distributors.restock_order(none), none)
-        month.channel_units, month.channel_revenue = vendor.invoice_partners()
+    """Units and money along each seller's channel, its own sales and its consumer sales
+    this month: the distributors' and the sellers' books."""
+    t, m, distributors = model.resellers, model.market, model.distributors
     deal, sales = month.decisions, month.sales
-    month.own_units, month.own_revenue = vendor.invoice_own_sales(deal)
-    month.online_units, month.online_revenue = vendor.invoice_consumers(
-        sales.online_units, sales.online_price
-    )
-    direct = model.direct_seller
-    units, revenue = direct.invoice_own_sales(deal)
-    txn_units, txn_revenue = direct.invoice_consumers(sales.direct_units, sales.direct_price)
-    month.direct_units_txn = txn_units
-    month.direct_units = units + txn_units
-    month.revenue_direct = revenue + txn_revenue
-    month.revenue_vendor = month.channel_revenue + month.own_revenue + month.online_revenue
-    month.vendor_shipped = month.channel_units + month.own_units + month.online_units
+    for seller in model.sellers:
+        i, mine = seller.row, seller.partners()
+        if seller.policy.use_distributors and seller.has_partners():
+            via = t.distributor[mine]
+            sold_units = np.bincount(via, t.units[mine], minlength=m.distributors)
+            sold_value = np.bincount(via, t.purchases[mine], minlength=m.distributors)
+            price = distributor_price(sold_units, sold_value, m.distributor_margin)
+            orders = distributors.restock_order(i, sold_units)
+            month.channel_units[i], month.channel_revenue[i] = seller.invoice_distributors(
+                orders, price
+            )
+            distributors.pass_on(i, sold_units, sold_value, orders, price)
+        else:
+            none = np.zeros(m.distributors)
+            distributors.pass_on(i, none, none, distributors.restock_order(i, none), none)
+            month.channel_units[i], month.channel_revenue[i] = seller.invoice_partners()
+        month.own_units[i], month.own_revenue[i] = seller.invoice_own_sales(deal)
+        month.consumer_units[i], month.consumer_revenue[i] = seller.invoice_consumers(
+            sales.own_units[i], sales.own_price[i]
+        )
+    month.revenue[:] = month.channel_revenue + month.own_revenue + month.consumer_revenue
+    month.shipped[:] = month.channel_units + month.own_units + month.consumer_units
 
 
-def ledger(model: ChannelModel, month: Month) -> dict[str, float]:
-    """Who paid whom and who shipped what to whom this month, each figure from the books
-    of the party that recorded it (tests/test_invariants.py checks that the two sides of
-    every trade agree). Without distributors, partners buy from the vendor directly."""
-    t, s, d = model.resellers, model.strategy, model.distributors
-    partners_paid = float(t.purchases.sum())
-    return {
-        "accounts_paid_partners": month.paid_partners,
-        "partner_revenue": float(t.revenue.sum()),
-        "partners_paid": partners_paid,
-        "distributor_revenue": float(d.revenue.sum())
-        if s.use_distributors
-        else month.channel_revenue,
-        "vendor_channel_revenue": month.channel_revenue,
-        "distributors_paid": float(d.purchases.sum()) if s.use_distributors else partners_paid,
-        "accounts_paid_vendor": month.paid_vendor,
-        "revenue_vendor": month.revenue_vendor,
-        "units_vendor_shipped": month.vendor_shipped,
-        "units_distributors_received": float(d.received.sum()) if s.use_distributors else 0.0,
-        "units_distributors_shipped": float(d.shipped.sum()),
-        "units_partners_received": float(t.units.sum()),
-        "units_partners_shipped": month.bought_from_partners,
-        "units_accounts_received_vendor": month.bought_from_partners + month.bought_from_vendor,
-        "inventory": float(d.inventory.sum()),
-    }
+def ledger(model: ChannelModel, month: Month) -> dict[str, dict[str, float]]:
+    """Who paid whom and who shipped what to whom this month, for each seller's products,
+    each figure from the books of the party that recorded it (tests/test_invariants.py
+    checks that the two sides of every trade agree). Without distributors, partners buy
+    from their seller directly."""
+    t, d = model.resellers, model.distributors
+    out = {}
+    for seller in model.sellers:
+        i, mine = seller.row, seller.partners()
+        through = seller.policy.use_distributors and seller.has_partners()
+        partners_paid = float(t.purchases[mine].sum())
+        out[seller.name] = {
+            "accounts_paid_partners": float(month.paid_partners[i]),
+            "partner_revenue": float(t.revenue[mine].sum()),
+            "partners_paid": partners_paid,
+            "distributor_revenue": float(d.revenue[i].sum())
+            if through
+            else float(month.channel_revenue[i]),
+            "channel_revenue": float(month.channel_revenue[i]),
+            "distributors_paid": float(d.purchases[i].sum()) if through else partners_paid,
+            "accounts_paid_seller": float(month.paid_seller[i]),
+            "revenue": float(month.revenue[i]),
+            "units_shipped": float(month.shipped[i]),
+            "units_distributors_received": float(d.received[i].sum()) if through else 0.0,
+            "units_distributors_shipped": float(d.shipped[i].sum()),
+            "units_partners_received": float(t.units[mine].sum()),
+            "units_partners_shipped": float(month.bought_from_partners[i]),
+            "units_accounts_received": float(
+                month.bought_from_partners[i] + month.bought_from_seller[i]
+            ),
+            "inventory": float(d.inventory[i].sum()),
+            "through_distributors": float(through),
+        }
+    return out
 
 
-def profits(model: ChannelModel, month: Month, rebates: float) -> None:
+def profits(model: ChannelModel, month: Month, rebates: np.ndarray) -> None:
     """Each seller's programme cost and profit for the month, by one rule: revenue less
-    the unit cost of what it shipped, its channel programme, bad debt, and its field
-    force and phone contacts; then each seller staffs its field force by its books."""
-    m = model.market
-    vendor, direct = model.vendor, model.direct_seller
-    month.bad_debt = model.bad_debt
-    program = vendor.program_cost(rebates)
-    month.program_cost = float(sum(program.values()))
-    direct_program = float(sum(direct.program_cost(0.0).values()))
-    month.profit_vendor = (
-        month.revenue_vendor
-        - m.vendor.unit_cost * month.vendor_shipped
-        - month.program_cost
-        - month.bad_debt
-        - vendor.force_cost()
-        + month.gray.fines
-    )
-    month.profit_direct = (
-        month.revenue_direct
-        - m.direct.unit_cost * month.direct_units
-        - direct_program
-        - direct.force_cost()
-    )
+    the unit cost of what it shipped, its channel programme, bad debt on its partners'
+    credit, and its field force and phone contacts, plus the diversion fines it
+    collected; then each seller staffs its field force by its books."""
+    month.bad_debt[:] = model.bad_debt
     decided = bool(month.decisions.decided.any())
+    for seller in model.sellers:
+        i = seller.row
+        month.program_cost[i] = float(sum(seller.program_cost(float(rebates[i])).values()))
+        month.profit[i] = (
+            month.revenue[i]
+            - seller.capabilities.unit_cost * month.shipped[i]
+            - month.program_cost[i]
+            - month.bad_debt[i]
+            - seller.force_cost()
+            + month.gray.fines[i]
+        )
     for seller in model.sellers:
         seller.staff_the_force(rep_margin(model, month.decisions, seller), evidence=decided)
 

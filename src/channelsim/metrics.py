@@ -82,13 +82,14 @@ def count_wins(model: ChannelModel, month: Month) -> np.ndarray:
     deal = month.decisions
     key_rows = model.accounts.segment[deal.rows] == Segment.KEY
     decided = deal.decided
+    v, d = model.vendor.row, model.direct_seller.row
     model.win_counts.append(
         np.array(
             [
-                (deal.vendor_bid & key_rows & decided).sum(),
-                (deal.vendor_side & key_rows).sum(),
-                (deal.direct_bid & key_rows & decided).sum(),
-                (deal.direct_won & key_rows).sum(),
+                (deal.bid(v) & key_rows & decided).sum(),
+                (deal.side(v) & key_rows).sum(),
+                (deal.bid(d) & key_rows & decided).sum(),
+                (deal.side(d) & key_rows).sum(),
             ],
             dtype=float,
         )
@@ -97,33 +98,41 @@ def count_wins(model: ChannelModel, month: Month) -> np.ndarray:
 
 
 def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
-    """Every metric of METRICS for the month just simulated."""
-    a, t, m = model.accounts, model.resellers, model.market
+    """Every metric of METRICS for the month just simulated: shares and units count each
+    seller's partners with it; the channel's metrics are the vendor's partners'; the gray
+    market is the whole market's."""
+    a, t = model.accounts, model.resellers
     deal, txn, gray = month.decisions, month.sales, month.gray
     units, retail = deal.units, txn.retail_units
     seg = a.segment[deal.rows]
-    vendor_side, direct_won = deal.vendor_side, deal.direct_won
+    v, d = model.vendor.row, model.direct_seller.row
+    vendor_side, direct_side = deal.side(v), deal.side(d)
     seg_units = {}
     for segment in Segment:
         here = seg == segment
         seg_units[segment] = share(
-            float(units[here & vendor_side].sum()), float(units[here & direct_won].sum())
+            float(units[here & vendor_side].sum()), float(units[here & direct_side].sum())
         )
-    txn_vendor = float(retail.sum()) + month.online_units
+    vendor_partners = model.vendor.partners()
+    txn_vendor = float(retail[vendor_partners].sum()) + month.consumer_units[v]
+    txn_direct = float(retail[model.direct_seller.partners()].sum()) + month.consumer_units[d]
     key = a.segment == Segment.KEY
     wins = count_wins(model, month)
     vendor_total = float(units[vendor_side].sum()) + txn_vendor
-    direct_total = month.direct_units
-    v, d = model.vendor.row, model.direct_seller.row
-    vendor_rel_key = relationships.noisy_or(a.rel[v, key], a.rel_partner[key].max(axis=1))
-    contact = (a.effort[v] > 0) | a.phone[v] | (a.effort_partner > 0).any(axis=1)
-    active = t.active
+    direct_total = float(units[direct_side].sum()) + txn_direct
+    # the coverage slots of the vendor's partners
+    theirs = True if model.single_brand == v else t.seller[a.cover] == v
+    partner_rel = a.rel_partner if theirs is True else np.where(theirs, a.rel_partner, 0.0)
+    held = partner_rel[key].max(axis=1, initial=0.0)
+    vendor_rel_key = relationships.noisy_or(a.rel[v, key], held)
+    contact = (a.effort[v] > 0) | a.phone[v] | ((a.effort_partner > 0) & theirs).any(axis=1)
+    active = t.active & (t.seller == v)
     stage_counts = np.bincount(a.opp_stage[a.opp_open], minlength=4)
     price_cv = market_rules.price_dispersion(model, txn)
     channel_sold = float(retail.sum()) + float(deal.partner_units.sum())
     gray_share = gray.gray_units / max(channel_sold, 1e-9)
     complaints = float(t.complaint[active].mean()) if active.any() else 0.0
-    return {
+    values = {
         "share_vendor_total": share(vendor_total, direct_total)[0],
         "share_vendor_key": seg_units[Segment.KEY][0],
         "share_direct_key": seg_units[Segment.KEY][1],
@@ -131,14 +140,16 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "share_direct_global": seg_units[Segment.GLOBAL][1],
         "share_vendor_mid": seg_units[Segment.MID][0],
         "share_direct_mid": seg_units[Segment.MID][1],
-        "share_vendor_txn": share(txn_vendor, month.direct_units_txn)[0],
-        "share_direct_txn": share(txn_vendor, month.direct_units_txn)[1],
-        "revenue_vendor": month.revenue_vendor,
-        "profit_vendor": month.profit_vendor,
-        "revenue_direct": month.revenue_direct,
-        "profit_direct": month.profit_direct,
-        # every partner in the channel this month, including those that left in it
-        "profit_resellers": float(t.profit[month.active_at_start | active].sum()),
+        "share_vendor_txn": share(txn_vendor, txn_direct)[0],
+        "share_direct_txn": share(txn_vendor, txn_direct)[1],
+        "revenue_vendor": month.revenue[v],
+        "profit_vendor": month.profit[v],
+        "revenue_direct": month.revenue[d],
+        "profit_direct": month.profit[d],
+        # every partner of the vendor this month, including those that left in it
+        "profit_resellers": float(
+            t.profit[(month.active_at_start | t.active) & (t.seller == v)].sum()
+        ),
         "active_resellers": float(active.sum()),
         "partner_satisfaction": float(t.satisfaction[active].mean()) if active.any() else 0.0,
         "relationship_vendor_key": float(vendor_rel_key.mean()) if key.any() else 0.0,
@@ -148,7 +159,7 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "win_rate_direct_key": wins[3] / wins[2] if wins[2] else 0.0,
         "opportunities_open": float(a.opp_open.sum()),
         "opportunities_won_vendor": float(vendor_side.sum()),
-        "opportunities_won_direct": float(direct_won.sum()),
+        "opportunities_won_direct": float(direct_side.sum()),
         "gray_market_units": gray.gray_units,
         "conflict_index": graymarket.conflict_index(gray_share, price_cv, complaints),
         "coverage_key": float(contact[key].mean()) if key.any() else 0.0,
@@ -158,19 +169,21 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         if active.any()
         else 0.0,
         "vendor_margin_per_unit": (
-            month.revenue_vendor - m.vendor.unit_cost * month.vendor_shipped - month.program_cost
+            month.revenue[v]
+            - model.vendor.capabilities.unit_cost * month.shipped[v]
+            - month.program_cost[v]
         )
-        / max(month.vendor_shipped, 1e-9),
-        "channel_program_cost": month.program_cost,
-        "bad_debt_vendor": month.bad_debt,
+        / max(month.shipped[v], 1e-9),
+        "channel_program_cost": month.program_cost[v],
+        "bad_debt_vendor": month.bad_debt[v],
         "funnel_identified": float(stage_counts[Stage.IDENTIFIED]),
         "funnel_qualified": float(stage_counts[Stage.QUALIFIED]),
         "funnel_proposal": float(stage_counts[Stage.PROPOSAL]),
         "funnel_decision": float(stage_counts[Stage.DECISION]),
         "units_vendor": vendor_total,
         "units_direct": direct_total,
-        "units_online": month.online_units,
-        "units_channel": float(t.units.sum()),
+        "units_online": month.consumer_units[v],
+        "units_channel": float(t.units[vendor_partners].sum()),
         "partner_exits": float(model.exits - month.exits_before),
         "partner_entries": float(model.entries - month.entries_before),
         "complaint_share": complaints,
@@ -180,3 +193,4 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "field_reps_vendor": float(model.vendor.reps),
         "field_reps_direct": float(model.direct_seller.reps),
     }
+    return {name: float(value) for name, value in values.items()}

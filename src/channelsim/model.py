@@ -76,7 +76,6 @@ class ChannelModel(mesa.Model):
         self._lever_mark: tuple[str, dict[str, Any], str] | None = None
         self.exits = 0
         self.entries = 0
-        self.bad_debt = 0.0
         self._build(np.random.default_rng(network_stream))
         self.metric_names = METRICS
         self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
@@ -129,6 +128,10 @@ class ChannelModel(mesa.Model):
             centre[rows] = rng.dirichlet(alpha, int(rows.sum()))
         k = m.coverage_per_account
         cover = draw_coverage(region, t.region[:n0], k, net_rng)
+        # the sellers' shares of the resellers, in the order of their rows (Seller.row)
+        self.partner_shares = np.array([m.direct.partner_share, m.vendor.partner_share])
+        t.seller[:n0] = deal_resellers(t.region[:n0], self.partner_shares, net_rng)
+        self.note_brands()
         # the vendor starts as the incumbent of most accounts, through its resellers' ties
         rel_partner = np.zeros((n, k))
         rel_partner[:, 0] = rng.uniform(0.3, 0.8, n)
@@ -153,7 +156,7 @@ class ChannelModel(mesa.Model):
             rel=np.vstack([rel_direct, rel_vendor]),
             rel_partner=rel_partner,
             holder=np.full((2, n), -1, np.int64),
-            owner=np.full(n, -1, np.int64),
+            owner=np.full((2, n), -1, np.int64),
             incumbent=incumbent,
             effort=z((2, n)),
             effort_partner=z((n, k)),
@@ -164,17 +167,24 @@ class ChannelModel(mesa.Model):
             opp_age=z(n, np.int32),
             found=z((2, n), bool),
             found_partner=z((n, k), bool),
-            registered=np.full(n, -1, np.int64),
+            registered=np.full((2, n), -1, np.int64),
         )
-        self.distributors = DistributorTable(m.distributors)
+        self.distributors = DistributorTable(2, m.distributors)
         self.direct_seller = Seller(self, Pick.DIRECT, "direct")
         self.vendor = Seller(self, Pick.VENDOR, "vendor")
         self.sellers = (self.direct_seller, self.vendor)  # in the order of their rows
+        self.bad_debt = np.zeros(len(self.sellers))
         self.plan_routes()
         reseller_rules.select_partners(self)
         reseller_rules.plan_owners(self)
         weight = market_rules.retail_pull(t)
-        self.initial_region_weight = np.maximum(np.bincount(t.region, weight, minlength=g), 1e-9)
+        # each seller's shops in each region at the start (sellers, regions)
+        self.initial_region_weight = np.stack(
+            [
+                np.maximum(np.bincount(t.region, weight * (t.seller == s.row), minlength=g), 1e-9)
+                for s in self.sellers
+            ]
+        )
 
         for i in range(m.distributors):
             Distributor(self, i)
@@ -202,6 +212,7 @@ class ChannelModel(mesa.Model):
         )
         self.resellers = grown(self.resellers, extra)
         self.credit = np.concatenate([self.credit, np.zeros(extra)])
+        self.note_brands()
 
     # ------------------------------------------------------------------ time
     @property
@@ -294,11 +305,10 @@ class ChannelModel(mesa.Model):
 
     def plan_routes(self) -> None:
         """Which accounts each seller serves on its own route this month (`served`, one
-        row a seller), the vendor's among them (`served_direct`: its partners stand
-        aside there), and its joint-team accounts."""
+        row a seller: its partners stand aside there) and with joint teams of its reps
+        and its partners (`joint`)."""
         self.served = np.stack([seller.serves() for seller in self.sellers])
-        self.served_direct = self.served[self.vendor.row]
-        self.joint = self.vendor.joint()
+        self.joint = np.stack([seller.joint() for seller in self.sellers])
 
     def open_month(self) -> books.Month:
         """The resellers' month starts from nothing sold; what the books compare against."""
@@ -314,15 +324,56 @@ class ChannelModel(mesa.Model):
             "diverted",
         ):
             getattr(t, name)[:] = 0.0
-        month = books.Month(self.exits, self.entries, t.active.copy())
-        self.bad_debt = 0.0
+        month = books.Month(self.exits, self.entries, t.active.copy(), len(self.sellers))
+        self.bad_debt = np.zeros(len(self.sellers))
         return month
 
     def set_channel_terms(self) -> None:
-        """Every seller with partners sets its channel's terms for the month."""
-        for seller in self.sellers:
-            if seller.has_partners():
-                seller.set_terms()
+        """Each quarter the regions' price promotions change; every seller with partners
+        sets its channel's terms for the month."""
+        with_partners = [seller for seller in self.sellers if seller.has_partners()]
+        if with_partners and self.month_in_quarter == 0:
+            spread = self.market.regional_price_spread
+            self.promo = self.rng.uniform(-spread, spread, self.market.n_regions)
+        for seller in with_partners:
+            seller.set_terms()
+
+    def note_brands(self) -> None:
+        """Note whose products the reseller rows carry, after they change (`single_brand`:
+        the seller, its row, whose products every row carries; None when rows carry
+        different sellers')."""
+        seller = self.resellers.seller
+        first = int(seller[0])
+        self.single_brand = first if bool((seller == first).all()) else None
+
+    def partner_lever(self, name: str) -> Any:
+        """A lever of each reseller's seller's policy, one value per reseller row: every
+        partner works under the policy of the seller whose products it carries (one
+        value for all when they all carry one seller's)."""
+        single = self.single_brand
+        if single is not None:
+            return getattr(self.sellers[single].policy, name)
+        values = np.array([getattr(seller.policy, name) for seller in self.sellers])
+        return values[self.resellers.seller]
+
+    def slot_lever(self, name: str, cover: np.ndarray) -> Any:
+        """`partner_lever` for the partners in coverage slots `cover` (accounts, slots)."""
+        single = self.single_brand
+        if single is not None:
+            return getattr(self.sellers[single].policy, name)
+        values = np.array([getattr(seller.policy, name) for seller in self.sellers])
+        return values[self.resellers.seller[cover]]
+
+    def by_slot(self, table: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """A per-seller table of the accounts (sellers, accounts), read for each coverage
+        slot of accounts `rows` (all by default) at the seller of the partner in the
+        slot: (rows, slots), or (rows, 1) when every partner carries one seller's."""
+        a = self.accounts
+        rows = np.arange(a.n) if rows is None else rows
+        single = self.single_brand
+        if single is not None:
+            return table[single, rows][:, None]
+        return table[self.resellers.seller[a.cover[rows]], rows[:, None]]
 
     def assign_effort(self) -> None:
         """Every seller's field reps and the partners' reps spread their time over
@@ -340,7 +391,8 @@ class ChannelModel(mesa.Model):
         """Projects at their decision stage pick an offer or defer; the rest move on."""
         decisions = account_rules.decide(self)
         account_rules.advance_funnel(self, decisions.rows)
-        books.record_account_purchases(month, decisions)
+        brand = self.resellers.seller[decisions.partner_row]
+        books.record_account_purchases(month, decisions, brand)
         return decisions
 
     def sell_transactional(self, month: books.Month) -> tuple[RetailSales, GrayFlows]:
@@ -350,15 +402,41 @@ class ChannelModel(mesa.Model):
         books.sell_retail(self, month)
         return month.sales, month.gray
 
-    def run_partners(self) -> float:
-        """Partners train, settle, weigh the channel, close a quarter (returning its
-        rebates) and enter or leave."""
+    def run_partners(self) -> np.ndarray:
+        """Partners train, settle, weigh the channel, close a quarter (returning the
+        rebates each seller pays) and enter or leave."""
         reseller_rules.train(self)
         reseller_rules.settle(self)
         reseller_rules.feel(self)
-        rebates = reseller_rules.close_quarter(self) if self.month_in_quarter == 2 else 0.0
+        rebates = np.zeros(len(self.sellers))
+        if self.month_in_quarter == 2:
+            rebates = reseller_rules.close_quarter(self)
         reseller_rules.enter(self)
         return rebates
+
+
+def deal_resellers(region: np.ndarray, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The seller (its row) whose products each starting reseller carries: in each region
+    the resellers are shared out by the sellers' partner shares (largest remainders), in
+    a random order. With one seller holding them all, nothing is drawn."""
+    if np.count_nonzero(shares) == 1:
+        return np.full(region.size, int(np.argmax(shares)), np.int8)
+    seller = np.empty(region.size, np.int8)
+    for g in np.unique(region):
+        rows = np.flatnonzero(region == g)
+        seller[rng.permutation(rows)] = np.repeat(
+            np.arange(shares.size), apportion(shares, rows.size)
+        )
+    return seller
+
+
+def apportion(shares: np.ndarray, n: int) -> np.ndarray:
+    """`n` items shared out in proportion to `shares` (summing to 1) by largest remainders."""
+    exact = shares * n
+    counts = np.floor(exact).astype(np.int64)
+    left = n - int(counts.sum())
+    counts[np.argsort(-(exact - counts), kind="stable")[:left]] += 1
+    return counts
 
 
 def start_relationship(seller) -> np.ndarray:

@@ -35,15 +35,36 @@ def draw_coverage(
     return order[starts[region][:, None] + offsets].astype(np.int64)
 
 
+NODE = ("direct_seller", "vendor")  # each seller's node, by its row
+
+
+def stocking_sellers(model: ChannelModel) -> list:
+    """The sellers whose products reach their partners through the distributors."""
+    return [s for s in model.sellers if s.policy.use_distributors and s.has_partners()]
+
+
+def supply_sources(model: ChannelModel) -> list[str]:
+    """Where each used reseller row buys: its distributor, when its seller sells through
+    distributors, else its seller."""
+    t = model.resellers
+    through = {s.row for s in stocking_sellers(model)}
+    return [
+        f"d{t.distributor[r]}" if int(t.seller[r]) in through else NODE[int(t.seller[r])]
+        for r in range(model.resellers_used)
+    ]
+
+
 def channel_graph(model: ChannelModel) -> nx.DiGraph:
     """The network as it stands: nodes carry role, tier, status and current supplier."""
     a, t = model.accounts, model.resellers
     g = nx.DiGraph(seed=model.config.seed, date=model.date)
     g.add_node("vendor", role="vendor")
     g.add_node("direct_seller", role="direct_seller")
-    for i in range(model.distributors.inventory.size):
+    for i in range(model.distributors.n):
         g.add_node(f"d{i}", role="distributor")
-        g.add_edge("vendor", f"d{i}", kind="supply")
+        for seller in stocking_sellers(model):
+            g.add_edge(NODE[seller.row], f"d{i}", kind="supply")
+    source = supply_sources(model)
     used = model.resellers_used
     for r in range(used):
         g.add_node(
@@ -54,11 +75,9 @@ def channel_graph(model: ChannelModel) -> nx.DiGraph:
             active=bool(t.active[r]),
             b2b=bool(t.b2b[r]),
             relationship_partner=bool(t.relationship_partner[r]),
+            seller=NODE[int(t.seller[r])],
         )
-        if model.strategy.use_distributors:
-            g.add_edge(f"d{t.distributor[r]}", f"r{r}", kind="supply")
-        else:
-            g.add_edge("vendor", f"r{r}", kind="supply")
+        g.add_edge(source[r], f"r{r}", kind="supply")
     supplier = {Supplier.NONE: "none", Supplier.VENDOR: "vendor", Supplier.DIRECT: "direct"}
     for i in range(a.n):
         g.add_node(
@@ -90,6 +109,7 @@ GRAPHML_KEYS = (
     ("n_active", "node", "active", "boolean"),
     ("n_b2b", "node", "b2b", "boolean"),
     ("n_partner", "node", "relationship_partner", "boolean"),
+    ("n_seller", "node", "seller", "string"),
     ("n_segment", "node", "segment", "string"),
     ("n_supplier", "node", "supplier", "string"),
     ("e_kind", "edge", "kind", "string"),
@@ -120,22 +140,24 @@ def graphml_text(model: ChannelModel) -> str:
     out.append(f'<data key="g_date">{model.date}</data>')
     out.append('<node id="vendor"><data key="n_role">vendor</data></node>')
     out.append('<node id="direct_seller"><data key="n_role">direct_seller</data></node>')
-    n_dist = model.distributors.inventory.size
+    n_dist = model.distributors.n
     out += [f'<node id="d{i}"><data key="n_role">distributor</data></node>' for i in range(n_dist)]
     active, b2b = _BOOL[t.active[:used].astype(int)], _BOOL[t.b2b[:used].astype(int)]
     partner = _BOOL[t.relationship_partner[:used].astype(int)]
+    seller = np.array(NODE)[t.seller[:used]]
     out += [
         f'<node id="r{r}"><data key="n_role">reseller</data>'
         f'<data key="n_region">{region}</data><data key="n_tier">{tier}</data>'
         f'<data key="n_active">{act}</data><data key="n_b2b">{b}</data>'
-        f'<data key="n_partner">{p}</data></node>'
-        for r, region, tier, act, b, p in zip(
+        f'<data key="n_partner">{p}</data><data key="n_seller">{sel}</data></node>'
+        for r, region, tier, act, b, p, sel in zip(
             range(used),
             t.region[:used].tolist(),
             t.tier[:used].tolist(),
             active,
             b2b,
             partner,
+            seller,
             strict=True,
         )
     ]
@@ -150,14 +172,11 @@ def graphml_text(model: ChannelModel) -> str:
         )
     ]
     out += [
-        f'<edge source="vendor" target="d{i}"><data key="e_kind">supply</data></edge>'
+        f'<edge source="{NODE[s.row]}" target="d{i}"><data key="e_kind">supply</data></edge>'
         for i in range(n_dist)
+        for s in stocking_sellers(model)
     ]
-    sources = (
-        [f"d{d}" for d in t.distributor[:used].tolist()]
-        if model.strategy.use_distributors
-        else ["vendor"] * used
-    )
+    sources = supply_sources(model)
     out += [
         f'<edge source="{s}" target="r{r}"><data key="e_kind">supply</data></edge>'
         for r, s in enumerate(sources)

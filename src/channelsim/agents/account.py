@@ -29,6 +29,9 @@ DIRECT_ASSIST_SHARE = 0.3  # share of key projects the vendor will take directly
 CONTESTED_COMPLAINT = 0.5  # chance of complaining when every bid was against a partner
 ENTERPRISE_TIME_B2B = 0.8  # share of a business reseller's rep time spent on accounts
 ENTERPRISE_TIME_B2C = 0.25  # share of a retail reseller's
+# an account's last supplier (Supplier) as a seller's row (Pick), and back
+SELLER_OF = np.array([Pick.DEFERRED, Pick.VENDOR, Pick.DIRECT])
+SUPPLIER_OF = np.array([Supplier.DIRECT, Supplier.VENDOR], np.int8)
 
 
 class Account(RowAgent):
@@ -57,23 +60,28 @@ class Account(RowAgent):
 
 
 def assign_partner_effort(model: ChannelModel) -> None:
-    """Resellers spread their reps over the accounts they cover.
+    """Resellers spread their reps over the accounts they cover, each under its seller's
+    policy.
 
     Without account planning every covering reseller calls on its accounts as habit
     has it, in proportion to the relationship it already has; with planning only the
-    planned owner works a key or global account, so its effort is concentrated where it
-    was assigned (CASE.md section 3).
+    planned owner of its seller's partners works a key or global account, so its effort
+    is concentrated where it was assigned (CASE.md section 3). A partner stands aside
+    where its seller serves the account on its own route.
     """
-    a, t, s, m = model.accounts, model.resellers, model.strategy, model.market
-    working = ~model.served_direct[:, None] & t.active[a.cover]
+    a, t, m = model.accounts, model.resellers, model.market
+    working = ~model.by_slot(model.served) & t.active[a.cover]
     # business resellers give most of their reps' time to accounts, shops little
     capacity = (
         t.reps * m.partner_rep_capacity * np.where(t.b2b, ENTERPRISE_TIME_B2B, ENTERPRISE_TIME_B2C)
     )
-    if s.account_planning:
+    big = (a.segment != Segment.MID)[:, None]
+    planning = model.slot_lever("account_planning", a.cover)
+    owned = None
+    if planning is not False:  # someone's partners plan key and global accounts
         slot = np.arange(a.cover.shape[1])[None, :]
-        planned = (a.segment != Segment.MID)[:, None]
-        owned = working & planned & (slot == a.owner[:, None])
+        planned = big & planning
+        owned = working & planned & (slot == model.by_slot(a.owner))
         working &= ~planned
         # owners serve their assigned accounts first, then spread what is left
         count = np.bincount(a.cover[owned], minlength=t.n)
@@ -85,12 +93,12 @@ def assign_partner_effort(model: ChannelModel) -> None:
     a.effort_partner[:] = np.minimum(
         1.0, capacity[a.cover] * habit / np.maximum(total[a.cover], 1e-12)
     )
-    if s.account_planning:
+    if owned is not None:
         a.effort_partner[:] = np.where(owned, first[a.cover], a.effort_partner)
-    if not s.deal_registration:
-        # a deal any covering partner may take is worth less pre-sales effort (free riding)
-        big = (a.segment != Segment.MID)[:, None]
-        a.effort_partner[:] *= np.where(big, FREE_RIDING, 1.0)
+    # a deal any covering partner may take is worth less pre-sales effort (free riding)
+    registration = model.slot_lever("deal_registration", a.cover)
+    if registration is not True:
+        a.effort_partner[:] *= np.where(big & np.logical_not(registration), FREE_RIDING, 1.0)
 
 
 def tend_relationships(model: ChannelModel) -> float:
@@ -100,9 +108,9 @@ def tend_relationships(model: ChannelModel) -> float:
         relationship strength lost to departures this month, summed over accounts.
     """
     a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
-    vendor = model.vendor
-    joint = model.joint[:, None] & t.relationship_partner[a.cover]
-    team = joint & (a.effort[vendor.row] > 0)[:, None]
+    # a relationship partner in a joint team with its seller's field rep
+    joint = model.by_slot(model.joint) & t.relationship_partner[a.cover]
+    team = joint & (model.by_slot(a.effort) > 0)
     rate_partner = m.learn_face_to_face * (0.6 + t.skill[a.cover]) * np.where(team, 1.25, 1.0)
     a.rel_partner[:] = relationships.grow(
         a.rel_partner, a.effort_partner, rate_partner, m.relationship_decay
@@ -121,7 +129,7 @@ def tend_relationships(model: ChannelModel) -> float:
         a.rel[i], gone = relationships.depart(a.rel[i], leaving, care)
         lost += float(gone.sum())
     # with customer care and joint teams, partner-held accounts settle at company level too
-    care_partner = vendor.policy.customer_care
+    care_partner = model.slot_lever("customer_care", a.cover)
     keep_partner = np.where(joint & care_partner, m.care_retention, m.company_retention)
     staff_leaves = rng.random(a.rel_partner.shape) < m.partner_staff_turnover
     lost_partner = np.where(staff_leaves, a.rel_partner * (1.0 - keep_partner), 0.0)
@@ -141,91 +149,108 @@ def open_projects(model: ChannelModel) -> None:
     a.opp_units[new] = a.size[new] / (12.0 * p[new]) * rng.lognormal(-0.045, 0.3, k)
     a.found[:, new] = False
     a.found_partner[new] = False
-    a.registered[new] = -1
+    a.registered[:, new] = -1
 
 
 def discover(model: ChannelModel) -> None:
     """Sellers learn of open projects: phone sales find many, resellers hear of many,
-    relationships help; with deal registration the first partner to find one locks it."""
-    a, t, s, m, rng = model.accounts, model.resellers, model.strategy, model.market, model.rng
+    relationships help; with deal registration the first of a seller's partners to find
+    one locks it."""
+    a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
     open_ = a.opp_open
     for seller in model.sellers:
         a.found[seller.row] |= seller.hear(open_)
-    v = model.vendor.row
-    lead = m.partner_lead_rate * (1.0 + 0.5 * s.coop_budget / (s.coop_budget + 300.0))
+    coop = model.slot_lever("coop_budget", a.cover)
+    lead = m.partner_lead_rate * (1.0 + 0.5 * coop / (coop + 300.0))
     p_slot = t.active[a.cover] * (
         1 - (1 - lead) * (1 - a.effort_partner) * (1 - 0.5 * a.rel_partner)
     )
     found = open_[:, None] & (rng.random(a.cover.shape) < p_slot)
-    # joint teams share what either member hears
-    every, has_owner = np.arange(a.n), a.owner >= 0
-    slot = np.maximum(a.owner, 0)  # the owner's slot (read only where there is one)
-    owner_row = a.cover[every, slot]
-    joint = model.joint & has_owner & t.relationship_partner[owner_row]
-    owner_found = has_owner & (found[every, slot] | a.found_partner[every, slot])
-    a.found[v] |= joint & owner_found & open_
-    shared = joint & a.found[v]
-    found[every[shared], slot[shared]] = True
-    if s.deal_registration:
-        # registration covers key and global projects (small deals stay open to all)
-        first = np.flatnonzero((a.registered < 0) & found.any(axis=1) & (a.segment != Segment.MID))
-        owner_slot = np.arange(a.cover.shape[1])[None, :] == a.owner[first, None]
-        score = np.where(found[first], a.rel_partner[first] + 0.01 * owner_slot, -1.0)
-        a.registered[first] = np.argmax(score, axis=1)
+    single = model.single_brand
+    every = np.arange(a.n)
+    for seller in model.sellers:
+        if not seller.has_partners():
+            continue
+        v, owner = seller.row, a.owner[seller.row]
+        # joint teams share what either member hears
+        has_owner = owner >= 0
+        slot = np.maximum(owner, 0)  # the owner's slot (read only where there is one)
+        owner_row = a.cover[every, slot]
+        joint = model.joint[v] & has_owner & t.relationship_partner[owner_row]
+        owner_found = has_owner & (found[every, slot] | a.found_partner[every, slot])
+        a.found[v] |= joint & owner_found & open_
+        shared = joint & a.found[v]
+        found[every[shared], slot[shared]] = True
+        if seller.policy.deal_registration:
+            # registration covers key and global projects (small deals stay open to all)
+            theirs = found if single == v else found & (t.seller[a.cover] == v)
+            first = np.flatnonzero(
+                (a.registered[v] < 0) & theirs.any(axis=1) & (a.segment != Segment.MID)
+            )
+            owner_slot = np.arange(a.cover.shape[1])[None, :] == owner[first, None]
+            score = np.where(theirs[first], a.rel_partner[first] + 0.01 * owner_slot, -1.0)
+            a.registered[v, first] = np.argmax(score, axis=1)
     a.found_partner |= found
 
 
 def decide(model: ChannelModel) -> Decisions:
     """Projects at the decision stage: offers are scored by the buying centre, a logit with
     'defer' picks the winner, winners ship and money moves along the channel."""
-    a, t, s, m, rng = model.accounts, model.resellers, model.strategy, model.market, model.rng
+    a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
     rows = np.flatnonzero(a.opp_open & (a.opp_stage == Stage.DECISION))
     nd, k = rows.size, a.cover.shape[1]
     cov = a.cover[rows]
     units = a.opp_units[rows]
-    vendor = model.vendor
-    own_route = model.served_direct[rows]
-    joint = model.joint[rows][:, None] & t.relationship_partner[cov]
+    brand = t.seller[cov]  # the seller whose products each covering partner sells
+    own_route = model.by_slot(model.served, rows)
+    joint = model.by_slot(model.joint, rows) & t.relationship_partner[cov]
     offers = Pick.PARTNER + k  # each seller's own offer, then each partner slot
     attr = np.zeros((nd, offers, len(Attribute)))
     avail = np.zeros((nd, offers), dtype=bool)
 
-    # resellers (alone or in a joint team with their seller's field rep)
+    # resellers (alone or in a joint team with their seller's field rep), each on its
+    # seller's terms and with its seller's products
     cost = t.cost[cov]
     value = units[:, None] * cost
     can_finance = value <= np.maximum(t.capital[cov], 0.0) + model.credit[cov]
-    heard = a.found_partner[rows] & t.active[cov] & ~own_route[:, None]
+    heard = a.found_partner[rows] & t.active[cov] & ~own_route
     bid = heard & can_finance
-    if s.deal_registration:
-        registrable = (a.segment[rows] != Segment.MID)[:, None]
-        bid &= ~registrable | (np.arange(k)[None, :] == a.registered[rows][:, None])
-    bidders = bid.sum(axis=1)[:, None]
+    # with deal registration, key and global projects go to the registered partner only
+    registrable = (a.segment[rows] != Segment.MID)[:, None]
+    registration = model.slot_lever("deal_registration", cov)
+    slots = np.arange(k)[None, :]
+    bid &= ~(registrable & registration) | (slots == model.by_slot(a.registered, rows))
+    # partners of one seller bidding against each other
+    if model.single_brand is not None:
+        bidders = bid.sum(axis=1)[:, None]
+    else:
+        bidders = (bid[:, None, :] & (brand[:, :, None] == brand[:, None, :])).sum(axis=2)
     # partners bidding against each other complain as often as their bids are contested
     bids = np.bincount(cov[bid], minlength=t.n)
     contested = np.bincount(cov[bid & (bidders > 1)], minlength=t.n)
     share = contested / np.maximum(bids, 1)
     t.complaint |= rng.random(t.n) < CONTESTED_COMPLAINT * share
-    push = s.rebate_rate * 0.5
+    push = model.slot_lever("rebate_rate", cov) * 0.5
     markup = pricing.bid_markup(np.maximum(t.markup[cov] - push, 0.0), bidders)
     price = cost * (1.0 + markup)
-    rel_team = a.rel[vendor.row, rows][:, None]
+    rel_team = model.by_slot(a.rel, rows)
     standing = (
         0.5 * np.minimum(1.0, np.maximum(t.capital[cov], 0) / (2 * m.partner_capital))
         + 0.25 * (t.tier[cov] == 1)
         + 0.25 * t.skill[cov]
     )
-    v = vendor.capabilities  # the partners sell the vendor's products
-    trust = v.brand_trust * (0.7 + 0.3 * standing)
-    config_fit = v.partner_erp_fit if s.erp_integration else v.partner_fit
+    brand_trust = capability_of(model, "brand_trust")[brand]
+    trust = brand_trust * (0.7 + 0.3 * standing)
+    partner_fit = np.array([seller_partner_fit(seller) for seller in model.sellers])
     proposal = 0.5 * t.knowledge[cov] + 0.5 * t.competition[cov]
     attr[:, Pick.PARTNER :, Attribute.PRICE] = price
     attr[:, Pick.PARTNER :, Attribute.RELATIONSHIP] = np.where(
         joint, relationships.noisy_or(a.rel_partner[rows], rel_team), a.rel_partner[rows]
     )
     attr[:, Pick.PARTNER :, Attribute.TRUST] = np.where(
-        joint, np.maximum(trust, v.brand_trust), trust
+        joint, np.maximum(trust, brand_trust), trust
     )
-    attr[:, Pick.PARTNER :, Attribute.FIT] = config_fit * (0.6 + 0.4 * proposal)
+    attr[:, Pick.PARTNER :, Attribute.FIT] = partner_fit[brand] * (0.6 + 0.4 * proposal)
     attr[:, Pick.PARTNER :, Attribute.SERVICE] = t.service[cov]
     avail[:, Pick.PARTNER :] = bid
 
@@ -237,14 +262,16 @@ def decide(model: ChannelModel) -> Decisions:
         (seg_rows == Segment.KEY) & (rng.random(nd) < DIRECT_ASSIST_SHARE)
     )
     for seller in model.sellers:
-        own_offer(model, seller, rows, attr, avail, special, heard, can_finance, bid, config_fit)
+        own_offer(model, seller, rows, attr, avail, special, heard, can_finance, bid)
 
     utility = choice.utilities(a.centre[rows], attr, m.price_sensitivity)
-    incumbent = a.incumbent[rows]
-    utility[:, Pick.DIRECT] += INCUMBENT_BONUS * (incumbent == Supplier.DIRECT)
-    utility[:, Pick.VENDOR :] += INCUMBENT_BONUS * (incumbent == Supplier.VENDOR)[:, None]
-    brand = np.array([0] + [1] * (1 + k))  # the direct seller; the vendor and its partners
-    pick = choice.brand_choice(utility, avail, brand, m.defer_utility, m.choice_noise, rng)
+    # the seller behind each offer: the direct seller, the vendor, then each partner's
+    offered_by = np.concatenate(
+        [np.broadcast_to([Pick.DIRECT, Pick.VENDOR], (nd, 2)), brand], axis=1
+    )
+    incumbent = SELLER_OF[a.incumbent[rows]]
+    utility += INCUMBENT_BONUS * (offered_by == incumbent[:, None])
+    pick = choice.brand_choice(utility, avail, offered_by, m.defer_utility, m.choice_noise, rng)
 
     deferred = pick == Pick.DEFERRED
     a.opp_age[rows[deferred]] += 1
@@ -252,12 +279,10 @@ def decide(model: ChannelModel) -> Decisions:
     a.opp_open[cancelled] = False
 
     won = ~deferred
-    direct_won = pick == Pick.DIRECT
-    own_won = pick == Pick.VENDOR
+    won_by = np.where(won, offered_by[np.arange(nd), np.maximum(pick, 0)], Pick.DEFERRED)
     partner_won = pick >= Pick.PARTNER
     a.opp_open[rows[won]] = False
-    a.incumbent[rows[direct_won]] = Supplier.DIRECT
-    a.incumbent[rows[own_won | partner_won]] = Supplier.VENDOR
+    a.incumbent[rows[won]] = SUPPLIER_OF[won_by[won]]
     for seller in model.sellers:  # a seller's own win strengthens its own tie
         mine = rows[pick == seller.row]
         a.rel[seller.row, mine] += 0.05 * (1 - a.rel[seller.row, mine])
@@ -284,13 +309,25 @@ def decide(model: ChannelModel) -> Decisions:
         utility=utility,
         units=units,
         pick=pick,
-        vendor_bid=avail[:, Pick.VENDOR :].any(axis=1),
-        direct_bid=avail[:, Pick.DIRECT],
+        offered_by=offered_by,
+        won_by=won_by,
         partner_row=r,
         partner_units=u,
         partner_cost=sale_cost,
         partner_price=sale_price,
     )
+
+
+def capability_of(model: ChannelModel, name: str) -> np.ndarray:
+    """A capability of every seller, in the order of their rows."""
+    return np.array([getattr(seller.capabilities, name) for seller in model.sellers])
+
+
+def seller_partner_fit(seller) -> float:
+    """The fit of what a seller's partners sell: built to order through its ERP when its
+    policy integrates them, its standard configurations when not."""
+    c = seller.capabilities
+    return c.partner_erp_fit if seller.policy.erp_integration else c.partner_fit
 
 
 def own_offer(
@@ -303,7 +340,6 @@ def own_offer(
     heard: np.ndarray,
     can_finance: np.ndarray,
     bid: np.ndarray,
-    partner_fit: float,
 ) -> None:
     """A seller's own offer on the projects deciding (column `seller.row`), the same for
     every seller: its price, its relationship, its brand, the fit of what it builds to
@@ -313,6 +349,7 @@ def own_offer(
     a, t, i = model.accounts, model.resellers, seller.row
     c, p = seller.capabilities, seller.policy
     own_fit = max(c.build_to_order, ERP_OWN_FIT * c.partner_erp_fit if p.erp_integration else 0.0)
+    partner_fit = seller_partner_fit(seller)
     avail[:, i] = model.served[i, rows] & a.found[i, rows]
     attr[:, i] = [seller.price, 0.0, c.brand_trust, own_fit, c.service]
     attr[:, i, Attribute.RELATIONSHIP] = a.rel[i, rows]

@@ -27,7 +27,8 @@ class Decisions:
     """The projects decided this month, one row per project at its decision stage.
 
     Offers are columns: the direct seller (``Pick.DIRECT``), the vendor itself
-    (``Pick.VENDOR``) and each covering partner slot (``Pick.PARTNER + k``).
+    (``Pick.VENDOR``) and each covering partner slot (``Pick.PARTNER + k``); a partner's
+    offer is made for the seller whose products it carries (`offered_by`).
     """
 
     rows: np.ndarray  # the accounts deciding
@@ -36,8 +37,8 @@ class Decisions:
     utility: np.ndarray  # (project, offer): the buying centre's score
     units: np.ndarray  # the project's units
     pick: np.ndarray  # a Pick, or PARTNER + slot
-    vendor_bid: np.ndarray  # the vendor or one of its partners bid
-    direct_bid: np.ndarray  # the direct seller bid
+    offered_by: np.ndarray  # (project, offer): the seller (its row) behind each offer
+    won_by: np.ndarray  # the seller (its row) whose offer won, Pick.DEFERRED if none
     partner_row: np.ndarray  # the reseller of each project a partner won
     partner_units: np.ndarray  # ... its units
     partner_cost: np.ndarray  # ... what the partner pays a unit
@@ -53,10 +54,6 @@ class Decisions:
         return self.pick != Pick.DEFERRED
 
     @property
-    def direct_won(self) -> np.ndarray:
-        return self.pick == Pick.DIRECT
-
-    @property
     def own_won(self) -> np.ndarray:
         """The vendor took the order itself."""
         return self.pick == Pick.VENDOR
@@ -65,10 +62,23 @@ class Decisions:
     def partner_won(self) -> np.ndarray:
         return self.pick >= Pick.PARTNER
 
+    def bid(self, seller: int) -> np.ndarray:
+        """The seller (its row) or one of its partners bid."""
+        return (self.available & (self.offered_by == seller)).any(axis=1)
+
+    def side(self, seller: int) -> np.ndarray:
+        """The seller (its row) or one of its partners won."""
+        return self.won_by == seller
+
     @property
     def vendor_side(self) -> np.ndarray:
         """The vendor or one of its partners won."""
-        return self.pick >= Pick.VENDOR
+        return self.side(Pick.VENDOR)
+
+    @property
+    def direct_side(self) -> np.ndarray:
+        """The direct seller or one of its partners won."""
+        return self.side(Pick.DIRECT)
 
 
 @dataclass
@@ -76,18 +86,16 @@ class RetailSales:
     """This month's transactional sales in each region, after the gray market moved some."""
 
     retail_units: np.ndarray  # per reseller: units sold over the counter
-    online_units: np.ndarray  # per region: the vendor's own consumer sales (online store)
-    direct_units: np.ndarray  # per region: the direct seller's (phone and web)
-    online_price: np.ndarray  # per region: the vendor's own consumer price
-    direct_price: np.ndarray  # per region: the direct seller's
-    region_price: np.ndarray  # per region: the channel's weighted retail price
+    own_units: np.ndarray  # (sellers, regions): each seller's own consumer sales (online, phone)
+    own_price: np.ndarray  # (sellers, regions): ... and their price
+    region_price: np.ndarray  # (sellers, regions): its partners' weighted retail price
     sale_price: np.ndarray | None = None  # per reseller, set by the gray market
 
 
 @dataclass(frozen=True)
 class GrayFlows:
-    """Units moved outside the vendor's rules this month, and the fines collected."""
+    """Units moved outside the sellers' rules this month, and the fines collected."""
 
     gray_units: float  # diverted between regions plus online units resold in the channel
-    fines: float
+    fines: np.ndarray | float  # per seller (its row); one seller's own flows: a float
     online_arbitrage: float

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.base import RowAgent
-from channelsim.agents.records import GrayFlows, RetailSales
+from channelsim.agents.records import GrayFlows, Pick, RetailSales
 from channelsim.agents.seller import LIST_PRICE
 from channelsim.mechanics import choice, graymarket
 
@@ -29,7 +29,7 @@ class RegionalMarket(RowAgent):
 
     @property
     def retail_price(self) -> float:
-        """The vendor channel's average retail price in this region this month."""
+        """The vendor's partners' average retail price in this region this month."""
         return float(self.model.region_price[self.row])
 
 
@@ -39,29 +39,18 @@ def retail_pull(t) -> np.ndarray:
 
 
 def transactional(model: ChannelModel) -> RetailSales:
-    """Each region's demand splits by logit over the vendor's partners' shops and each
+    """Each region's demand splits by logit over every seller's partners' shops and every
     seller's own consumer sales (online and phone: the vendor's online store, the direct
-    seller's phone and web sales, one rule for both), on price, brand, availability and
+    seller's phone and web sales), one rule for all, on price, brand, availability and
     service."""
-    m, s, t = model.market, model.strategy, model.resellers
+    m, t = model.market, model.resellers
     g = m.n_regions
     years = model.years_elapsed
     demand = model.region_size * m.txn_units_per_region * (1.0 + m.growth) ** years
     active = t.active
     pull = retail_pull(t)
-    presence = np.bincount(t.region, pull, minlength=g)  # shops in the region, whatever the price
     # within a region, buyers lean to the cheaper shops
     weight = pull * np.exp(-m.price_sensitivity * (t.retail_price - LIST_PRICE))
-    region_weight = np.bincount(t.region, weight, minlength=g)
-    price = np.bincount(t.region, weight * t.retail_price, minlength=g) / np.maximum(
-        region_weight, 1e-12
-    )
-    price = np.where(region_weight > 0, price, LIST_PRICE)
-    coop = s.coop_budget / (s.coop_budget + 300.0)
-    availability = np.minimum(1.0, presence / model.initial_region_weight) * (0.8 + 0.2 * coop)
-    service = np.bincount(t.region, weight * t.service, minlength=g) / np.maximum(
-        region_weight, 1e-12
-    )
     scale = 4.0
 
     def value(p, trust, avail, serv):
@@ -70,51 +59,95 @@ def transactional(model: ChannelModel) -> RetailSales:
             0.3 * trust + 0.5 * avail + 0.2 * serv
         )
 
-    # the options: the vendor's partners' shops, then each seller's own consumer sales
-    vendor, direct = model.vendor, model.direct_seller
-    u = np.full((g, 3), -np.inf)
-    brand = vendor.capabilities.brand_trust
-    u[:, 0] = np.where(region_weight > 0, value(price, brand, availability, service), -np.inf)
-    own_price = {}
-    for column, seller in ((1, vendor), (2, direct)):
-        c, p = seller.capabilities, seller.policy
+    # the options: each seller's partners' shops and its own consumer sales (the vendor's
+    # first: columns 2j and 2j + 1 for the j-th seller of `order`)
+    sellers = model.sellers
+    order = sorted(sellers, key=lambda seller: seller.row != Pick.VENDOR)
+    u = np.full((g, 2 * len(sellers)), -np.inf)
+    own_price = np.zeros((len(sellers), g))
+    region_price = np.full((len(sellers), g), LIST_PRICE)
+    region_weight = np.zeros((len(sellers), g))
+    for j, seller in enumerate(order):
+        c, p, i = seller.capabilities, seller.policy, seller.row
+        partners = seller.has_partners()
+        if partners:
+            mine = t.seller == i
+            # its shops in the region, whatever the price
+            presence = np.bincount(t.region, pull * mine, minlength=g)
+            region_weight[i] = np.bincount(t.region, weight * mine, minlength=g)
+            price = np.bincount(t.region, weight * mine * t.retail_price, minlength=g) / np.maximum(
+                region_weight[i], 1e-12
+            )
+            region_price[i] = np.where(region_weight[i] > 0, price, LIST_PRICE)
+            coop = p.coop_budget / (p.coop_budget + 300.0)
+            availability = np.minimum(1.0, presence / model.initial_region_weight[i]) * (
+                0.8 + 0.2 * coop
+            )
+            service = np.bincount(t.region, weight * mine * t.service, minlength=g) / np.maximum(
+                region_weight[i], 1e-12
+            )
+            shops = value(region_price[i], c.brand_trust, availability, service)
+            u[:, 2 * j] = np.where(region_weight[i] > 0, shops, -np.inf)
         # online and phone sales: below its partners' shop price, or its own price
-        base = price if seller.has_partners() else np.full(g, seller.price)
-        own_price[seller.row] = base * (1.0 - p.online_price_gap)
+        base = region_price[i] if partners else np.full(g, seller.price)
+        own_price[i] = base * (1.0 - p.online_price_gap)
         if p.online_store and c.consumer_reach > 0:
             reach = c.consumer_availability * c.consumer_reach
-            u[:, column] = value(own_price[seller.row], c.brand_trust, reach, c.service)
+            u[:, 2 * j + 1] = value(own_price[i], c.brand_trust, reach, c.service)
     u = np.where(np.isfinite(u), u, -1e9)
     shares = choice.logit_shares(u, OUTSIDE_UTILITY, m.choice_noise) * (u > -1e8)
     units = demand[:, None] * shares
     model.region_demand = demand
-    model.region_price = price
+    model.region_price = region_price[model.vendor.row]
 
-    # channel units go to the region's resellers by their pull
-    share_in_region = weight / np.maximum(region_weight[t.region], 1e-12)
-    retail_units = units[t.region, 0] * share_in_region * active
+    # each seller's shop units go to its partners in the region by their pull
+    shop_units = np.zeros((len(sellers), g))
+    own_units = np.zeros((len(sellers), g))
+    for j, seller in enumerate(order):
+        shop_units[seller.row], own_units[seller.row] = units[:, 2 * j], units[:, 2 * j + 1]
+    share_in_region = weight / np.maximum(region_weight[t.seller, t.region], 1e-12)
+    retail_units = shop_units[t.seller, t.region] * share_in_region * active
     return RetailSales(
         retail_units=retail_units,
-        online_units=units[:, 1],
-        direct_units=units[:, 2],
-        online_price=own_price[vendor.row],
-        direct_price=own_price[direct.row],
-        region_price=price,
+        own_units=own_units,
+        own_price=own_price,
+        region_price=region_price,
     )
 
 
 def gray_market(model: ChannelModel, txn: RetailSales) -> GrayFlows:
-    """Partners in cheap regions divert units to the dearest region, and gray dealers buy
-    online to resell in the channel, where the gap beats transport plus expected penalty.
+    """Each seller's partners in cheap regions divert units to its dearest region, and
+    gray dealers buy from its online store to resell in its channel, where the gap beats
+    transport plus expected penalty (its policy's audits and penalties).
 
     Diverted units displace the local partners' sales; units in all stay the same.
     """
-    m, s, t, rng = model.market, model.strategy, model.resellers, model.rng
+    t = model.resellers
+    txn.sale_price = t.retail_price.copy()
+    t.diverted[:] = 0.0
+    t.gray_lost[:] = 0.0
+    fines = np.zeros(len(model.sellers))
+    flows = []
+    for seller in model.sellers:
+        if seller.has_partners():
+            flows.append(divert(model, txn, seller))
+            fines[seller.row] = flows[-1].fines
+    return GrayFlows(
+        gray_units=float(sum(flow.gray_units for flow in flows)),
+        fines=fines,
+        online_arbitrage=float(sum(flow.online_arbitrage for flow in flows)),
+    )
+
+
+def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
+    """One seller's gray market: diversion between regions among its partners, and
+    arbitrage from its online store into its channel."""
+    m, s, t, rng = model.market, seller.policy, model.resellers, model.rng
+    mine = t.seller == seller.row
     retail = txn.retail_units
-    price = txn.region_price
-    active_regions = np.bincount(t.region, retail, minlength=m.n_regions) > 0
+    price = txn.region_price[seller.row]
+    active_regions = np.bincount(t.region, retail * mine, minlength=m.n_regions) > 0
     if not active_regions.any():
-        txn.sale_price = t.retail_price.copy()
         return GrayFlows(gray_units=0.0, fines=0.0, online_arbitrage=0.0)
     dear = int(np.argmax(np.where(active_regions, price, -np.inf)))
     # enforcement adds MAP audits to the diversion audits
@@ -123,9 +156,9 @@ def gray_market(model: ChannelModel, txn: RetailSales) -> GrayFlows:
     share = graymarket.diversion_share(
         gap, m.transport_cost, audit, s.diversion_penalty, m.diversion_elasticity
     )
-    share = np.where(t.active & (t.region != dear), share, 0.0)
+    share = np.where(mine & t.active & (t.region != dear), share, 0.0)
     diverted = share * retail
-    victims = (t.region == dear) & t.active
+    victims = mine & (t.region == dear) & t.active
     room = 0.5 * retail[victims].sum()
     total = diverted.sum()
     if total > room > 0:
@@ -137,19 +170,21 @@ def gray_market(model: ChannelModel, txn: RetailSales) -> GrayFlows:
     lost = np.zeros_like(retail)
     if total > 0:
         lost[victims] = total * retail[victims] / retail[victims].sum()
-    t.diverted[:] = diverted
-    t.gray_lost[:] = lost
+    t.diverted[mine] = diverted[mine]
+    t.gray_lost[mine] = lost[mine]
     txn.retail_units = retail + diverted - lost
-    txn.sale_price = t.retail_price + np.where(diverted > 0, 0.5 * np.maximum(gap, 0), 0.0) * (
+    premium = np.where(diverted > 0, 0.5 * np.maximum(gap, 0), 0.0) * (
         diverted / np.maximum(retail + diverted - lost, 1e-12)
     )
+    txn.sale_price = np.where(mine, t.retail_price + premium, txn.sale_price)
     audited = rng.random(t.n) < audit
     fines = float((diverted * audited).sum() * s.diversion_penalty * LIST_PRICE)
     t.profit -= diverted * audited * s.diversion_penalty * LIST_PRICE
 
     # online arbitrage: products differentiated between channels cannot be resold as-is
     arbitrage = 0.0
-    online = txn.online_units.sum()
+    online_units = txn.own_units[seller.row]
+    online = online_units.sum()
     if s.online_store and online > 0:
         online_gap = s.online_price_gap * (1.0 - s.product_differentiation)
         arb_share = float(
@@ -162,13 +197,13 @@ def gray_market(model: ChannelModel, txn: RetailSales) -> GrayFlows:
                 cap=0.3,
             )
         )
-        channel = txn.retail_units
+        channel = txn.retail_units * mine
         arbitrage = arb_share * channel.sum() * 0.5
         if arbitrage > 0:
             taken = arbitrage * channel / channel.sum()
             t.gray_lost += taken
-            txn.retail_units = channel - taken
-            txn.online_units = txn.online_units + arbitrage * (txn.online_units / online)
+            txn.retail_units = txn.retail_units - taken
+            txn.own_units[seller.row] = online_units + arbitrage * (online_units / online)
     return GrayFlows(gray_units=float(total + arbitrage), fines=fines, online_arbitrage=arbitrage)
 
 
@@ -180,12 +215,13 @@ def audit_probability(s) -> float:
 
 def price_dispersion(model: ChannelModel, txn: RetailSales) -> float:
     """Coefficient of variation of the vendor's prices across partners, regions and online."""
-    t = model.resellers
-    w, p = txn.retail_units[t.active], t.retail_price[t.active]
+    t, v = model.resellers, model.vendor.row
+    mine = t.active & (t.seller == v)
+    w, p = txn.retail_units[mine], t.retail_price[mine]
     if model.strategy.online_store:
-        w = np.concatenate([w, txn.online_units])
-        p = np.concatenate([p, txn.online_price])
-    if w.sum() <= 0:
+        w = np.concatenate([w, txn.own_units[v]])
+        p = np.concatenate([p, txn.own_price[v]])
+    if w.sum() <= 1e-9:  # no units worth the name: no dispersion
         return 0.0
     mean = np.average(p, weights=w)
     return float(np.sqrt(np.average((p - mean) ** 2, weights=w)) / mean)

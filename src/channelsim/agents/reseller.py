@@ -56,21 +56,21 @@ class Reseller(RowAgent):
 def train(model: ChannelModel) -> None:
     """Training lifts skill, product and (if taught) competitive knowledge, and service.
 
-    With tiering, resources follow the tier: tier-1 partners get twice the share (and
-    relationship partners half as much again).
+    Each seller's training budget is spread over its own partners. With tiering,
+    resources follow the tier: tier-1 partners get twice the share (and relationship
+    partners half as much again).
     """
-    t, s = model.resellers, model.strategy
+    t, lever = model.resellers, model.partner_lever
     weight = np.where(t.active, 1.0, 0.0)
-    if s.partner_tiering:
-        weight *= np.where(t.tier == Tier.ONE, 2.0, 1.0)
+    weight *= np.where(lever("partner_tiering") & (t.tier == Tier.ONE), 2.0, 1.0)
     weight *= np.where(t.relationship_partner, 1.5, 1.0)
-    spend = s.training_budget * weight / max(weight.sum(), 1e-12)
+    spend = lever("training_budget") * weight / np.maximum(seller_total(model, weight), 1e-12)
     t.training[:] = spend
     experience = np.minimum(t.key_wins, 5.0) * 0.004
     apt = t.aptitude
     t.skill[:] = np.clip(rules.learn(t.skill, spend, TRAINING_HALF, 0.28 * apt) + experience, 0, 1)
     t.knowledge[:] = rules.learn(t.knowledge, spend, TRAINING_HALF, 0.37 * apt)
-    taught = spend if s.training_competition else np.zeros_like(spend)
+    taught = np.where(lever("training_competition"), spend, 0.0)
     t.competition[:] = rules.learn(t.competition, taught, TRAINING_HALF, 0.37 * apt)
     t.service[:] = rules.learn(t.service, spend, TRAINING_HALF, 0.14 * apt, forget=0.002)
 
@@ -78,17 +78,15 @@ def train(model: ChannelModel) -> None:
 def settle(model: ChannelModel) -> None:
     """Profit into capital, repay credited projects, and fail (the vendor's loss on what a
     leaving partner still owes is booked by `retire`)."""
-    t, s, m, rng = model.resellers, model.strategy, model.market, model.rng
-    coop = (
-        s.coop_budget
-        * t.active
-        * (np.where(t.tier == Tier.ONE, 2.0, 1.0) if s.partner_tiering else 1.0)
-    )
-    coop = coop / max(coop.sum(), 1e-12) * s.coop_budget * COOP_TO_PARTNERS
+    t, m, rng, lever = model.resellers, model.market, model.rng, model.partner_lever
+    budget = lever("coop_budget")
+    coop = budget * t.active * np.where(lever("partner_tiering") & (t.tier == Tier.ONE), 2.0, 1.0)
+    coop = coop / np.maximum(seller_total(model, coop), 1e-12) * budget * COOP_TO_PARTNERS
     fixed = t.reps * m.partner_fixed_cost
     t.profit += (t.revenue - t.purchases - fixed + coop) * t.active
     t.capital += t.profit
-    repay = t.receivable / s.payment_terms if s.payment_terms > 0 else t.receivable.copy()
+    terms = lever("payment_terms")
+    repay = np.where(terms > 0, t.receivable / np.maximum(terms, 1), t.receivable)
     t.receivable -= repay
     hazard = rules.default_hazard(m.default_hazard, t.capital, t.receivable, m.partner_capital)
     fails = t.active & ((rng.random(t.n) < hazard * (t.receivable > 0)) | (t.capital < 0))
@@ -97,15 +95,16 @@ def settle(model: ChannelModel) -> None:
 
 def feel(model: ChannelModel) -> None:
     """Satisfaction follows margin, support, fairness and gray-market losses."""
-    t, s, m = model.resellers, model.strategy, model.market
+    t, m, lever = model.resellers, model.market, model.partner_lever
     fixed = np.maximum(t.reps * m.partner_fixed_cost, 1e-9)
     margin = np.clip(0.5 + 0.5 * t.profit / (2.0 * fixed), 0.0, 1.0)
-    coop = COOP_TO_PARTNERS * s.coop_budget / max(int(t.active.sum()), 1)
+    active_partners = seller_total(model, t.active.astype(np.int64))
+    coop = COOP_TO_PARTNERS * lever("coop_budget") / np.maximum(active_partners, 1)
     support = (t.training + coop) / SUPPORT_FULL
     support = np.minimum(1.0, support)
     gray = np.minimum(1.0, t.gray_lost / np.maximum(t.units, 1.0))
-    rebate = np.where(np.isnan(t.target), 0.5, np.minimum(t.completion, 1.0)) * min(
-        1.0, s.rebate_rate / 0.03
+    rebate = np.where(np.isnan(t.target), 0.5, np.minimum(t.completion, 1.0)) * np.minimum(
+        1.0, lever("rebate_rate") / 0.03
     )
     target = 0.25 + 0.4 * margin + 0.15 * support + 0.15 * rebate - 0.25 * t.complaint - 0.4 * gray
     t.satisfaction[:] = np.where(t.active, rules.satisfaction(t.satisfaction, target), 0.0)
@@ -114,21 +113,22 @@ def feel(model: ChannelModel) -> None:
     retire(model, np.flatnonzero(t.active & (t.low_months >= LOW_MONTHS)))
 
 
-def close_quarter(model: ChannelModel) -> float:
-    """Rebates on quarter targets, new targets, tiering, partner selection, elimination.
+def close_quarter(model: ChannelModel) -> np.ndarray:
+    """Rebates on quarter targets, new targets, tiering, partner selection, elimination,
+    each under the policy of the partner's seller.
 
     Returns:
-        the rebates the vendor pays.
+        the rebates each seller pays (one entry per seller row).
     """
-    t, s = model.resellers, model.strategy
+    t, lever = model.resellers, model.partner_lever
     has_target = ~np.isnan(t.target)
     met = t.active & has_target & (t.quarter_purchases >= t.target)
-    rebates = np.where(met, s.rebate_rate * t.quarter_purchases, 0.0)
+    rebates = np.where(met, lever("rebate_rate") * t.quarter_purchases, 0.0)
     t.profit += rebates
     t.capital += rebates
     t.completion[:] = np.where(has_target, t.quarter_purchases / np.maximum(t.target, 1e-9), 1.0)
     t.target[:] = np.where(
-        t.active, np.maximum(t.quarter_purchases, 1.0) * (1 + s.target_growth), np.nan
+        t.active, np.maximum(t.quarter_purchases, 1.0) * (1 + lever("target_growth")), np.nan
     )
     t.year_units[:] = 0.75 * t.year_units + t.quarter_units
     t.quarter_purchases[:] = 0.0
@@ -136,47 +136,69 @@ def close_quarter(model: ChannelModel) -> float:
 
     select_partners(model)
 
-    # tiered by target completion and strength (capability)
+    # tiered by target completion and strength (capability), among the seller's partners
     capability = rules.capability(t.skill, t.knowledge, t.competition)
     strength = 0.5 * np.minimum(t.completion, 1.2) + 2.0 * capability
-    if s.partner_tiering:
-        t.tier[:] = rules.tiers(strength, t.active)
+    paid = np.zeros(len(model.sellers))
+    for seller in model.sellers:
+        mine = seller.partners()
+        paid[seller.row] = float(rebates[mine].sum())
+        if not seller.policy.partner_tiering:
+            t.weak_quarters[mine] = 0
+            continue
+        active, ranked = t.active[mine], strength[mine]
+        t.tier[mine] = rules.tiers(ranked, active)
         # the weakest, two quarters running, lose the open competition
-        cutoff = np.quantile(strength[t.active], ELIMINATE_QUANTILE) if t.active.any() else 0.0
-        weak = t.active & (t.tier == Tier.TWO) & (strength <= cutoff)
-        t.weak_quarters[:] = np.where(weak, t.weak_quarters + 1, 0)
-        retire(model, np.flatnonzero(t.weak_quarters >= 2))
-    else:
-        t.weak_quarters[:] = 0
+        cutoff = np.quantile(ranked[active], ELIMINATE_QUANTILE) if active.any() else 0.0
+        weak = active & (t.tier[mine] == Tier.TWO) & (ranked <= cutoff)
+        t.weak_quarters[mine] = np.where(weak, t.weak_quarters[mine] + 1, 0)
+        retire(model, np.arange(t.n)[mine][t.weak_quarters[mine] >= 2])
     plan_owners(model)
-    return float(rebates.sum())
+    return paid
 
 
 def select_partners(model: ChannelModel) -> None:
-    """Who is a relationship partner (发展关系型代理商的原则): annual volume above the
-    threshold, or, when recruiting, strong key-account ties or key-account skill."""
-    t, s, a = model.resellers, model.strategy, model.accounts
+    """Who is a relationship partner (发展关系型代理商的原则), by its seller's policy:
+    annual volume above the threshold, or, when recruiting, strong key-account ties or
+    key-account skill."""
+    t, a, lever = model.resellers, model.accounts, model.partner_lever
     key = a.segment != Segment.MID
     ties = np.zeros(t.n)
     np.maximum.at(ties, a.cover[key].ravel(), a.rel_partner[key].ravel())
-    qualified = t.year_units >= s.partner_selection_volume
-    if s.recruit_relationship_partners:
-        qualified |= (ties >= 0.5) | (t.skill >= 0.45)
+    qualified = t.year_units >= lever("partner_selection_volume")
+    qualified |= lever("recruit_relationship_partners") & ((ties >= 0.5) | (t.skill >= 0.45))
     t.relationship_partner[:] = t.active & qualified
 
 
 def plan_owners(model: ChannelModel) -> None:
-    """Account planning: each key or global account's owner is its best covering partner,
-    relationship partners first (锁定 accounts to partners with ties or skill)."""
+    """Account planning: each seller that plans makes the best of its partners covering a
+    key or global account its owner, relationship partners first (锁定 accounts to
+    partners with ties or skill)."""
     a, t = model.accounts, model.resellers
-    if not model.strategy.account_planning:
-        a.owner[:] = -1
-        return
     cov = a.cover
-    score = (a.rel_partner + t.skill[cov] + 2.0 * t.relationship_partner[cov]) * t.active[cov]
-    score = np.where(t.active[cov], score, -1.0)
-    best = np.argmax(score, axis=1)
-    a.owner[:] = np.where(a.segment != Segment.MID, best, -1)
+    single = model.single_brand
+    for seller in model.sellers:
+        if not (seller.policy.account_planning and seller.has_partners()):
+            a.owner[seller.row] = -1
+            continue
+        active = t.active[cov]
+        score = (a.rel_partner + t.skill[cov] + 2.0 * t.relationship_partner[cov]) * active
+        planned = a.segment != Segment.MID
+        if single != seller.row:  # only its own partners' slots
+            theirs = t.seller[cov] == seller.row
+            active &= theirs
+            planned &= theirs.any(axis=1)
+        best = np.argmax(np.where(active, score, -1.0), axis=1)
+        a.owner[seller.row] = np.where(planned, best, -1)
+
+
+def seller_total(model: ChannelModel, values: np.ndarray) -> np.ndarray:
+    """For each reseller row, the sum of `values` over its seller's partners."""
+    t = model.resellers
+    if model.single_brand is not None:
+        return values.sum()
+    totals = np.array([values[t.seller == seller.row].sum() for seller in model.sellers])
+    return totals[t.seller]
 
 
 def retire(model: ChannelModel, rows: np.ndarray) -> None:
@@ -193,15 +215,26 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     model.exits += rows.size
     for row in rows:  # gone from the market; the row keeps its history
         model.reseller_agents.pop(int(row)).remove()
-    # whatever a leaving partner still owes for credited projects is partly lost
-    model.bad_debt += float(t.receivable[rows].sum() * (1.0 - DEFAULT_RECOVERY))
-    t.receivable[rows] = 0.0
+    # whatever a leaving partner still owes its seller for credited projects is partly lost
     strength = np.where(t.active, t.skill + t.service + 0.5 * (t.tier == Tier.ONE), -np.inf)
-    k = a.cover.shape[1]
-    ranked = strongest_by_region(strength, t.region, model.market.n_regions, k + 1)
-    successor = ranked[t.region[rows], 0]
-    moved = successor >= 0
-    np.add.at(t.reps, successor[moved], STAFF_MOVING * t.reps[rows[moved]])
+    g, k = model.market.n_regions, a.cover.shape[1]
+    ranked = strongest_by_region(strength, t.region, g, k + 1)
+    single = model.single_brand
+    for seller in model.sellers:
+        theirs = rows[t.seller[rows] == seller.row]
+        if theirs.size == 0:
+            continue
+        owed = t.receivable[theirs].sum()
+        model.bad_debt[seller.row] += float(owed * (1.0 - DEFAULT_RECOVERY))
+        # its strongest partner in the region takes on part of the staff
+        if single == seller.row:
+            successor = ranked[t.region[theirs], 0]
+        else:
+            same = np.where(t.seller == seller.row, strength, -np.inf)
+            successor = strongest_by_region(same, t.region, g, 1)[t.region[theirs], 0]
+        moved = successor >= 0
+        np.add.at(t.reps, successor[moved], STAFF_MOVING * t.reps[theirs[moved]])
+    t.receivable[rows] = 0.0
     # each orphaned slot goes to the strongest partner not already covering the account
     for slot in range(k):
         orphan = np.flatnonzero(~t.active[a.cover[:, slot]])
@@ -218,10 +251,9 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
         a.rel_partner[moved_rows, slot] = 0.0
         # the heir has not heard of the leaver's open projects, nor holds its registrations
         a.found_partner[moved_rows, slot] = False
-        a.registered[moved_rows] = np.where(
-            a.registered[moved_rows] == slot, -1, a.registered[moved_rows]
-        )
-    if model.strategy.account_planning:
+        held = a.registered[:, moved_rows]
+        a.registered[:, moved_rows] = np.where(held == slot, -1, held)
+    if any(seller.policy.account_planning for seller in model.sellers):
         plan_owners(model)
 
 
@@ -241,18 +273,29 @@ def strongest_by_region(
 
 
 def enter(model: ChannelModel) -> None:
-    """New resellers enter regions where coverage has thinned."""
+    """New resellers enter regions where a seller's partners have thinned; an entrant
+    carries the products of the seller furthest below its share there."""
     t, m, rng = model.resellers, model.market, model.rng
-    active = np.bincount(t.region[t.active], minlength=m.n_regions)
-    thin = np.flatnonzero(
-        (active < ENTRY_GAP * m.resellers_per_region) & (rng.random(m.n_regions) < m.entry_rate)
+    shares = model.partner_shares
+    active = np.stack(
+        [
+            np.bincount(t.region[t.active & (t.seller == s.row)], minlength=m.n_regions)
+            for s in model.sellers
+        ]
     )
+    expected = shares[:, None] * m.resellers_per_region
+    thin_for = (active < ENTRY_GAP * expected) & (shares > 0)[:, None]
+    thin = np.flatnonzero(thin_for.any(axis=0) & (rng.random(m.n_regions) < m.entry_rate))
     n = thin.size  # at most one a region: the month opened with that many spare rows
     if n == 0:
         return
     rows = np.arange(model.resellers_used, model.resellers_used + n)
     model.resellers_used += n
-    draw_reseller(t, rows, thin[:n], m, rng, entrant=True, screened=model.strategy.partner_tiering)
+    gap = np.where(shares[:, None] > 0, 1.0 - active / np.maximum(expected, 1e-12), -np.inf)
+    t.seller[rows] = np.argmax(gap[:, thin], axis=0)
+    model.note_brands()
+    screened = np.broadcast_to(model.partner_lever("partner_tiering"), (t.n,))[rows]
+    draw_reseller(t, rows, thin[:n], m, rng, entrant=True, screened=screened)
     for row in rows:
         model.add_reseller_agent(int(row))
     model.entries += n

@@ -182,49 +182,62 @@ class Seller(RowAgent):
     def invoice_partners(self) -> tuple[float, float]:
         """Without distributors, partners buy from it directly: what they took, at the cost
         it charges each."""
-        t = self.model.resellers
-        return float(t.units.sum()), float((t.units * t.cost).sum())
+        t, mine = self.model.resellers, self.partners()
+        return float(t.units[mine].sum()), float((t.units[mine] * t.cost[mine]).sum())
 
     # ------------------------------------------------------------ its channel
     def set_terms(self) -> None:
-        """Wholesale prices, approvals and special discounts, credit lines, MAP compliance."""
+        """Its partners' wholesale prices, approvals and special discounts, credit lines and
+        MAP compliance, under its policy."""
         model, s, m, t = self.model, self.policy, self.model.market, self.model.resellers
         rng = model.rng
+        mine = self.partners()
+        n = t.seller[mine].size
         if model.month_in_quarter == 0:
-            model.promo = rng.uniform(
-                -m.regional_price_spread, m.regional_price_spread, m.n_regions
-            )
             # Special discounts approved by a single rep are uneven and can be coerced;
             # every extra approval level narrows them; a published third-party survey
             # disciplines reps further (CASE.md section 5).
             spread = 0.04 / s.approval_levels * (0.5 if s.partner_survey else 1.0)
-            t.special[:] = np.abs(rng.normal(0.0, spread, t.n))
-        broken = rng.random(t.n) < 0.08 / s.approval_levels * (0.4 if s.partner_survey else 1.0)
-        # a partner feels unfairly treated as far as its discount falls below its region's mean
-        count = np.maximum(np.bincount(t.region[t.active], minlength=m.n_regions), 1)
-        mean = np.bincount(t.region[t.active], t.special[t.active], minlength=m.n_regions) / count
-        unfair = np.clip((mean[t.region] - t.special) / UNFAIR_GAP, 0.0, 1.0)
-        t.complaint[:] = t.active & ((rng.random(t.n) < unfair) | broken)
+            t.special[mine] = np.abs(rng.normal(0.0, spread, n))
+        broken = rng.random(n) < 0.08 / s.approval_levels * (0.4 if s.partner_survey else 1.0)
+        # a partner feels unfairly treated as far as its discount falls below the mean of
+        # its seller's partners in its region
+        region, active = t.region[mine], t.active[mine]
+        count = np.maximum(np.bincount(region[active], minlength=m.n_regions), 1)
+        special = t.special[mine]
+        mean = np.bincount(region[active], special[active], minlength=m.n_regions) / count
+        unfair = np.clip((mean[region] - special) / UNFAIR_GAP, 0.0, 1.0)
+        t.complaint[mine] = active & ((rng.random(n) < unfair) | broken)
         margin = m.distributor_margin if s.use_distributors else 0.0
-        t.cost[:] = pricing.channel_cost(
-            LIST_PRICE, s.wholesale_discount, model.promo[t.region], t.special, margin
+        t.cost[mine] = pricing.channel_cost(
+            LIST_PRICE, s.wholesale_discount, model.promo[region], special, margin
         )
         comply = 0.97 if s.map_enforced else 0.55
-        t.compliant[:] = rng.random(t.n) < comply
+        t.compliant[mine] = rng.random(n) < comply
         floor = s.map_floor * LIST_PRICE
         # chasing a quarter target, partners pass part of the rebate on to buyers
         push = s.rebate_rate * (0.5 + 0.5 * (model.month_in_quarter == 2))
-        t.retail_price[:] = pricing.retail_price(
-            t.cost, np.maximum(t.markup - push, 0.0), floor, t.compliant
+        t.retail_price[mine] = pricing.retail_price(
+            t.cost[mine], np.maximum(t.markup[mine] - push, 0.0), floor, t.compliant[mine]
         )
-        reputable = t.active & t.relationship_partner & (t.capital > 0)
-        model.credit = partner_rules.credit_line(t.capital, s.credit_multiple, reputable)
-        if s.payment_terms == 0:
-            model.credit[:] = 0.0
+        capital = t.capital[mine]
+        reputable = active & t.relationship_partner[mine] & (capital > 0)
+        credit = partner_rules.credit_line(capital, s.credit_multiple, reputable)
+        model.credit[mine] = credit if s.payment_terms > 0 else 0.0
+
+    def partners(self) -> slice | np.ndarray:
+        """The reseller rows that carry its products (active or not): an index of the
+        reseller table (every row, as a slice, when they all carry its products)."""
+        if self.model.single_brand == self.row:
+            return slice(None)
+        return np.flatnonzero(self.model.resellers.seller == self.row)
 
     def has_partners(self) -> bool:
-        """Whether its policy sells through partners: resellers that carry its products."""
-        return bool(np.any(self.model.resellers.seller == self.row))
+        """Whether it sells through partners: active resellers that carry its products."""
+        t, single = self.model.resellers, self.model.single_brand
+        if single is not None:
+            return single == self.row and bool(t.active.any())
+        return bool(np.any(t.active & (t.seller == self.row)))
 
     def program_cost(self, rebates: float) -> dict[str, float]:
         """This month's channel programme spend by item (nothing for a seller without

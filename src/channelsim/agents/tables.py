@@ -163,18 +163,19 @@ def draw_reseller(
     m: MarketConfig,
     rng: np.random.Generator,
     entrant: bool = False,
-    screened: bool = False,
+    screened: np.ndarray | bool = False,
 ) -> None:
     """Fill rows with freshly drawn resellers (at the start, or entering later).
 
     Aptitude (absorptive capacity, Cohen and Levinthal 1990) scales what a partner
     learns from training; an entrant screened in open competition is the better of
-    two candidates.
+    two candidates (`screened`: each entrant's seller tiers its partners).
     """
     k = rows.size
     aptitude = rng.uniform(0.3, 1.7, k)
-    if screened:
-        aptitude = np.maximum(aptitude, rng.uniform(0.3, 1.7, k))
+    screened = np.broadcast_to(screened, (k,))
+    if screened.any():
+        aptitude = np.where(screened, np.maximum(aptitude, rng.uniform(0.3, 1.7, k)), aptitude)
     t.aptitude[rows] = aptitude
     scale = 0.8 if entrant else 1.0
     t.region[rows] = region

@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from channelsim.analysis.report import save_figure
 from channelsim.domain import Segment, Supplier
 from channelsim.labels import font_rc, preset_label, term
+from channelsim.network import supply_sources
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -174,7 +175,7 @@ def network_layout(model: ChannelModel, max_key_per_region: int = 12) -> dict[st
     )
     shells = [
         ["vendor"],
-        [f"d{i}" for i in range(model.distributors.inventory.size)],
+        [f"d{i}" for i in range(model.distributors.n)],
         [f"r{r}" for r in resellers],
         [f"a{i}" for i in shown],
     ]
@@ -205,12 +206,11 @@ def network_figure(
         fig = Figure(figsize=(7, 8))
         ax = fig.subplots()
         segments = []
-        dist = xy("d", np.arange(model.distributors.inventory.size))
+        dist = xy("d", np.arange(model.distributors.n))
         segments += [(pos["vendor"], d) for d in dist]
-        if model.strategy.use_distributors:
-            segments += [(dist[t.distributor[r]], pos[f"r{r}"]) for r in active]
-        else:
-            segments += [(pos["vendor"], pos[f"r{r}"]) for r in active]
+        # the vendor's partners' supply: through their distributor, or from the vendor
+        source = supply_sources(model)
+        segments += [(pos[source[r]], pos[f"r{r}"]) for r in active if source[r] in pos]
         cover = a.cover[accounts]
         ties = t.active[cover]
         segments += [

@@ -59,6 +59,9 @@ class SellerConfig:
         lo=0.0,
         hi=1.0,
     )
+    partner_share: float = lever(
+        1.0, "its share of the resellers at the start: they carry its products", lo=0.0, hi=1.0
+    )
     field_reps: int = lever(20, "its own field reps at the start", lo=0, hi=100000)
     rep_capacity: int = lever(8, "accounts one of its field reps works a month", lo=1, hi=1000)
     incumbent_mid: float = lever(
@@ -231,6 +234,7 @@ class DirectSellerConfig(SellerConfig):
     build_to_order: float = own_default("build_to_order", 0.90)
     service: float = own_default("service", 0.55)
     consumer_availability: float = own_default("consumer_availability", 0.09)
+    partner_share: float = own_default("partner_share", 0.0)
     field_reps: int = own_default("field_reps", 12)
     rep_capacity: int = own_default("rep_capacity", 10)
     incumbent_mid: float = own_default("incumbent_mid", 0.2)

@@ -34,6 +34,7 @@ STRUCTURAL = {
         f"market.{seller}.{key}"
         for seller in ("vendor", "direct")
         for key in (
+            "partner_share",
             "field_reps",
             "incumbent_mid",
             "incumbent_key",
@@ -174,14 +175,8 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
             f"market.unit_cost={m.unit_cost} is not allowed: below market.a / market.b "
             f"({m.a / m.b:g}), or nobody buys at any price above cost"
         )
-    policy = m.direct.policy
-    routes = {f"{seg}_route": getattr(policy, f"{seg}_route") for seg in ("key", "global", "mid")}
-    through_partners = [f"{key}={route}" for key, route in routes.items() if route != "direct"]
-    if m.kind == "channel" and through_partners:
-        raise ConfigError(
-            f"market.direct.policy={policy.name} is not allowed: it routes accounts through "
-            f"partners ({through_partners[0]}), and the direct seller has none yet"
-        )
+    if m.kind == "channel":
+        _check_partner_shares(cfg)
     if m.coverage_per_account > m.resellers_per_region:
         raise ConfigError(
             f"market.coverage_per_account={m.coverage_per_account} is not allowed: at most "
@@ -212,6 +207,38 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
                     )
                 table[sub] = check_value(key, value, rows[key])
     return cfg
+
+
+def _check_partner_shares(cfg: ChannelConfig) -> None:
+    """The resellers at the start are split between the sellers by their partner shares,
+    and a seller whose policy routes accounts through partners must have some."""
+    m = cfg.market
+    shares = {name: getattr(m, name).partner_share for name in ("vendor", "direct")}
+    if abs(sum(shares.values()) - 1.0) > 1e-9:
+        given = " and ".join(f"market.{k}.partner_share ({v:g})" for k, v in shares.items())
+        raise ConfigError(
+            f"{given} must add up to 1: every reseller carries one seller's products, e.g. "
+            f"market.vendor.partner_share={1.0 - shares['direct']:g}"
+        )
+    vendor_policies = [("strategy", cfg.strategy)] + [
+        (f"scenario.events[{i}].strategy", cfg.presets[e.strategy])
+        for i, e in enumerate(cfg.scenario.events)
+        if e.strategy is not None and e.strategy in cfg.presets
+    ]
+    policies = [("vendor", where, p) for where, p in vendor_policies]
+    policies.append(("direct", "market.direct.policy", m.direct.policy))
+    for seller, where, policy in policies:
+        routes = {
+            f"{seg}_route": getattr(policy, f"{seg}_route") for seg in ("key", "global", "mid")
+        }
+        through = [f"{key}={route}" for key, route in routes.items() if route != "direct"]
+        if through and shares[seller] == 0:
+            other = "direct" if seller == "vendor" else "vendor"
+            raise ConfigError(
+                f"{where}={policy.name} routes accounts through partners ({through[0]}), but "
+                f"market.{seller}.partner_share is 0: give it resellers, e.g. "
+                f"market.{seller}.partner_share=0.3 market.{other}.partner_share=0.7"
+            )
 
 
 def check_market_kind(market: Any, kinds: tuple[str, ...], simulator: str) -> None:

@@ -289,6 +289,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "reseller": np.arange(n),
+            "seller": np.array([seller.name for seller in model.sellers])[t.seller[:n]],
             "region": t.region[:n],
             "active": t.active[:n],
             "tier": t.tier[:n],

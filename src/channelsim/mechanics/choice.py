@@ -81,23 +81,29 @@ def brand_choice(
     Args:
         utility: (n, offers) deterministic utilities.
         available: (n, offers) which offers were made.
-        brand: (offers,) brand index of each offer column.
+        brand: brand index of each offer: (offers,) for every row alike, or (n, offers)
+            when the brand behind an offer column differs from row to row.
 
     Returns:
         index of the chosen offer per row, or -1 where the buyer defers.
     """
     n = utility.shape[0]
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    brand = np.broadcast_to(brand, utility.shape)
     brands = np.unique(brand)
     masked = np.where(available, utility, -np.inf)
     best_offer = np.empty((n, brands.size), dtype=np.int64)
     best_value = np.empty((n, brands.size))
+    every = np.arange(n)
     for j, b in enumerate(brands):
-        cols = np.flatnonzero(brand == b)
-        pick = np.argmax(masked[:, cols], axis=1)
-        best_offer[:, j] = cols[pick]
-        best_value[:, j] = masked[np.arange(n), cols[pick]]
+        # the first of the brand's best offers (an offer of another brand is never taken:
+        # where the brand made none, its value is -inf and it is not available)
+        pick = np.argmax(np.where(brand == b, masked, -np.inf), axis=1)
+        best_offer[:, j] = pick
+        best_value[:, j] = np.where(brand[every, pick] == b, masked[every, pick], -np.inf)
     chosen = logit_choice(best_value, np.isfinite(best_value), defer_utility, scale, rng)
-    return np.where(chosen >= 0, best_offer[np.arange(n), np.maximum(chosen, 0)], -1)
+    return np.where(chosen >= 0, best_offer[every, np.maximum(chosen, 0)], -1)
 
 
 def logit_shares(utility: np.ndarray, outside: float, scale: float) -> np.ndarray:
