@@ -144,6 +144,24 @@ def test_a_seller_that_routes_accounts_through_partners_needs_a_share_of_them(ov
         compose(overrides)
 
 
+def test_a_partner_share_too_small_to_give_a_seller_a_reseller_in_a_region_is_refused():
+    with pytest.raises(ConfigError, match=r"^market.direct.partner_share=0.02 is too small: of "):
+        compose(["market.direct.partner_share=0.02", "market.vendor.partner_share=0.98"])
+
+
+def test_a_dated_route_through_partners_for_a_seller_without_them_is_refused():
+    cfg = compose([])
+    change = {"direct.policy.key_route": "reseller"}
+    event = ScenarioEvent(date="2003-01", market=change, source="test")
+    cfg.scenario = dataclasses.replace(cfg.scenario, name="turn", events=[event])
+    with pytest.raises(
+        ConfigError,
+        match=r"^scenario.events\[0\].market routes accounts through partners "
+        r"\(key_route=reseller\), but market.direct.partner_share is 0",
+    ):
+        validate(cfg)
+
+
 def test_a_scenario_that_turns_a_vendor_without_partners_to_a_channel_is_refused():
     shares = ["market.vendor.partner_share=0", "market.direct.partner_share=1"]
     cfg = compose(["strategy=direct", *shares])  # it sells direct: no partners needed

@@ -13,8 +13,10 @@ from scipy import stats
 
 from channelsim import compose
 from channelsim.agents import account as account_rules
+from channelsim.agents.records import Pick
 from channelsim.agents.seller import Seller
-from channelsim.domain import Segment
+from channelsim.config.schema import ScenarioEvent
+from channelsim.domain import Segment, Supplier
 from channelsim.experiment.run import simulate
 from channelsim.model import ChannelModel
 
@@ -174,6 +176,51 @@ def test_two_sellers_alike_with_channels_of_their_own_share_the_key_accounts_eve
     assert direct.mean() > 0.3  # both sell, through their partners and joint teams
     low, high = interval(vendor - direct)
     assert low > -0.02 and high < 0.02, (low, high)
+
+
+def test_at_the_start_an_accounts_strongest_partner_tie_is_with_its_incumbents_partner():
+    model = ChannelModel(compose([*SMALL, *with_a_channel([])]))
+    a, t = model.accounts, model.resellers
+    seller = np.where(a.incumbent == Supplier.VENDOR, Pick.VENDOR, Pick.DIRECT)
+    theirs = t.seller[a.cover] == seller[:, None]
+    strongest = np.argmax(a.rel_partner, axis=1)
+    covered = theirs.any(axis=1)
+    assert covered.mean() > 0.5 and (~covered).any()
+    assert theirs[covered, strongest[covered]].all()
+
+
+def test_a_leaving_partners_accounts_go_to_a_partner_of_its_own_seller_first():
+    from channelsim.agents import reseller as reseller_rules
+
+    model = ChannelModel(compose([*SMALL, *with_a_channel([])]))
+    a, t = model.accounts, model.resellers
+    leaver = int(np.flatnonzero(t.active & (t.seller == Pick.DIRECT))[0])
+    rows, slots = np.nonzero(a.cover == leaver)
+    reseller_rules.retire(model, np.array([leaver]))
+    heirs = a.cover[rows, slots]
+    assert (heirs != leaver).all() and t.active[heirs].all()
+    assert (t.seller[heirs] == Pick.DIRECT).all()  # the region has others of its seller
+
+
+def test_a_dated_change_of_the_direct_sellers_policy_replans_its_partners_at_once():
+    cfg = compose(
+        [
+            *SMALL,
+            "market.direct.policy=traditional_channel",
+            *CHANNEL_SHARES,
+            "steps=3",
+        ]
+    )
+    change = {"direct.policy.account_planning": True}
+    event = ScenarioEvent(date="2002-02", market=change, source="test")
+    cfg.scenario = dataclasses.replace(cfg.scenario, name="plan", events=[event])
+    model = ChannelModel(cfg)
+    model.step()
+    a, t = model.accounts, model.resellers
+    assert (a.owner[Pick.DIRECT] == -1).all()
+    model.step()  # 2002-02: its partners are planned owners at once, not at the quarter
+    key = (a.segment != Segment.MID) & (t.seller[a.cover] == Pick.DIRECT).any(axis=1)
+    assert (a.owner[Pick.DIRECT, key] >= 0).all()
 
 
 def months_at_quarter_end(monkeypatch) -> None:

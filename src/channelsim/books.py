@@ -27,8 +27,8 @@ class Month:
     another.
     """
 
-    exits_before: int  # partner exits and entries counted before the month
-    entries_before: int
+    exits_before: np.ndarray  # each seller's partner exits and entries before the month
+    entries_before: np.ndarray
     active_at_start: np.ndarray  # resellers in the channel when the month began
     sellers: int = 2
     lost: float = 0.0  # relationship strength that left with people

@@ -74,8 +74,8 @@ class ChannelModel(mesa.Model):
         self.changes: list[tuple[str, str]] = []
         self.held_levers: dict[str, Any] = {}  # set mid-run by set_levers, held until released
         self._lever_mark: tuple[str, dict[str, Any], str] | None = None
-        self.exits = 0
-        self.entries = 0
+        self.exits = np.zeros(2, np.int64)  # each seller's partners that left, and entered
+        self.entries = np.zeros(2, np.int64)
         self._build(np.random.default_rng(network_stream))
         self.metric_names = METRICS
         self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
@@ -145,6 +145,8 @@ class ChannelModel(mesa.Model):
         incumbent = incumbent.astype(np.int8)
         rel_vendor = rng.random(n) * start_relationship(v)[seg]
         rel_direct = rng.random(n) * start_relationship(d)[seg]
+        if self.single_brand is None:
+            incumbents_partner_first(rel_partner, t.seller[cover], incumbent)
         z = np.zeros
         self.accounts = AccountTable(
             segment=seg,
@@ -298,7 +300,12 @@ class ChannelModel(mesa.Model):
         self.strategy, changes = self.timeline.apply(self.date, self.strategy, self.market)
         for change in changes:
             self.changes.append((self.date, change.strategy or change_label(change)))
-        if any(change.strategy or change.levers for change in changes):
+        if any(
+            change.strategy
+            or change.levers
+            or any(k.startswith("direct.policy.") for k in change.market)
+            for change in changes
+        ):
             reseller_rules.select_partners(self)
             reseller_rules.plan_owners(self)
         self.plan_routes()
@@ -324,7 +331,9 @@ class ChannelModel(mesa.Model):
             "diverted",
         ):
             getattr(t, name)[:] = 0.0
-        month = books.Month(self.exits, self.entries, t.active.copy(), len(self.sellers))
+        month = books.Month(
+            self.exits.copy(), self.entries.copy(), t.active.copy(), len(self.sellers)
+        )
         self.bad_debt = np.zeros(len(self.sellers))
         return month
 
@@ -413,6 +422,19 @@ class ChannelModel(mesa.Model):
             rebates = reseller_rules.close_quarter(self)
         reseller_rules.enter(self)
         return rebates
+
+
+def incumbents_partner_first(
+    rel_partner: np.ndarray, brand: np.ndarray, incumbent: np.ndarray
+) -> None:
+    """An account's strongest tie at the start (slot 0's) is with a partner of its
+    incumbent supplier where one covers it: the tie moves to the first such slot."""
+    seller = np.where(incumbent == Supplier.VENDOR, Pick.VENDOR, Pick.DIRECT)
+    theirs = brand == seller[:, None]
+    move = theirs.any(axis=1) & ~theirs[:, 0]
+    rows = np.flatnonzero(move)
+    slot = np.argmax(theirs[rows], axis=1)
+    rel_partner[rows, 0], rel_partner[rows, slot] = rel_partner[rows, slot], rel_partner[rows, 0]
 
 
 def deal_resellers(region: np.ndarray, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:

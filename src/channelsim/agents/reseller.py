@@ -184,10 +184,9 @@ def plan_owners(model: ChannelModel) -> None:
         active = t.active[cov]
         score = (a.rel_partner + t.skill[cov] + 2.0 * t.relationship_partner[cov]) * active
         planned = a.segment != Segment.MID
-        if single != seller.row:  # only its own partners' slots
-            theirs = t.seller[cov] == seller.row
-            active &= theirs
-            planned &= theirs.any(axis=1)
+        if single != seller.row:  # only its own active partners' slots
+            active &= t.seller[cov] == seller.row
+            planned &= active.any(axis=1)
         best = np.argmax(np.where(active, score, -1.0), axis=1)
         a.owner[seller.row] = np.where(planned, best, -1)
 
@@ -204,15 +203,15 @@ def seller_total(model: ChannelModel, values: np.ndarray) -> np.ndarray:
 def retire(model: ChannelModel, rows: np.ndarray) -> None:
     """Partners leave the channel. The region's strongest active partner takes on part of
     their staff (strong partners are supported); each account they covered moves to the
-    strongest partner of the region not already covering it; their relationships leave
-    with them."""
+    strongest partner of the region not already covering it, one of the leaver's seller
+    where there is one; their relationships leave with them."""
     t, a = model.resellers, model.accounts
     rows = rows[t.active[rows]]
     if rows.size == 0:
         return
     t.active[rows] = False
     t.satisfaction[rows] = 0.0
-    model.exits += rows.size
+    np.add.at(model.exits, t.seller[rows], 1)
     for row in rows:  # gone from the market; the row keeps its history
         model.reseller_agents.pop(int(row)).remove()
     # whatever a leaving partner still owes its seller for credited projects is partly lost
@@ -235,12 +234,27 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
         moved = successor >= 0
         np.add.at(t.reps, successor[moved], STAFF_MOVING * t.reps[theirs[moved]])
     t.receivable[rows] = 0.0
-    # each orphaned slot goes to the strongest partner not already covering the account
+    # each orphaned slot goes to the strongest partner not already covering the account,
+    # of the leaver's seller first
+    if single is None:
+        by_seller = np.stack(
+            [
+                strongest_by_region(
+                    np.where(t.seller == seller.row, strength, -np.inf), t.region, g, k + 1
+                )
+                for seller in model.sellers
+            ]
+        )
     for slot in range(k):
         orphan = np.flatnonzero(~t.active[a.cover[:, slot]])
         heir = np.full(orphan.size, -1)
-        for rank in range(k + 1):
-            candidate = ranked[a.region[orphan], rank]
+        region = a.region[orphan]
+        choices = ranked[region]
+        if single is None:
+            leaver = t.seller[a.cover[orphan, slot]]
+            choices = np.concatenate([by_seller[leaver, region], choices], axis=1)
+        for rank in range(choices.shape[1]):
+            candidate = choices[:, rank]
             free = (
                 (heir < 0) & (candidate >= 0) & ~(a.cover[orphan] == candidate[:, None]).any(axis=1)
             )
@@ -298,4 +312,4 @@ def enter(model: ChannelModel) -> None:
     draw_reseller(t, rows, thin[:n], m, rng, entrant=True, screened=screened)
     for row in rows:
         model.add_reseller_agent(int(row))
-    model.entries += n
+    np.add.at(model.entries, t.seller[rows], 1)

@@ -211,7 +211,8 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
 
 def _check_partner_shares(cfg: ChannelConfig) -> None:
     """The resellers at the start are split between the sellers by their partner shares,
-    and a seller whose policy routes accounts through partners must have some."""
+    each seller with a share gets a reseller in every region, and a seller whose policy
+    (at the start or after a dated change) routes accounts through partners has some."""
     m = cfg.market
     shares = {name: getattr(m, name).partner_share for name in ("vendor", "direct")}
     if abs(sum(shares.values()) - 1.0) > 1e-9:
@@ -220,22 +221,44 @@ def _check_partner_shares(cfg: ChannelConfig) -> None:
             f"{given} must add up to 1: every reseller carries one seller's products, e.g. "
             f"market.vendor.partner_share={1.0 - shares['direct']:g}"
         )
+    per_region = m.resellers_per_region
+    for name, share in shares.items():
+        if 0 < share * per_region < 1:
+            raise ConfigError(
+                f"market.{name}.partner_share={share:g} is too small: of "
+                f"market.resellers_per_region={per_region} it gives the seller none in a "
+                f"region; at least 1/{per_region} ({1 / per_region:.3g})"
+            )
     vendor_policies = [("strategy", cfg.strategy)] + [
         (f"scenario.events[{i}].strategy", cfg.presets[e.strategy])
         for i, e in enumerate(cfg.scenario.events)
         if e.strategy is not None and e.strategy in cfg.presets
     ]
-    policies = [("vendor", where, p) for where, p in vendor_policies]
-    policies.append(("direct", "market.direct.policy", m.direct.policy))
-    for seller, where, policy in policies:
+    routing = []  # (seller, where, what): a policy or change that uses partners
+    for seller, where, policy in [
+        *[("vendor", where, p) for where, p in vendor_policies],
+        ("direct", "market.direct.policy", m.direct.policy),
+    ]:
         routes = {
             f"{seg}_route": getattr(policy, f"{seg}_route") for seg in ("key", "global", "mid")
         }
         through = [f"{key}={route}" for key, route in routes.items() if route != "direct"]
-        if through and shares[seller] == 0:
+        if through:
+            routing.append((seller, f"{where}={policy.name}", through[0]))
+    for i, event in enumerate(cfg.scenario.events):
+        where = f"scenario.events[{i}]"
+        for key, value in event.levers.items():
+            if key.endswith("_route") and value != "direct":
+                routing.append(("vendor", f"{where}.levers", f"{key}={value}"))
+        for key, value in event.market.items():
+            lever = key.removeprefix("direct.policy.")
+            if lever != key and lever.endswith("_route") and value != "direct":
+                routing.append(("direct", f"{where}.market", f"{lever}={value}"))
+    for seller, where, through in routing:
+        if shares[seller] == 0:
             other = "direct" if seller == "vendor" else "vendor"
             raise ConfigError(
-                f"{where}={policy.name} routes accounts through partners ({through[0]}), but "
+                f"{where} routes accounts through partners ({through}), but "
                 f"market.{seller}.partner_share is 0: give it resellers, e.g. "
                 f"market.{seller}.partner_share=0.3 market.{other}.partner_share=0.7"
             )

@@ -318,6 +318,9 @@ def regions_frame(model: ChannelModel) -> pd.DataFrame:
             "transactional_demand": model.region_demand,
             "retail_price": model.region_price,
             "promotion": model.promo,
-            "active_resellers": np.bincount(t.region[t.active], minlength=g),
+            # the vendor's partners, as the retail price is theirs
+            "active_resellers": np.bincount(
+                t.region[t.active & (t.seller == model.vendor.row)], minlength=g
+            ),
         }
     )
