@@ -78,7 +78,7 @@ ANALYSIS_MAY_IMPORT = {
     "experiment.io": None,
     "experiment.sweep": {"collect", "read_plan"},  # a sweep folder's tables
     "experiment.case_study": {"PARTS", "SCENARIOS"},
-    "experiment.theory": {"Row", "duopoly"},
+    "experiment.theory": {"Row", "duopoly", "C_VALUES", "encroachment"},
     "network": {"supply_sources"},  # who supplies each reseller: a read of the state
 }
 ANALYSIS = sorted((PACKAGE / "analysis").glob("*.py"))

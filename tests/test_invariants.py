@@ -258,7 +258,8 @@ def base_config(strategy: str, scenario: str):
         {
             **SIZES,
             **{k: any_value(r) for k, r in MARKET_ROWS.items()},
-            "market.direct.partner_share": st.sampled_from([0.0, 0.25, 0.5]),
+            # shares that give each seller a reseller in every region (3 or more there)
+            "market.direct.partner_share": st.sampled_from([0.0, 0.4, 0.5]),
         }
     ),
     seed=st.integers(0, 2**32 - 1),

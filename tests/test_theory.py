@@ -28,10 +28,14 @@ def found():
 
 
 def test_every_value_of_the_table_is_within_one_percent(rows):
-    assert len({r.case for r in rows}) == 2 + 3 * len(validation.T_VALUES)
-    assert len(rows) == 171
-    off = [(r.case, r.name, r.error) for r in rows if not r.error <= theory.TOLERANCE]
+    cases = 2 + 3 * len(validation.T_VALUES) + 2 * len(validation.C_VALUES)
+    assert len({r.case for r in rows}) == cases
+    assert len(rows) == 171 + 2 * len(validation.C_VALUES) * 6
+    off = [(r.case, r.name, r.error) for r in rows if not r.error <= r.tolerance]
     assert off == []
+    encroaching = [r for r in rows if "encroachment" in r.case]
+    assert {r.tolerance for r in encroaching} == {1e-6}
+    assert max(r.error for r in encroaching) < 1e-6
 
 
 def test_the_thresholds_found_by_bisection_on_the_model(found):
@@ -42,6 +46,18 @@ def test_the_thresholds_found_by_bisection_on_the_model(found):
         0.931, abs=0.01
     )
     assert theory.failures([], found) == []
+
+
+def test_the_encroachment_thresholds_found_by_bisection_on_the_model():
+    found = {name: (model, root) for name, model, _, root in validation.encroachment_thresholds()}
+    assert found["the manufacturer stops selling direct"][1] == pytest.approx(0.6)
+    assert found["the threat stops binding"][1] == pytest.approx(5 / 6)
+    assert found["the retailer gains from encroachment: from"][1] == pytest.approx(
+        0.53033, abs=1e-5
+    )
+    assert found["the retailer gains from encroachment: to"][1] == pytest.approx(0.64645, abs=1e-5)
+    for model, root in found.values():
+        assert model == pytest.approx(root, abs=2e-4)  # bisection stops at 1e-4
 
 
 def test_the_closed_forms_are_the_issue_of_record():
@@ -130,7 +146,9 @@ def test_a_run_of_a_pricing_market_writes_the_contract_columns(tmp_path):
 def test_validate_prints_the_table_and_exits_0(tmp_path, capsys):
     assert cli.main(["validate", "--out", str(tmp_path / "tv")]) == 0
     printed = capsys.readouterr().out
-    assert "manufacturer: DD over II" in printed and "171 values in 20 cases" in printed
+    assert "manufacturer: DD over II" in printed and "411 values in 60 cases" in printed
+    assert "the threat stops binding" in printed and "7 thresholds" in printed
+    assert (tmp_path / "tv" / "encroachment_profit.png").stat().st_size > 10_000
     assert (tmp_path / "tv" / "manufacturer_profit.png").stat().st_size > 10_000
     assert "DD t=0.6" in (tmp_path / "tv" / "report.md").read_text()
 

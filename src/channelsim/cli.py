@@ -282,9 +282,10 @@ SPECS = {
         usage="[--out DIR]",
         about=(
             "Runs the model's textbook markets (a linear monopoly; the McGuire-Staelin "
-            "duopoly over its substitutability) and compares every value with its closed "
-            "form, and the substitutability beyond which decentralising pays with the "
-            "published one; exits 1 when a value is over 1% off."
+            "duopoly over its substitutability; supplier encroachment over the direct "
+            "cost) and compares every value with its closed form, and the thresholds found "
+            "by bisection on the model with theirs; exits 1 when a value is off (over 1%, "
+            "or 1e-6 for encroachment)."
         ),
         options=(Option(("--out",), "out", "DIR", "also write report.md and the figure"),),
         examples=("channelsim validate", "channelsim validate --out results/validation"),
@@ -971,14 +972,18 @@ def command_validate(args: list[str], out=None) -> int:
     began = time.perf_counter()
     rows = validation.table()
     found = validation.thresholds()
+    encroaching = validation.encroachment_thresholds()
     print(text_table(*theory.text_rows(rows)), file=out)
     print(file=out)
     print(text_table(*theory.threshold_rows(found)), file=out)
-    bad = theory.failures(rows, found)
+    print(file=out)
+    print(text_table(*theory.encroachment_threshold_rows(encroaching)), file=out)
+    bad = theory.failures(rows, found, encroaching)
     worst = max(r.error for r in rows)
     print(
         f"\n{len(rows)} values in {len({r.case for r in rows})} cases, largest relative error "
-        f"{worst:.1e}; {len(found)} thresholds; {time.perf_counter() - began:.0f}s",
+        f"{worst:.1e}; {len(found) + len(encroaching)} thresholds; "
+        f"{time.perf_counter() - began:.0f}s",
         file=out,
     )
     if folder is not None:
@@ -986,9 +991,12 @@ def command_validate(args: list[str], out=None) -> int:
         from channelsim.experiment.io import atomic_write_text
 
         save_figure(theory.profit_figure(rows, found), folder / "manufacturer_profit.png")
+        figure = theory.encroachment_figure(rows, encroaching)
+        save_figure(figure, folder / "encroachment_profit.png")
         text = "\n\n".join(
             [
                 markdown_table(*theory.threshold_rows(found)),
+                markdown_table(*theory.encroachment_threshold_rows(encroaching)),
                 markdown_table(*theory.text_rows(rows)),
             ]
         )

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from channelsim.config.schema import ChannelConfig, MarketConfig
 from channelsim.model import ChannelModel
-from channelsim.pricing_model import LinearDuopoly, LinearMonopoly, PricingModel
+from channelsim.pricing_model import (
+    LinearDuopoly,
+    LinearEncroachment,
+    LinearMonopoly,
+    PricingModel,
+)
 
 MODELS: dict[str, type[ChannelModel] | type[PricingModel]] = {
-    kind: cls for cls in (ChannelModel, LinearMonopoly, LinearDuopoly) for kind in cls.KINDS
+    kind: cls
+    for cls in (ChannelModel, LinearMonopoly, LinearDuopoly, LinearEncroachment)
+    for kind in cls.KINDS
 }
 
 

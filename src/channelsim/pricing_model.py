@@ -1,6 +1,7 @@
 """The textbook pricing markets, Mesa models of their own beside the channel market's:
-`LinearMonopoly` (market=linear_monopoly) and `LinearDuopoly` (market=linear_duopoly),
-both a `PricingModel` (agents/pricing_market.py has their agents and rules)."""
+`LinearMonopoly` (market=linear_monopoly), `LinearDuopoly` (market=linear_duopoly) and
+`LinearEncroachment` (market=linear_encroachment), each a `PricingModel`
+(agents/pricing_market.py and agents/encroachment.py have their agents and rules)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from functools import partial
 import mesa
 import numpy as np
 
-from channelsim.agents import pricing_market
+from channelsim.agents import encroachment, pricing_market
 from channelsim.agents.pricing_market import (
     Demand,
     DuopolyDemand,
@@ -95,6 +96,37 @@ class LinearDuopoly(PricingModel):
 
     KINDS = ("linear_duopoly",)
     DEMAND = DuopolyDemand
+
+
+class LinearEncroachment(PricingModel):
+    """A manufacturer that sells through a retailer and may also sell direct (Arya,
+    Mittendorf and Sappington 2007): each month the three stages of their game."""
+
+    KINDS = ("linear_encroachment",)
+
+    def __init__(self, config: ChannelConfig) -> None:
+        config = validate(copy.deepcopy(config))
+        check_market_kind(config.market, self.KINDS, type(self).__name__)
+        model_stream, _ = np.random.SeedSequence(config.seed).spawn(2)  # as the others'
+        mesa.Model.__init__(self, rng=np.random.default_rng(model_stream))
+        self.config = config
+        self.market = copy.deepcopy(config.market)
+        self.strategy = copy.deepcopy(config.strategy)
+        self.start_index = month_index(self.market.start)
+        self.changes: list[tuple[str, str]] = []
+        self.demand = encroachment.QuantityDemand(self.market)
+        self.maker = encroachment.Manufacturer(self, 0)
+        self.retailer = encroachment.Retailer(self, 0, self.maker)
+        self.metric_names = encroachment.METRICS
+        self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(_metric, name=name) for name in self.metric_names}
+        )
+
+    def step(self) -> None:
+        """One month: the wholesale price, the retailer's quantity, the direct quantity."""
+        self.last = encroachment.metrics(encroachment.step(self))
+        self.datacollector.collect(self)
 
 
 def _metric(model: PricingModel, name: str) -> float:

@@ -246,8 +246,9 @@ class DirectSellerConfig(SellerConfig):
     policy: StrategyConfig = field(default_factory=direct_seller_policy)
 
 
-MARKET_KINDS = ("channel", "linear_monopoly", "linear_duopoly")
+MARKET_KINDS = ("channel", "linear_monopoly", "linear_duopoly", "linear_encroachment")
 STRUCTURES = {
+    "linear_encroachment": ("quantity", "price"),
     "linear_monopoly": ("integrated", "decentralised"),
     "linear_duopoly": ("II", "DD", "ID"),
 }
@@ -348,14 +349,30 @@ class MarketConfig:
     structure: str = lever(
         "",
         "pricing markets: each manufacturer's channel (monopoly: integrated|decentralised; "
-        "duopoly: II|DD|ID, manufacturer 1 first)",
-        choices=("", *STRUCTURES["linear_monopoly"], *STRUCTURES["linear_duopoly"]),
+        "duopoly: II|DD|ID, manufacturer 1 first); encroachment: quantity|price competition",
+        choices=("", *(s for kind in STRUCTURES.values() for s in kind)),
     )
     substitutability: float = lever(
-        0.0, "linear duopoly: substitutability t of the two products", lo=0.0, hi=0.99
+        0.0,
+        "linear duopoly and encroachment (price): substitutability of the two products",
+        lo=0.0,
+        hi=0.99,
     )
-    a: float = lever(1.0, "linear monopoly: demand intercept (q = a - b p)", lo=1e-6, hi=1e9)
-    b: float = lever(1.0, "linear monopoly: demand slope (q = a - b p)", lo=1e-6, hi=1e9)
+    direct_cost: float = lever(
+        0.3,
+        "linear encroachment: the manufacturer's cost a unit of selling direct (below market.a)",
+        lo=0.0,
+        hi=1e9,
+    )
+    encroachment: bool = lever(
+        True, "linear encroachment: the manufacturer may sell direct beside its retailer"
+    )
+    a: float = lever(
+        1.0, "linear monopoly and encroachment: demand intercept (q = a - b p)", lo=1e-6, hi=1e9
+    )
+    b: float = lever(
+        1.0, "linear monopoly and encroachment (quantity): demand slope", lo=1e-6, hi=1e9
+    )
     unit_cost: float = lever(0.0, "linear monopoly: the manufacturer's unit cost", lo=0.0, hi=1e9)
     vendor: SellerConfig = field(default_factory=SellerConfig)
     direct: DirectSellerConfig = field(default_factory=DirectSellerConfig)

@@ -166,10 +166,20 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
         if m.kind == "channel":
             raise ConfigError(
                 f"market.structure={m.structure!r} is not allowed here: it applies only to "
-                "market=linear_monopoly or market=linear_duopoly"
+                "market=linear_monopoly, market=linear_duopoly or market=linear_encroachment"
             )
         lead = f"market.structure={m.structure!r} is not allowed: expected one of "
         raise ConfigError(listed(lead, allowed))
+    if m.kind == "linear_encroachment" and m.structure == "price":
+        raise ConfigError(
+            "market.structure=price is not built yet for market=linear_encroachment: "
+            "use market.structure=quantity"
+        )
+    if m.kind == "linear_encroachment" and m.direct_cost >= m.a:
+        raise ConfigError(
+            f"market.direct_cost={m.direct_cost:g} is not allowed: below market.a "
+            f"({m.a:g}), the price at which nobody buys"
+        )
     if m.kind == "linear_monopoly" and m.a <= m.b * m.unit_cost:
         raise ConfigError(
             f"market.unit_cost={m.unit_cost} is not allowed: below market.a / market.b "

@@ -1,7 +1,8 @@
 """The model against channel theory, the runs: the textbook markets' closed forms
-(double marginalisation; McGuire and Staelin 1983), the model's converged values beside
-them, and the thresholds of substitutability at which decentralising pays, found by
-bisection on the model's runs.
+(double marginalisation; McGuire and Staelin 1983; supplier encroachment, Arya,
+Mittendorf and Sappington 2007), the model's converged values beside them, and the
+thresholds (of substitutability at which decentralising pays; of the direct cost at
+which encroachment changes its regime) found by bisection on the model's runs.
 
 The closed forms live here, with the experiment, and nowhere in the model: the model's
 agents find their prices by probing demand (agents/pricing_market.py). What is off, and
@@ -17,11 +18,14 @@ from dataclasses import dataclass
 
 from channelsim.config.compose import compose
 from channelsim.config.schema import ChannelConfig
-from channelsim.experiment.run import kpis, simulate
+from channelsim.experiment.run import SETTLED_MONTHS, kpis, simulate
 
 T_VALUES = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)
 STRUCTURES = ("II", "DD", "ID")
 ABSOLUTE_BELOW = 1e-9  # a closed form this close to 0 is compared absolutely
+TOLERANCE = 0.01  # relative error allowed for a value of the first markets
+ENCROACHMENT_TOLERANCE = 1e-6  # ... and of the encroachment market
+C_VALUES = tuple(round(0.05 * i, 2) for i in range(20))  # direct cost over a: 0 to 0.95
 # where decentralising pays (the closed forms' roots, to the digits the literature quotes)
 THRESHOLDS = {
     "manufacturer: DD over II": 0.708,
@@ -102,12 +106,43 @@ def duopoly(t: float, structure: str) -> dict[str, float]:
     }
 
 
+def encroachment(a: float, b: float, c: float, allowed: bool = True) -> dict[str, float]:
+    """Supplier encroachment with quantities (Arya, Mittendorf and Sappington 2007):
+    P = a - b (q_R + q_M), production free, selling direct costs c a unit; the
+    manufacturer sets w, the retailer q_R, then the manufacturer q_M >= 0.
+
+    Backward induction (experiments/theory_validation/README.md derives it):
+    - c < 3a/5: the manufacturer sells direct; w = (3a - c)/6, q_R = 2c/3b,
+      q_M = (3a - 5c)/6b;
+    - 3a/5 <= c < 5a/6: only the threat binds; the retailer sells (a - c)/b, just
+      enough that the manufacturer sells nothing; w = (3c - a)/2;
+    - c >= 5a/6, or without encroachment (`allowed` false): the benchmark, w = a/2,
+      q_R = a/4b.
+    """
+    if not allowed or c >= 5 * a / 6:
+        w, q, m = a / 2, a / (4 * b), 0.0
+    elif c >= 3 * a / 5:
+        w, q, m = (3 * c - a) / 2, (a - c) / b, 0.0
+    else:
+        w, q, m = (3 * a - c) / 6, 2 * c / (3 * b), (3 * a - 5 * c) / (6 * b)
+    p = a - b * (q + m)
+    return {
+        "wholesale_1": w,
+        "quantity_1": q,
+        "direct_quantity_1": m,
+        "price_1": p,
+        "profit_manufacturer_1": w * q + (p - c) * m,
+        "profit_reseller_1": (p - w) * q,
+    }
+
+
 @dataclass
 class Row:
     case: str
     name: str
     model: float
     closed_form: float
+    tolerance: float = TOLERANCE  # relative error allowed (absolute where the form is 0)
 
     @property
     def error(self) -> float:
@@ -145,7 +180,24 @@ def table(seed: int = 0) -> list[Row]:
             got = converged(with_market(duo, structure=structure, substitutability=t))
             for name, expected in duopoly(t, structure).items():
                 rows.append(Row(f"{structure} t={t:g}", name, got[name], expected))
+    enc = encroachment_market(seed)
+    m = enc.market
+    for allowed in (True, False):
+        for share in C_VALUES:
+            c = share * m.a
+            got = converged(with_market(enc, direct_cost=c, encroachment=allowed))
+            case = f"{'encroachment' if allowed else 'no encroachment'} c/a={share:g}"
+            for name, expected in encroachment(m.a, m.b, c, allowed).items():
+                rows.append(Row(case, name, got[name], expected, ENCROACHMENT_TOLERANCE))
     return rows
+
+
+def encroachment_market(seed: int = 0) -> ChannelConfig:
+    """The encroachment market with quantities, run just long enough to show it settled:
+    each month its agents solve the game's three stages anew."""
+    config = compose(["market=linear_encroachment", "market.structure=quantity", f"seed={seed}"])
+    config.steps = SETTLED_MONTHS + 1
+    return config
 
 
 # ------------------------------------------------------------------ thresholds
@@ -201,4 +253,58 @@ def thresholds(seed: int = 0) -> list[tuple[str, float, float, float]]:
     return [
         (name, bisect(by_model[name]), bisect(by_formula[name]), quoted)
         for name, quoted in THRESHOLDS.items()
+    ]
+
+
+# where encroachment changes its regime, in c/a (the closed forms' roots)
+ENCROACHMENT_THRESHOLDS = {
+    "the manufacturer stops selling direct": 3 / 5,
+    "the threat stops binding": 5 / 6,
+    "the retailer gains from encroachment: from": 3 / (4 * math.sqrt(2)),
+    "the retailer gains from encroachment: to": 1 - 1 / (2 * math.sqrt(2)),
+}
+# where each is sought: the bracket of c/a that holds one root of its gap
+ENCROACHMENT_BRACKETS = ((0.5, 0.7), (0.7, 0.95), (0.45, 0.6), (0.6, 0.75))
+
+
+def _encroachment_gaps(values: Callable[[float, bool], dict[str, float]]) -> list[Callable]:
+    """Each encroachment threshold's gap as a function of c/a (its sign changes there)."""
+    bench = values(0.0, False)
+    small = 1e-9  # what counts as nothing, against the benchmark's values
+
+    def direct(share: float) -> float:
+        return values(share, True)["direct_quantity_1"] - small * bench["quantity_1"]
+
+    def threat(share: float) -> float:
+        gain = values(share, True)["profit_manufacturer_1"] - bench["profit_manufacturer_1"]
+        return gain - small * bench["profit_manufacturer_1"]
+
+    def retailer(share: float) -> float:
+        return values(share, True)["profit_reseller_1"] - bench["profit_reseller_1"]
+
+    return [direct, threat, retailer, retailer]
+
+
+def encroachment_thresholds(seed: int = 0) -> list[tuple[str, float, float, float]]:
+    """(threshold in c/a, found by bisection on the model, by bisection on the closed
+    forms, the closed form's root)."""
+    enc = encroachment_market(seed)
+    m = enc.market
+    cache: dict[tuple[float, bool], dict[str, float]] = {}
+
+    def model_values(share: float, allowed: bool) -> dict[str, float]:
+        if (share, allowed) not in cache:
+            config = with_market(enc, direct_cost=share * m.a, encroachment=allowed)
+            cache[share, allowed] = converged(config)
+        return cache[share, allowed]
+
+    def formula_values(share: float, allowed: bool) -> dict[str, float]:
+        return encroachment(m.a, m.b, share * m.a, allowed)
+
+    by_model, by_formula = _encroachment_gaps(model_values), _encroachment_gaps(formula_values)
+    return [
+        (name, bisect(by_model[i], *bracket), bisect(by_formula[i], *bracket), root)
+        for i, ((name, root), bracket) in enumerate(
+            zip(ENCROACHMENT_THRESHOLDS.items(), ENCROACHMENT_BRACKETS, strict=True)
+        )
     ]
