@@ -377,11 +377,10 @@ class ChannelModel(mesa.Model):
         """A per-seller table of the accounts (sellers, accounts), read for each coverage
         slot of accounts `rows` (all by default) at the seller of the partner in the
         slot: (rows, slots), or (rows, 1) when every partner carries one seller's."""
-        a = self.accounts
+        a, single = self.accounts, self.single_brand
+        if single is not None:  # one column (a view when every account is read)
+            return (table[single] if rows is None else table[single, rows])[:, None]
         rows = np.arange(a.n) if rows is None else rows
-        single = self.single_brand
-        if single is not None:
-            return table[single, rows][:, None]
         return table[self.resellers.seller[a.cover[rows]], rows[:, None]]
 
     def assign_effort(self) -> None:

@@ -239,9 +239,14 @@ def decide(model: ChannelModel) -> Decisions:
         + 0.25 * (t.tier[cov] == 1)
         + 0.25 * t.skill[cov]
     )
-    brand_trust = capability_of(model, "brand_trust")[brand]
+    single = model.single_brand
+    if single is not None:  # every partner sells one seller's products
+        brand_trust = model.sellers[single].capabilities.brand_trust
+        fit = seller_partner_fit(model.sellers[single])
+    else:
+        brand_trust = capability_of(model, "brand_trust")[brand]
+        fit = np.array([seller_partner_fit(seller) for seller in model.sellers])[brand]
     trust = brand_trust * (0.7 + 0.3 * standing)
-    partner_fit = np.array([seller_partner_fit(seller) for seller in model.sellers])
     proposal = 0.5 * t.knowledge[cov] + 0.5 * t.competition[cov]
     attr[:, Pick.PARTNER :, Attribute.PRICE] = price
     attr[:, Pick.PARTNER :, Attribute.RELATIONSHIP] = np.where(
@@ -250,7 +255,7 @@ def decide(model: ChannelModel) -> Decisions:
     attr[:, Pick.PARTNER :, Attribute.TRUST] = np.where(
         joint, np.maximum(trust, brand_trust), trust
     )
-    attr[:, Pick.PARTNER :, Attribute.FIT] = partner_fit[brand] * (0.6 + 0.4 * proposal)
+    attr[:, Pick.PARTNER :, Attribute.FIT] = fit * (0.6 + 0.4 * proposal)
     attr[:, Pick.PARTNER :, Attribute.SERVICE] = t.service[cov]
     avail[:, Pick.PARTNER :] = bid
 
