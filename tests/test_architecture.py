@@ -79,7 +79,8 @@ ANALYSIS_MAY_IMPORT = {
     "experiment.sweep": {"collect", "read_plan"},  # a sweep folder's tables
     "experiment.case_study": {"PARTS", "SCENARIOS"},
     "experiment.theory": {"Row", "duopoly", "C_VALUES", "encroachment"},
-    "network": {"supply_sources"},  # who supplies each reseller: a read of the state
+    # who supplies each reseller and distributor: a read of the state
+    "network": {"supply_sources", "stocking_sellers"},
 }
 ANALYSIS = sorted((PACKAGE / "analysis").glob("*.py"))
 

@@ -333,3 +333,15 @@ def test_a_run_hires_only_reps_that_pay(am_cost):
             assert reps.iloc[-1] > start and reps.is_monotonic_increasing
         else:
             assert reps.iloc[-1] == 1 and reps.is_monotonic_decreasing
+
+
+def test_the_network_figure_shows_the_direct_seller_when_it_has_partners():
+    from channelsim.analysis.figures import network_layout
+    from channelsim.network import channel_graph
+
+    model = ChannelModel(compose([*SMALL, *with_a_channel([])]))
+    assert "direct_seller" in network_layout(model)
+    graph = channel_graph(model)
+    theirs = [n for n, d in graph.nodes(data=True) if d.get("seller") == "direct_seller"]
+    assert theirs and all(graph.has_edge("direct_seller", f"d{i}") for i in range(3))
+    assert "direct_seller" not in network_layout(ChannelModel(compose(SMALL)))

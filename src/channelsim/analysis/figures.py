@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from channelsim.analysis.report import save_figure
 from channelsim.domain import Segment, Supplier
 from channelsim.labels import font_rc, preset_label, term
-from channelsim.network import supply_sources
+from channelsim.network import stocking_sellers, supply_sources
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -173,8 +173,12 @@ def network_layout(model: ChannelModel, max_key_per_region: int = 12) -> dict[st
     shown = np.concatenate(
         [key[a.region[key] == g][:max_key_per_region] for g in range(model.market.n_regions)]
     )
+    # the direct seller beside the vendor, where it has partners of its own
+    sellers = (
+        ["vendor", "direct_seller"] if (t.seller == model.direct_seller.row).any() else ["vendor"]
+    )
     shells = [
-        ["vendor"],
+        sellers,
         [f"d{i}" for i in range(model.distributors.n)],
         [f"r{r}" for r in resellers],
         [f"a{i}" for i in shown],
@@ -207,7 +211,10 @@ def network_figure(
         ax = fig.subplots()
         segments = []
         dist = xy("d", np.arange(model.distributors.n))
-        segments += [(pos["vendor"], d) for d in dist]
+        # each seller that sells through distributors supplies every one of them
+        for seller in stocking_sellers(model):
+            node = "vendor" if seller is model.vendor else "direct_seller"
+            segments += [(pos[node], d) for d in dist if node in pos]
         # the vendor's partners' supply: through their distributor, or from the vendor
         source = supply_sources(model)
         segments += [(pos[source[r]], pos[f"r{r}"]) for r in active if source[r] in pos]
@@ -219,6 +226,10 @@ def network_figure(
         ]
         ax.add_collection(LineCollection(segments, colors="#999999", linewidths=0.3, alpha=0.5))
         ax.scatter(*pos["vendor"], s=220, c=VENDOR, marker="s", zorder=3)
+        if "direct_seller" in pos:  # and its partners, ringed in its colour
+            ax.scatter(*pos["direct_seller"], s=220, c=DIRECT, marker="s", zorder=3)
+            theirs = active[t.seller[active] == model.direct_seller.row]
+            ax.scatter(*xy("r", theirs).T, s=60, facecolors="none", edgecolors=DIRECT, lw=0.9)
         ax.scatter(*dist.T, s=80, c="#333333", marker="D", zorder=3)
         tier = t.tier[active]
         ax.scatter(*xy("r", active).T, s=22, c=[TIER_COLOURS.get(int(x), "#999") for x in tier])
@@ -229,6 +240,11 @@ def network_figure(
         ax.scatter(*xy("a", accounts).T, s=26, c=colours, marker="^", zorder=3)
         handles = [
             Line2D([], [], ls="", marker="s", color=VENDOR, label=term("vendor", lang)),
+            *(
+                [Line2D([], [], ls="", marker="s", color=DIRECT, label=term("direct", lang))]
+                if "direct_seller" in pos
+                else []
+            ),
             Line2D([], [], ls="", marker="D", color="#333333", label=term("distributor", lang)),
             Line2D([], [], ls="", marker="o", color=TIER_COLOURS[1], label=term("tier1", lang)),
             Line2D([], [], ls="", marker="o", color=TIER_COLOURS[2], label=term("tier2", lang)),
