@@ -28,9 +28,10 @@ def found():
 
 
 def test_every_value_of_the_table_is_within_one_percent(rows):
-    cases = 2 + 3 * len(validation.T_VALUES) + 2 * len(validation.C_VALUES)
+    prices = len(validation.K_VALUES) * len(validation.PRICE_C_VALUES)
+    cases = 2 + 3 * len(validation.T_VALUES) + 2 * len(validation.C_VALUES) + 2 * prices
     assert len({r.case for r in rows}) == cases
-    assert len(rows) == 171 + 2 * len(validation.C_VALUES) * 6
+    assert len(rows) == 171 + 2 * len(validation.C_VALUES) * 7 + 2 * prices * 7
     off = [(r.case, r.name, r.error) for r in rows if not r.error <= r.tolerance]
     assert off == []
     encroaching = [r for r in rows if "encroachment" in r.case]
@@ -146,7 +147,7 @@ def test_a_run_of_a_pricing_market_writes_the_contract_columns(tmp_path):
 def test_validate_prints_the_table_and_exits_0(tmp_path, capsys):
     assert cli.main(["validate", "--out", str(tmp_path / "tv")]) == 0
     printed = capsys.readouterr().out
-    assert "manufacturer: DD over II" in printed and "411 values in 60 cases" in printed
+    assert "manufacturer: DD over II" in printed and "577 values in 78 cases" in printed
     assert "the threat stops binding" in printed and "7 thresholds" in printed
     assert (tmp_path / "tv" / "encroachment_profit.png").stat().st_size > 10_000
     assert (tmp_path / "tv" / "manufacturer_profit.png").stat().st_size > 10_000

@@ -11,7 +11,7 @@ from functools import partial
 import mesa
 import numpy as np
 
-from channelsim.agents import encroachment, pricing_market
+from channelsim.agents import encroachment, encroachment_prices, pricing_market
 from channelsim.agents.pricing_market import (
     Demand,
     DuopolyDemand,
@@ -114,9 +114,16 @@ class LinearEncroachment(PricingModel):
         self.strategy = copy.deepcopy(config.strategy)
         self.start_index = month_index(self.market.start)
         self.changes: list[tuple[str, str]] = []
-        self.demand = encroachment.QuantityDemand(self.market)
-        self.maker = encroachment.Manufacturer(self, 0)
-        self.retailer = encroachment.Retailer(self, 0, self.maker)
+        if self.market.structure == "price":
+            self.demand = encroachment_prices.PriceDemand(self.market)
+            self.maker = encroachment_prices.PriceManufacturer(self, 0)
+            self.retailer = encroachment_prices.PriceRetailer(self, 0, self.maker)
+            self.rules = encroachment_prices
+        else:
+            self.demand = encroachment.QuantityDemand(self.market)
+            self.maker = encroachment.Manufacturer(self, 0)
+            self.retailer = encroachment.Retailer(self, 0, self.maker)
+            self.rules = encroachment
         self.metric_names = encroachment.METRICS
         self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
         self.datacollector = mesa.DataCollector(
@@ -125,7 +132,7 @@ class LinearEncroachment(PricingModel):
 
     def step(self) -> None:
         """One month: the wholesale price, the retailer's quantity, the direct quantity."""
-        self.last = encroachment.metrics(encroachment.step(self))
+        self.last = encroachment.metrics(self.rules.step(self))
         self.datacollector.collect(self)
 
 

@@ -32,7 +32,7 @@ PROBE = 1e-3  # how far an agent moves its choice to see how the market answers
 GRID = 40  # wholesale prices the manufacturer tries across [0, a] before refining
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 TOLERANCE = 1e-13  # the refinement stops when its bracket is this narrow (relative to a)
-ROUNDING = 1e-13  # payoffs this close (relative) are the same: near a peak, rounding decides
+ROUNDING = 1e-12  # payoffs this close (relative) are the same: near a peak, rounding decides
 
 
 class QuantityDemand:
@@ -59,9 +59,10 @@ class Outcome:
     wholesale: float
     quantity: float  # the retailer's
     direct_quantity: float
-    price: float
+    price: float  # the retailer's
     profit_manufacturer: float
     profit_reseller: float
+    direct_price: float  # what a unit sold direct fetches (or would, where none is)
 
 
 class Manufacturer(RowAgent):
@@ -205,7 +206,7 @@ def step(model: LinearEncroachment) -> Outcome:
     q = retailer.choose_quantity(w)
     m = maker.direct_response(w, q)
     price = model.demand.price(q, m)
-    return Outcome(w, q, m, price, maker.profit(w, q, m), (price - w) * q)
+    return Outcome(w, q, m, price, maker.profit(w, q, m), (price - w) * q, direct_price=price)
 
 
 METRICS = (
@@ -213,6 +214,7 @@ METRICS = (
     "quantity_1",
     "direct_quantity_1",
     "price_1",
+    "direct_price_1",
     "profit_manufacturer_1",
     "profit_reseller_1",
 )
@@ -225,6 +227,7 @@ def metrics(outcome: Outcome) -> dict[str, float]:
         "quantity_1": outcome.quantity,
         "direct_quantity_1": outcome.direct_quantity,
         "price_1": outcome.price,
+        "direct_price_1": outcome.direct_price,
         "profit_manufacturer_1": outcome.profit_manufacturer,
         "profit_reseller_1": outcome.profit_reseller,
     }

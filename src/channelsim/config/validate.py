@@ -170,11 +170,6 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
             )
         lead = f"market.structure={m.structure!r} is not allowed: expected one of "
         raise ConfigError(listed(lead, allowed))
-    if m.kind == "linear_encroachment" and m.structure == "price":
-        raise ConfigError(
-            "market.structure=price is not built yet for market=linear_encroachment: "
-            "use market.structure=quantity"
-        )
     if m.kind == "linear_encroachment" and m.direct_cost >= m.a:
         raise ConfigError(
             f"market.direct_cost={m.direct_cost:g} is not allowed: below market.a "

@@ -26,6 +26,8 @@ ABSOLUTE_BELOW = 1e-9  # a closed form this close to 0 is compared absolutely
 TOLERANCE = 0.01  # relative error allowed for a value of the first markets
 ENCROACHMENT_TOLERANCE = 1e-6  # ... and of the encroachment market
 C_VALUES = tuple(round(0.05 * i, 2) for i in range(20))  # direct cost over a: 0 to 0.95
+K_VALUES = (0.2, 0.5, 0.8)  # the price version's substitutability
+PRICE_C_VALUES = (0.1, 0.3, 0.5)  # ... and its direct costs over a
 # where decentralising pays (the closed forms' roots, to the digits the literature quotes)
 THRESHOLDS = {
     "manufacturer: DD over II": 0.708,
@@ -131,8 +133,67 @@ def encroachment(a: float, b: float, c: float, allowed: bool = True) -> dict[str
         "quantity_1": q,
         "direct_quantity_1": m,
         "price_1": p,
+        "direct_price_1": p,
         "profit_manufacturer_1": w * q + (p - c) * m,
         "profit_reseller_1": (p - w) * q,
+    }
+
+
+def encroachment_prices(a: float, k: float, c: float, allowed: bool = True) -> dict[str, float]:
+    """Supplier encroachment with prices: P_R = a - q_R - k q_M, P_M = a - q_M - k q_R
+    (one product alone: P = a - q); the manufacturer sets w, the retailer p_R, then the
+    manufacturer p_M. Backward induction (experiments/theory_validation/README.md):
+    - the manufacturer's direct price where both sell: p_M = (a(1-k) + k p_R + c + k w)/2;
+      it stays out while p_R <= (c + k w - a(1-k))/k;
+    - the retailer's best price where both sell: (a(2 - k - k^2) + c k + 2w)/(2(2 - k^2)),
+      else the price that just keeps the manufacturer out, or (a + w)/2 where that already
+      does, or selling nothing;
+    - the manufacturer's w: the best, by the retailer's response, of each piece's peak
+      and ends: (a k^4 + a k^3 - 6a k^2 + 8a - c k^3)/(2(k^4 - 5k^2 + 8)) where it sells
+      direct, (a - c)/2k where only the threat binds, a/2 where neither does, and the
+      pieces' ends.
+    Without encroachment (`allowed` false): w = a/2, p_R = 3a/4."""
+    candidates = [a / 2]
+    if allowed:
+        candidates += [
+            (a * k**4 + a * k**3 - 6 * a * k**2 + 8 * a - c * k**3) / (2 * (k**4 - 5 * k**2 + 8)),
+            (a * k**3 - 3 * a * k**2 - 2 * a * k + 4 * a + 3 * c * k**2 - 4 * c)
+            / (2 * k * (1 - k * k)),
+            (2 * a - 2 * c - a * k) / k,
+            (a - c) / (2 * k),
+            0.0,
+            a,
+        ]
+    outcomes = [_price_outcome(a, k, c, min(max(w, 0.0), a), allowed) for w in candidates]
+    return max(outcomes, key=lambda o: o["profit_manufacturer_1"])
+
+
+def _price_outcome(a: float, k: float, c: float, w: float, allowed: bool) -> dict[str, float]:
+    """Everything that follows a wholesale price w in the price version: the retailer's
+    best price (of its pieces' best, and selling nothing) and the manufacturer's answer."""
+    d = 1 - k * k
+    options = []  # (the retailer's profit, its preference on a tie, p_R, p_M, q_R, q_M)
+    keep_out = (a * k - a + c + k * w) / k if k > 0 else -math.inf
+    if allowed:
+        p_r = (a * (2 - k - k * k) + c * k + 2 * w) / (2 * (2 - k * k))
+        p_m = (a * (1 - k) + k * p_r + c + k * w) / 2
+        q_r, q_m = (a * (1 - k) - p_r + k * p_m) / d, (a * (1 - k) - p_m + k * p_r) / d
+        if p_r > keep_out and q_r > 0 and q_m > 0:
+            options.append(((p_r - w) * q_r, 1, p_r, p_m, q_r, q_m))
+        # selling nothing, the retailer leaves the buyers to the manufacturer
+        options.append((0.0, 0, a, (a + c) / 2, 0.0, max(0.0, (a - c) / 2)))
+    p_r = min((a + w) / 2, keep_out) if allowed else (a + w) / 2
+    q_r = max(0.0, a - p_r)
+    options.append(((p_r - w) * q_r, 2, p_r, a - k * q_r, q_r, 0.0))
+    profit, _, p_r, p_m, q_r, q_m = max(options, key=lambda o: (o[0], o[1]))
+    return {
+        "wholesale_1": w,
+        "quantity_1": q_r,
+        "direct_quantity_1": q_m,
+        "price_1": p_r,
+        "direct_price_1": p_m,
+        "profit_manufacturer_1": w * q_r + (p_m - c) * q_m,
+        "profit_reseller_1": profit,
     }
 
 
@@ -189,6 +250,17 @@ def table(seed: int = 0) -> list[Row]:
             case = f"{'encroachment' if allowed else 'no encroachment'} c/a={share:g}"
             for name, expected in encroachment(m.a, m.b, c, allowed).items():
                 rows.append(Row(case, name, got[name], expected, ENCROACHMENT_TOLERANCE))
+    prices = with_market(enc, structure="price")
+    for allowed in (True, False):
+        for k in K_VALUES:
+            for share in PRICE_C_VALUES:
+                c = share * m.a
+                config = with_market(prices, substitutability=k, direct_cost=c)
+                got = converged(with_market(config, encroachment=allowed))
+                which = "encroachment" if allowed else "no encroachment"
+                case = f"{which} (prices) k={k:g} c/a={share:g}"
+                for name, expected in encroachment_prices(m.a, k, c, allowed).items():
+                    rows.append(Row(case, name, got[name], expected, ENCROACHMENT_TOLERANCE))
     return rows
 
 
