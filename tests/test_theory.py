@@ -32,11 +32,13 @@ def test_every_value_of_the_table_is_within_one_percent(rows):
     cases = 2 + 3 * len(validation.T_VALUES) + 2 * len(validation.C_VALUES) + 2 * prices
     assert len({r.case for r in rows}) == cases
     assert len(rows) == 171 + 2 * len(validation.C_VALUES) * 7 + 2 * prices * 7
-    off = [(r.case, r.name, r.error) for r in rows if not r.error <= r.tolerance]
+    off = [(r.case, r.name, r.error) for r in rows if not r.error <= r.limit]
     assert off == []
     encroaching = [r for r in rows if "encroachment" in r.case]
-    assert {r.tolerance for r in encroaching} == {1e-6}
+    assert {(r.tolerance, r.zero_tolerance) for r in encroaching} == {(1e-6, 1e-9)}
     assert max(r.error for r in encroaching) < 1e-6
+    zeros = [r for r in encroaching if r.closed_form == 0.0]
+    assert zeros and max(r.error for r in zeros) <= 1e-9
 
 
 def test_the_thresholds_found_by_bisection_on_the_model(found):

@@ -183,19 +183,26 @@ def golden(f: Callable[[float], float], lo: float, hi: float, tol: float) -> flo
 
 
 def polish(f: Callable[[float], float], x: float, lo: float, hi: float, h: float) -> float:
-    """The vertex of the parabola through x - h, x, x + h, where the four points x - h
-    to x + 2h lie on one parabola (their third difference is nil: no kink among them)
-    and the vertex earns no less than x. Exact on a quadratic piece, where near its peak
-    `f` is too flat for its values to tell points closer than about 1e-8 apart."""
-    if x - h < lo or x + 2.0 * h > hi:
-        return x
-    fm, f0, fp, fpp = f(x - h), f(x), f(x + h), f(x + 2.0 * h)
-    curvature = fp - 2.0 * f0 + fm
-    if curvature >= 0.0 or abs(fpp - 3.0 * fp + 3.0 * f0 - fm) > 1e-3 * -curvature:
-        return x
-    vertex = x - h * (fp - fm) / (2.0 * curvature)
-    earns = f(vertex) >= f0 - ROUNDING * abs(f0)
-    return vertex if lo <= vertex <= hi and earns else x
+    """The vertex of a parabola through four points 2h around x (x - h to x + 2h; else
+    all left of x, else all right of it), for the first of them that lie on one parabola
+    (their third difference is nil: no kink among them) and whose vertex earns no less
+    than x. Exact on a quadratic piece, where near its peak `f` is too flat for its
+    values to tell points closer than about 1e-8 apart; one-sided where the peak is at
+    the end of its piece."""
+    f0 = f(x)
+    for first in (-1, -3, 0):
+        xs = [x + (first + i) * h for i in range(4)]
+        if xs[0] < lo or xs[-1] > hi:
+            continue
+        ys = [f(p) for p in xs]
+        curvature = ys[2] - 2.0 * ys[1] + ys[0]
+        third = ys[3] - 3.0 * ys[2] + 3.0 * ys[1] - ys[0]
+        if curvature >= 0.0 or abs(third) > 1e-3 * -curvature:
+            continue
+        vertex = xs[1] - h * (ys[2] - ys[0]) / (2.0 * curvature)
+        if lo <= vertex <= hi and f(vertex) >= f0 - ROUNDING * abs(f0):
+            return vertex
+    return x
 
 
 def step(model: LinearEncroachment) -> Outcome:

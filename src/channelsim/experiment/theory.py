@@ -25,6 +25,7 @@ STRUCTURES = ("II", "DD", "ID")
 ABSOLUTE_BELOW = 1e-9  # a closed form this close to 0 is compared absolutely
 TOLERANCE = 0.01  # relative error allowed for a value of the first markets
 ENCROACHMENT_TOLERANCE = 1e-6  # ... and of the encroachment market
+ENCROACHMENT_LIMITS = (ENCROACHMENT_TOLERANCE, ABSOLUTE_BELOW)  # relative; where 0, absolute
 C_VALUES = tuple(round(0.05 * i, 2) for i in range(20))  # direct cost over a: 0 to 0.95
 K_VALUES = (0.2, 0.5, 0.8)  # the price version's substitutability
 PRICE_C_VALUES = (0.1, 0.3, 0.5)  # ... and its direct costs over a
@@ -204,6 +205,13 @@ class Row:
     model: float
     closed_form: float
     tolerance: float = TOLERANCE  # relative error allowed (absolute where the form is 0)
+    zero_tolerance: float | None = None  # absolute error allowed where the form is 0
+
+    @property
+    def limit(self) -> float:
+        """The error this row allows."""
+        zero = abs(self.closed_form) < ABSOLUTE_BELOW and self.zero_tolerance is not None
+        return self.zero_tolerance if zero else self.tolerance
 
     @property
     def error(self) -> float:
@@ -249,7 +257,7 @@ def table(seed: int = 0) -> list[Row]:
             got = converged(with_market(enc, direct_cost=c, encroachment=allowed))
             case = f"{'encroachment' if allowed else 'no encroachment'} c/a={share:g}"
             for name, expected in encroachment(m.a, m.b, c, allowed).items():
-                rows.append(Row(case, name, got[name], expected, ENCROACHMENT_TOLERANCE))
+                rows.append(Row(case, name, got[name], expected, *ENCROACHMENT_LIMITS))
     prices = with_market(enc, structure="price")
     for allowed in (True, False):
         for k in K_VALUES:
@@ -260,7 +268,7 @@ def table(seed: int = 0) -> list[Row]:
                 which = "encroachment" if allowed else "no encroachment"
                 case = f"{which} (prices) k={k:g} c/a={share:g}"
                 for name, expected in encroachment_prices(m.a, k, c, allowed).items():
-                    rows.append(Row(case, name, got[name], expected, ENCROACHMENT_TOLERANCE))
+                    rows.append(Row(case, name, got[name], expected, *ENCROACHMENT_LIMITS))
     return rows
 
 
