@@ -355,23 +355,17 @@ class ChannelModel(mesa.Model):
         first = int(seller[0])
         self.single_brand = first if bool((seller == first).all()) else None
 
-    def partner_lever(self, name: str) -> Any:
-        """A lever of each reseller's seller's policy, one value per reseller row: every
-        partner works under the policy of the seller whose products it carries (one
-        value for all when they all carry one seller's)."""
+    def partner_lever(self, name: str, rows: np.ndarray | None = None) -> Any:
+        """A lever of each reseller's seller's policy, one value per reseller row (or per
+        entry of `rows`, reseller rows such as coverage slots): every partner works under
+        the policy of the seller whose products it carries (one value for all when they
+        all carry one seller's)."""
         single = self.single_brand
         if single is not None:
             return getattr(self.sellers[single].policy, name)
         values = np.array([getattr(seller.policy, name) for seller in self.sellers])
-        return values[self.resellers.seller]
-
-    def slot_lever(self, name: str, cover: np.ndarray) -> Any:
-        """`partner_lever` for the partners in coverage slots `cover` (accounts, slots)."""
-        single = self.single_brand
-        if single is not None:
-            return getattr(self.sellers[single].policy, name)
-        values = np.array([getattr(seller.policy, name) for seller in self.sellers])
-        return values[self.resellers.seller[cover]]
+        seller = self.resellers.seller
+        return values[seller if rows is None else seller[rows]]
 
     def by_slot(self, table: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """A per-seller table of the accounts (sellers, accounts), read for each coverage

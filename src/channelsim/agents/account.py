@@ -76,7 +76,7 @@ def assign_partner_effort(model: ChannelModel) -> None:
         t.reps * m.partner_rep_capacity * np.where(t.b2b, ENTERPRISE_TIME_B2B, ENTERPRISE_TIME_B2C)
     )
     big = (a.segment != Segment.MID)[:, None]
-    planning = model.slot_lever("account_planning", a.cover)
+    planning = model.partner_lever("account_planning", a.cover)
     owned = None
     if planning is not False:  # someone's partners plan key and global accounts
         slot = np.arange(a.cover.shape[1])[None, :]
@@ -96,7 +96,7 @@ def assign_partner_effort(model: ChannelModel) -> None:
     if owned is not None:
         a.effort_partner[:] = np.where(owned, first[a.cover], a.effort_partner)
     # a deal any covering partner may take is worth less pre-sales effort (free riding)
-    registration = model.slot_lever("deal_registration", a.cover)
+    registration = model.partner_lever("deal_registration", a.cover)
     if registration is not True:
         a.effort_partner[:] *= np.where(big & np.logical_not(registration), FREE_RIDING, 1.0)
 
@@ -129,7 +129,7 @@ def tend_relationships(model: ChannelModel) -> float:
         a.rel[i], gone = relationships.depart(a.rel[i], leaving, care)
         lost += float(gone.sum())
     # with customer care and joint teams, partner-held accounts settle at company level too
-    care_partner = model.slot_lever("customer_care", a.cover)
+    care_partner = model.partner_lever("customer_care", a.cover)
     keep_partner = np.where(joint & care_partner, m.care_retention, m.company_retention)
     staff_leaves = rng.random(a.rel_partner.shape) < m.partner_staff_turnover
     lost_partner = np.where(staff_leaves, a.rel_partner * (1.0 - keep_partner), 0.0)
@@ -160,7 +160,7 @@ def discover(model: ChannelModel) -> None:
     open_ = a.opp_open
     for seller in model.sellers:
         a.found[seller.row] |= seller.hear(open_)
-    coop = model.slot_lever("coop_budget", a.cover)
+    coop = model.partner_lever("coop_budget", a.cover)
     lead = m.partner_lead_rate * (1.0 + 0.5 * coop / (coop + 300.0))
     p_slot = t.active[a.cover] * (
         1 - (1 - lead) * (1 - a.effort_partner) * (1 - 0.5 * a.rel_partner)
@@ -217,7 +217,7 @@ def decide(model: ChannelModel) -> Decisions:
     bid = heard & can_finance
     # with deal registration, key and global projects go to the registered partner only
     registrable = (a.segment[rows] != Segment.MID)[:, None]
-    registration = model.slot_lever("deal_registration", cov)
+    registration = model.partner_lever("deal_registration", cov)
     slots = np.arange(k)[None, :]
     bid &= ~(registrable & registration) | (slots == model.by_slot(a.registered, rows))
     # partners of one seller bidding against each other
@@ -230,7 +230,7 @@ def decide(model: ChannelModel) -> Decisions:
     contested = np.bincount(cov[bid & (bidders > 1)], minlength=t.n)
     share = contested / np.maximum(bids, 1)
     t.complaint |= rng.random(t.n) < CONTESTED_COMPLAINT * share
-    push = model.slot_lever("rebate_rate", cov) * 0.5
+    push = model.partner_lever("rebate_rate", cov) * 0.5
     markup = pricing.bid_markup(np.maximum(t.markup[cov] - push, 0.0), bidders)
     price = cost * (1.0 + markup)
     rel_team = model.by_slot(a.rel, rows)

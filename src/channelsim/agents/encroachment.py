@@ -35,6 +35,12 @@ TOLERANCE = 1e-13  # the refinement stops when its bracket is this narrow (relat
 ROUNDING = 1e-12  # payoffs this close (relative) are the same: near a peak, rounding decides
 
 
+def line(f: Callable[[float], float], x0: float, h: float) -> tuple[float, float]:
+    """Value at x0 and slope of `f` from two probes (exact where `f` is linear)."""
+    f0 = f(x0)
+    return f0, (f(x0 + h) - f0) / h
+
+
 class QuantityDemand:
     """Buyers pay P = a - b (q_R + q_M) for whatever quantity the two sellers bring."""
 
@@ -80,9 +86,7 @@ class Manufacturer(RowAgent):
         revenue meets its cost; nothing when that is nothing, or without encroachment."""
         if not self.model.market.encroachment:
             return 0.0
-        demand = self.model.demand
-        p0 = demand.price(retailer, 0.0)
-        slope = (demand.price(retailer, PROBE) - p0) / PROBE
+        p0, slope = line(lambda m: self.model.demand.price(retailer, m), 0.0, PROBE)
         if slope >= 0.0:
             return 0.0
         return max(0.0, (p0 - self.cost) / (-2.0 * slope))
@@ -140,8 +144,7 @@ class Retailer(RowAgent):
     def _best_on_line(self, wholesale: float, at: float, h: float) -> float:
         """The quantity that maximises (price - wholesale) x quantity on the line of
         prices through `at` and `at` + h."""
-        p0 = self.residual_price(wholesale, at)
-        slope = (self.residual_price(wholesale, at + h) - p0) / h
+        p0, slope = line(lambda q: self.residual_price(wholesale, q), at, h)
         if slope >= 0.0:
             return at
         return max(0.0, (p0 - slope * at - wholesale) / (-2.0 * slope))

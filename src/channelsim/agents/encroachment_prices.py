@@ -19,7 +19,7 @@ import math
 from typing import TYPE_CHECKING
 
 from channelsim.agents.base import RowAgent
-from channelsim.agents.encroachment import PROBE, Outcome, maximise
+from channelsim.agents.encroachment import PROBE, Outcome, line, maximise
 from channelsim.config.schema import MarketConfig
 
 if TYPE_CHECKING:
@@ -54,12 +54,6 @@ class PriceDemand:
         """The price at which buyers would take a first unit direct, beside the retailer's
         `retailer` units (what the direct price is when nothing sells direct)."""
         return self.a - self.k * retailer
-
-
-def line(f, x0: float, h: float) -> tuple[float, float]:
-    """Value at x0 and slope of `f` from two probes (exact where `f` is linear)."""
-    f0 = f(x0)
-    return f0, (f(x0 + h) - f0) / h
 
 
 def inside(lo: float, hi: float, where) -> list[float]:

@@ -219,24 +219,7 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     g, k = model.market.n_regions, a.cover.shape[1]
     ranked = strongest_by_region(strength, t.region, g, k + 1)
     single = model.single_brand
-    for seller in model.sellers:
-        theirs = rows[t.seller[rows] == seller.row]
-        if theirs.size == 0:
-            continue
-        owed = t.receivable[theirs].sum()
-        model.bad_debt[seller.row] += float(owed * (1.0 - DEFAULT_RECOVERY))
-        # its strongest partner in the region takes on part of the staff
-        if single == seller.row:
-            successor = ranked[t.region[theirs], 0]
-        else:
-            same = np.where(t.seller == seller.row, strength, -np.inf)
-            successor = strongest_by_region(same, t.region, g, 1)[t.region[theirs], 0]
-        moved = successor >= 0
-        np.add.at(t.reps, successor[moved], STAFF_MOVING * t.reps[theirs[moved]])
-    t.receivable[rows] = 0.0
-    # each orphaned slot goes to the strongest partner not already covering the account,
-    # of the leaver's seller first
-    if single is None:
+    if single is None:  # the strongest of each seller's own partners, region by region
         by_seller = np.stack(
             [
                 strongest_by_region(
@@ -245,6 +228,20 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
                 for seller in model.sellers
             ]
         )
+    for seller in model.sellers:
+        theirs = rows[t.seller[rows] == seller.row]
+        if theirs.size == 0:
+            continue
+        owed = t.receivable[theirs].sum()
+        model.bad_debt[seller.row] += float(owed * (1.0 - DEFAULT_RECOVERY))
+        # its strongest partner in the region takes on part of the staff
+        own = ranked if single == seller.row else by_seller[seller.row]
+        successor = own[t.region[theirs], 0]
+        moved = successor >= 0
+        np.add.at(t.reps, successor[moved], STAFF_MOVING * t.reps[theirs[moved]])
+    t.receivable[rows] = 0.0
+    # each orphaned slot goes to the strongest partner not already covering the account,
+    # of the leaver's seller first
     for slot in range(k):
         orphan = np.flatnonzero(~t.active[a.cover[:, slot]])
         heir = np.full(orphan.size, -1)
