@@ -352,6 +352,11 @@ def test_levers_come_in_groups_the_vendor_s_first(capsys):
         "market.direct.policy.*",
         "market.direct.*",
         "market.*",
+        "market.buyers.*",
+        "market.selling.*",
+        "market.partners.*",
+        "market.rules.*",
+        "market.population.*",
         "seed, steps",
     ]
     listed = [line.split()[0] for line in lines_of(out) if line.startswith("  ") and line[2] != " "]
@@ -380,6 +385,15 @@ def test_levers_long_shows_every_meaning_in_full(capsys):
     assert meaning in " ".join(long.split())
 
 
+def test_levers_show_each_market_value_s_source(capsys):
+    from channelsim.config.validate import schema_rows
+
+    assert cli.main(["levers", "--group=market.buyers", "--long"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    source = schema_rows()["market.buyers.weights_executive"]["source"]
+    assert f"source: {source}" in out
+
+
 def test_levers_of_one_group_with_the_values_the_overrides_compose(capsys):
     assert cli.main(["levers", "--group", "strategy", "strategy=traditional_channel"]) == 0
     out = capsys.readouterr().out
@@ -393,7 +407,7 @@ def test_a_bad_lever_group_names_the_allowed_ones(capsys):
     assert cli.main(["levers", "--group", "vendor"]) == 2
     assert capsys.readouterr().err.strip() == (
         "channelsim: error: --group='vendor' is not allowed: one of strategy, market.vendor, "
-        "+4 more"
+        "+9 more"
     )
 
 

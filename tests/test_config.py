@@ -291,3 +291,20 @@ def test_a_list_of_names_in_an_error_is_cut_to_the_line_and_counts_the_rest():
     assert shown[:-1] == names[: len(shown) - 1]
     assert listed("one of ", ["a", "b"], " (tail)") == "one of a, b (tail)"
     assert listed("k: ", ["x" * 100]) == "k: " + "x" * 100  # one name, however long
+
+
+def test_a_population_range_with_its_ends_crossed_is_refused():
+    with pytest.raises(ConfigError) as err:
+        compose(["market.population.aptitude_lo=1.5", "market.population.aptitude_hi=1.2"])
+    assert str(err.value) == (
+        "market.population.aptitude_lo=1.5 is not allowed: at most "
+        "market.population.aptitude_hi (1.2)"
+    )
+
+
+def test_a_list_parameter_is_checked_for_its_length_and_range():
+    assert compose(["market.buyers.centre_key=[1,1,1,1]"]).market.buyers.centre_key == [1.0] * 4
+    for bad in ("[1,1,1]", "[1,1,1,-1]", "0.5"):
+        with pytest.raises(ConfigError) as err:
+            compose([f"market.buyers.centre_key={bad}"])
+        assert str(err.value).endswith("expected a list of 4 numbers in [0.01, 100]")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from channelsim import ChannelModel, compose
 from channelsim.agents.distributor import DistributorTable
 from channelsim.agents.seller import Seller
-from channelsim.config.validate import schema_rows, validate
+from channelsim.config.validate import POPULATION_RANGES, schema_rows, validate
 from channelsim.policies import set_path
 from tests.conftest import SMALL
 
@@ -233,6 +233,9 @@ def any_value(row):
         return st.booleans()
     if row["type"] == "int":
         return st.integers(int(row["lo"]), int(row["hi"]))
+    if row.get("length"):
+        entry = st.floats(row["lo"], row["hi"], allow_nan=False)
+        return st.lists(entry, min_size=row["length"], max_size=row["length"])
     return st.one_of(
         st.sampled_from([row["lo"], row["hi"]]),
         st.floats(row["lo"], row["hi"], allow_nan=False),
@@ -276,6 +279,9 @@ def test_invariants_hold_for_random_valid_configs(levers, market, seed, strategy
         market["market.coverage_per_account"], market["market.resellers_per_region"]
     )
     market["market.vendor.partner_share"] = 1.0 - market["market.direct.partner_share"]
+    for least, most in POPULATION_RANGES:  # a range's ends in order
+        keys = f"market.population.{least}", f"market.population.{most}"
+        market[keys[0]], market[keys[1]] = sorted(market[k] for k in keys)
     if market["market.direct.partner_share"] == 0:  # without partners: its own routes only
         market.update({f"market.direct.policy.{route}": "direct" for route in DIRECT_ROUTES})
     for key, value in levers.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from channelsim.config.behaviour import BuyerBehaviour
 from channelsim.mechanics import choice, graymarket, partners, pricing, relationships
 
 
@@ -39,8 +40,10 @@ def test_noisy_or():
 def test_utilities_hand_computed():
     centre = np.array([[1.0, 0.0, 0.0, 0.0]])  # purchasing alone
     attr = np.array([[[0.9, 0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0, 1.0]]])
-    u = choice.utilities(centre, attr, price_sensitivity=6.0, value_scale=2.0)
-    w = choice.ROLE_WEIGHTS[0]
+    weights = choice.role_weights(BuyerBehaviour())
+    u = choice.utilities(centre, attr, price_sensitivity=6.0, value_scale=2.0, weights=weights)
+    w = weights[0]
+    assert list(w) == BuyerBehaviour().weights_purchasing
     assert u[0, 0] == pytest.approx(-6.0 * w[0] * (0.9 - 1.0))
     assert u[0, 1] == pytest.approx(2.0 * w[1:].sum())
 
@@ -88,20 +91,20 @@ def test_bid_markup_shrinks_with_rival_partners():
 def test_diversion_share_against_expected_penalty():
     gap = np.array([0.01, 0.10, 0.50])
     share = graymarket.diversion_share(
-        gap, transport=0.02, audit_probability=0.2, penalty=0.1, elasticity=4.0
+        gap, transport=0.02, audit_probability=0.2, penalty=0.1, elasticity=4.0, cap=0.5
     )
     # excess = gap - 0.02 - 0.02
     assert share == pytest.approx([0.0, 4.0 * 0.06, 0.5])
-    audited = graymarket.diversion_share(gap, 0.02, 0.9, 0.1, 4.0)
+    audited = graymarket.diversion_share(gap, 0.02, 0.9, 0.1, 4.0, 0.5)
     assert (audited <= share).all()
 
 
 def test_conflict_index_formula():
-    assert graymarket.conflict_index(0.0, 0.0, 0.0) == 0.0
-    assert graymarket.conflict_index(0.1, 0.02, 0.5) == pytest.approx(
+    assert graymarket.conflict_index(0.0, 0.0, 0.0, 3.0, 5.0) == 0.0
+    assert graymarket.conflict_index(0.1, 0.02, 0.5, 3.0, 5.0) == pytest.approx(
         1 - (1 - 0.3) * (1 - 0.1) * (1 - 0.5)
     )
-    assert graymarket.conflict_index(1.0, 1.0, 1.0) == 1.0
+    assert graymarket.conflict_index(1.0, 1.0, 1.0, 3.0, 5.0) == 1.0
 
 
 def test_learning_rises_with_spend_and_saturates():
@@ -125,9 +128,10 @@ def test_credit_line_only_for_reputable_partners():
 
 
 def test_default_hazard_rises_with_debt_and_thin_capital():
-    healthy = partners.default_hazard(0.01, np.array([200.0]), np.array([0.0]), 100.0)
-    indebted = partners.default_hazard(0.01, np.array([200.0]), np.array([400.0]), 100.0)
-    broke = partners.default_hazard(0.01, np.array([0.0]), np.array([0.0]), 100.0)
+    def hazard(capital, owed):
+        return partners.default_hazard(0.01, np.array([capital]), np.array([owed]), 100.0, 4.0, 0.1)
+
+    healthy, indebted, broke = hazard(200.0, 0.0), hazard(200.0, 400.0), hazard(0.0, 0.0)
     assert healthy[0] == pytest.approx(0.01)
     assert indebted[0] > healthy[0]
     assert broke[0] == pytest.approx(0.05)

@@ -338,6 +338,6 @@ def test_a_leaving_partner_s_debt_is_partly_bad_debt(small_overrides):
     t.receivable[row] = 100.0
     m.bad_debt[:] = 0.0
     reseller_rules.retire(m, np.array([row]))
-    lost = 100.0 * (1 - reseller_rules.DEFAULT_RECOVERY)
+    lost = 100.0 * (1 - m.market.partners.default_recovery)
     assert m.bad_debt == pytest.approx([0.0, lost])  # the vendor's, whose partner it was
     assert t.receivable[row] == 0.0

@@ -772,7 +772,12 @@ LEVER_HEADINGS = {
     "market.vendor": "the vendor's capabilities",
     "market.direct.policy": "the direct seller's policy (market.direct.policy=PRESET picks one)",
     "market.direct": "the direct seller's capabilities",
-    "market": "the market the sellers face: its sizes, demand and behaviour",
+    "market": "the market the sellers face: its sizes and demand",
+    "market.buyers": "how buyers choose",
+    "market.selling": "how sellers and their partners find and work deals",
+    "market.partners": "how partners learn, feel, pay and leave",
+    "market.rules": "how channel rules are kept and broken",
+    "market.population": "how the agents are drawn at the start",
     "run": "the run",
 }
 MEANING_INDENT = " " * 6
@@ -811,7 +816,8 @@ def cut(line: str) -> str:
 
 def lever_lines(group: str, keys: list[str], cfg: Any, long: bool) -> list[str]:
     """One group of `channelsim levers`: a heading, then each key with its value and what
-    it accepts, and its meaning on the next line (in full with `long`, else cut to one)."""
+    it accepts; below it its meaning, a lever's cost and downside and a market value's
+    source, one line each (in full with `long`, else cut to one)."""
     from channelsim.config.schema import allowed_text
     from channelsim.config.validate import schema_rows
 
@@ -829,13 +835,17 @@ def lever_lines(group: str, keys: list[str], cfg: Any, long: bool) -> list[str]:
     for key in keys:
         allowed = allowed_text(rows[key])
         lines.append(cut(f"  {key:<{key_width}}  {values[key]:<{value_width}}  {allowed}"))
-        meaning = rows[key]["meaning"]
-        if long:
-            lines += textwrap.wrap(
-                meaning, WIDTH, initial_indent=MEANING_INDENT, subsequent_indent=MEANING_INDENT
-            )
-        else:
-            lines.append(cut(MEANING_INDENT + meaning))
+        row = rows[key]
+        notes = [row["meaning"]] + [
+            f"{what}: {row[what]}" for what in ("cost", "downside", "source") if row.get(what)
+        ]
+        for note in notes:
+            if long:
+                lines += textwrap.wrap(
+                    note, WIDTH, initial_indent=MEANING_INDENT, subsequent_indent=MEANING_INDENT
+                )
+            else:
+                lines.append(cut(MEANING_INDENT + note))
     return lines
 
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+# the calendar of monthly steps
+MONTHS_PER_YEAR = 12
+MONTHS_PER_QUARTER = 3
+QUARTERS_PER_YEAR = 4
+
 
 class Segment(IntEnum):
     """Enterprise account segments (CASE.md section 6); transactional buyers are regional."""

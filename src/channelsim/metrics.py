@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents import regional_market as market_rules
-from channelsim.domain import Segment, Stage
+from channelsim.domain import MONTHS_PER_QUARTER, Segment, Stage
 from channelsim.mechanics import graymarket, relationships
 from channelsim.mechanics.partners import capability
 
@@ -65,7 +65,7 @@ METRICS = (
     "field_reps_vendor",
     "field_reps_direct",
 )
-WIN_RATE_WINDOW = 3  # months over which win rates are counted
+WIN_RATE_WINDOW = MONTHS_PER_QUARTER  # months over which win rates are counted
 
 
 def share(vendor_units: float, direct_units: float) -> tuple[float, float]:
@@ -117,7 +117,7 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
     txn_vendor = float(retail[vendor_partners].sum()) + month.consumer_units[v]
     txn_direct = float(retail[model.direct_seller.partners()].sum()) + month.consumer_units[d]
     key = a.segment == Segment.KEY
-    wins = count_wins(model, month)
+    vendor_bids, vendor_wins, direct_bids, direct_wins = count_wins(model, month)
     vendor_total = float(units[vendor_side].sum()) + txn_vendor
     direct_total = float(units[direct_side].sum()) + txn_direct
     # the coverage slots of the vendor's partners
@@ -127,10 +127,10 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
     vendor_rel_key = relationships.noisy_or(a.rel[v, key], held)
     contact = (a.effort[v] > 0) | a.phone[v] | ((a.effort_partner > 0) & theirs).any(axis=1)
     active = t.active & (t.seller == v)
-    stage_counts = np.bincount(a.opp_stage[a.opp_open], minlength=4)
+    stage_counts = np.bincount(a.opp_stage[a.opp_open], minlength=len(Stage))
     price_cv = market_rules.price_dispersion(model, txn)
     channel_sold = float(retail.sum()) + float(deal.partner_units.sum())
-    gray_share = gray.gray_units / max(channel_sold, 1e-9)
+    gray_share = gray.gray_units / max(channel_sold, 1e-9)  # numerical: > 0
     complaints = float(t.complaint[active].mean()) if active.any() else 0.0
     values = {
         "share_vendor_total": share(vendor_total, direct_total)[0],
@@ -155,13 +155,19 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "relationship_vendor_key": float(vendor_rel_key.mean()) if key.any() else 0.0,
         "relationship_direct_key": float(a.rel[d, key].mean()) if key.any() else 0.0,
         "relationships_lost": month.lost,
-        "win_rate_vendor_key": wins[1] / wins[0] if wins[0] else 0.0,
-        "win_rate_direct_key": wins[3] / wins[2] if wins[2] else 0.0,
+        "win_rate_vendor_key": vendor_wins / vendor_bids if vendor_bids else 0.0,
+        "win_rate_direct_key": direct_wins / direct_bids if direct_bids else 0.0,
         "opportunities_open": float(a.opp_open.sum()),
         "opportunities_won_vendor": float(vendor_side.sum()),
         "opportunities_won_direct": float(direct_side.sum()),
         "gray_market_units": gray.gray_units,
-        "conflict_index": graymarket.conflict_index(gray_share, price_cv, complaints),
+        "conflict_index": graymarket.conflict_index(
+            gray_share,
+            price_cv,
+            complaints,
+            model.market.rules.conflict_gray,
+            model.market.rules.conflict_price,
+        ),
         "coverage_key": float(contact[key].mean()) if key.any() else 0.0,
         "mean_partner_capability": float(
             capability(t.skill, t.knowledge, t.competition)[active].mean()
@@ -173,7 +179,7 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
             - model.vendor.capabilities.unit_cost * month.shipped[v]
             - month.program_cost[v]
         )
-        / max(month.shipped[v], 1e-9),
+        / max(month.shipped[v], 1e-9),  # numerical: > 0
         "channel_program_cost": month.program_cost[v],
         "bad_debt_vendor": month.bad_debt[v],
         "funnel_identified": float(stage_counts[Stage.IDENTIFIED]),

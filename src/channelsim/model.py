@@ -21,8 +21,8 @@ from channelsim.agents.regional_market import RegionalMarket
 from channelsim.agents.reseller import Reseller
 from channelsim.agents.seller import Seller
 from channelsim.agents.tables import (
-    CENTRE_ALPHA,
     AccountTable,
+    centre_alpha,
     draw_reseller,
     empty_resellers,
     grown,
@@ -36,12 +36,13 @@ from channelsim.config.validate import (
     schema_rows,
     validate,
 )
-from channelsim.domain import Segment, Supplier
+from channelsim.domain import MONTHS_PER_QUARTER, MONTHS_PER_YEAR, Role, Segment, Supplier
 from channelsim.metrics import METRICS, WIN_RATE_WINDOW
 from channelsim.network import draw_coverage
 from channelsim.policies import Timeline, month_index, month_label
 
-SPARE_RESELLERS = 0.5  # room for entrants, as a share of the starting resellers
+# numerical: room for entrants, as a share of the starting resellers (the table's size)
+SPARE_RESELLERS = 0.5
 
 
 class ChannelModel(mesa.Model):
@@ -87,9 +88,9 @@ class ChannelModel(mesa.Model):
 
     # ------------------------------------------------------------------ build
     def _build(self, net_rng: np.random.Generator) -> None:
-        m, rng = self.market, self.rng
+        m, rng, d = self.market, self.rng, self.market.population
         g = m.n_regions
-        self.region_size = rng.lognormal(-0.045, 0.3, g)
+        self.region_size = account_rules.mean_one(rng, d.region_spread, g)
         self.promo = np.zeros(g)
         self.region_demand = self.region_size * m.txn_units_per_region
         self.region_price = np.ones(g)
@@ -100,7 +101,8 @@ class ChannelModel(mesa.Model):
         draw_reseller(self.resellers, start_rows, start_rows // m.resellers_per_region, m, rng)
         self.resellers_used = n0
         t = self.resellers
-        t.tier[:n0] = np.where(t.capital[:n0] >= np.quantile(t.capital[:n0], 0.8), 1, 2)
+        richest = np.quantile(t.capital[:n0], 1 - d.tier1_start)
+        t.tier[:n0] = np.where(t.capital[:n0] >= richest, 1, 2)
         self.credit = np.zeros(t.n)
 
         seg = np.concatenate(
@@ -121,9 +123,9 @@ class ChannelModel(mesa.Model):
         mean_size = np.array([m.mid_units_per_year, m.key_units_per_year, m.global_units_per_year])[
             seg
         ]
-        size = mean_size * rng.lognormal(-0.32, 0.8, n)
-        centre = np.empty((n, 4))
-        for s_, alpha in CENTRE_ALPHA.items():
+        size = mean_size * rng.lognormal(d.account_log_mean, d.account_spread, n)
+        centre = np.empty((n, len(Role)))
+        for s_, alpha in centre_alpha(m.buyers).items():
             rows = seg == s_
             centre[rows] = rng.dirichlet(alpha, int(rows.sum()))
         k = m.coverage_per_account
@@ -134,13 +136,15 @@ class ChannelModel(mesa.Model):
         self.note_brands()
         # the vendor starts as the incumbent of most accounts, through its resellers' ties
         rel_partner = np.zeros((n, k))
-        rel_partner[:, 0] = rng.uniform(0.3, 0.8, n)
-        rel_partner[:, 1:] = rng.uniform(0.0, 0.25, (n, k - 1))
+        rel_partner[:, 0] = rng.uniform(d.partner_tie_lo, d.partner_tie_hi, n)
+        rel_partner[:, 1:] = rng.uniform(0.0, d.other_ties, (n, k - 1))
         # who supplied each account at the start: the sellers' weights by segment
         v, d = m.vendor, m.direct
         vendor_weight = np.array([v.incumbent_mid, v.incumbent_key, v.incumbent_global])
         direct_weight = np.array([d.incumbent_mid, d.incumbent_key, d.incumbent_global])
-        p_vendor = vendor_weight / np.maximum(vendor_weight + direct_weight, 1e-12)
+        p_vendor = vendor_weight / np.maximum(
+            vendor_weight + direct_weight, 1e-12
+        )  # numerical: > 0
         incumbent = np.where(rng.random(n) < p_vendor[seg], Supplier.VENDOR, Supplier.DIRECT)
         incumbent = incumbent.astype(np.int8)
         rel_vendor = rng.random(n) * start_relationship(v)[seg]
@@ -179,11 +183,14 @@ class ChannelModel(mesa.Model):
         self.plan_routes()
         reseller_rules.select_partners(self)
         reseller_rules.plan_owners(self)
-        weight = market_rules.retail_pull(t)
+        weight = market_rules.retail_pull(t, m.partners)
         # each seller's shops in each region at the start (sellers, regions)
         self.initial_region_weight = np.stack(
             [
-                np.maximum(np.bincount(t.region, weight * (t.seller == s.row), minlength=g), 1e-9)
+                np.maximum(
+                    np.bincount(t.region, weight * (t.seller == s.row), minlength=g),
+                    1e-9,  # numerical: > 0
+                )  # numerical: > 0
                 for s in self.sellers
             ]
         )
@@ -225,11 +232,12 @@ class ChannelModel(mesa.Model):
     @property
     def years_elapsed(self) -> int:
         """Calendar years begun since the start year (0 in the first year)."""
-        return (self.start_index + max(self.steps - 1, 0)) // 12 - self.start_index // 12
+        month = self.start_index + max(self.steps - 1, 0)
+        return month // MONTHS_PER_YEAR - self.start_index // MONTHS_PER_YEAR
 
     @property
     def month_in_quarter(self) -> int:
-        return (self.start_index + max(self.steps - 1, 0)) % 3
+        return (self.start_index + max(self.steps - 1, 0)) % MONTHS_PER_QUARTER
 
     # ------------------------------------------------------------------ levers
     def set_levers(self, **levers: Any) -> None:

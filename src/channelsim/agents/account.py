@@ -12,23 +12,12 @@ import numpy as np
 
 from channelsim.agents.base import Column, RowAgent
 from channelsim.agents.records import Decisions, Pick
-from channelsim.agents.seller import ERP_OWN_FIT
-from channelsim.agents.tables import OPEN_PROBABILITY
-from channelsim.domain import Attribute, Segment, Stage, Supplier
+from channelsim.domain import MONTHS_PER_YEAR, Attribute, Segment, Stage, Supplier
 from channelsim.mechanics import choice, pricing, relationships
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
 
-STAGE_ADVANCE = 0.7  # monthly chance a project moves to the next funnel stage
-MAX_DEFERRALS = 6  # a project deferred more often than this is cancelled
-INCUMBENT_BONUS = 1.0  # utility of staying with the last supplier (switching cost)
-HABIT_FLOOR = 0.1  # habit's weight on an account with no relationship yet
-FREE_RIDING = 0.7  # pre-sales effort on key deals without registration, relative to with it
-DIRECT_ASSIST_SHARE = 0.3  # share of key projects the vendor will take directly when asked
-CONTESTED_COMPLAINT = 0.5  # chance of complaining when every bid was against a partner
-ENTERPRISE_TIME_B2B = 0.8  # share of a business reseller's rep time spent on accounts
-ENTERPRISE_TIME_B2C = 0.25  # share of a retail reseller's
 # an account's last supplier (Supplier) as a seller's row (Pick), and back
 SELLER_OF = np.array([Pick.DEFERRED, Pick.VENDOR, Pick.DIRECT])
 SUPPLIER_OF = np.array([Supplier.DIRECT, Supplier.VENDOR], np.int8)
@@ -70,11 +59,11 @@ def assign_partner_effort(model: ChannelModel) -> None:
     where its seller serves the account on its own route.
     """
     a, t, m = model.accounts, model.resellers, model.market
+    b = m.selling
     working = ~model.by_slot(model.served) & t.active[a.cover]
     # business resellers give most of their reps' time to accounts, shops little
-    capacity = (
-        t.reps * m.partner_rep_capacity * np.where(t.b2b, ENTERPRISE_TIME_B2B, ENTERPRISE_TIME_B2C)
-    )
+    time = np.where(t.b2b, b.enterprise_time_b2b, b.enterprise_time_b2c)
+    capacity = t.reps * m.partner_rep_capacity * time
     big = (a.segment != Segment.MID)[:, None]
     planning = model.partner_lever("account_planning", a.cover)
     owned = None
@@ -88,17 +77,18 @@ def assign_partner_effort(model: ChannelModel) -> None:
         first = np.minimum(1.0, capacity / np.maximum(count, 1))
         capacity = np.maximum(capacity - count * first, 0.0)
     # the rest goes by habit: to old relationships first (a limited set of old customers)
-    habit = np.where(working, a.rel_partner + HABIT_FLOOR, 0.0)
+    habit = np.where(working, a.rel_partner + b.habit_floor, 0.0)
     total = np.bincount(a.cover.ravel(), habit.ravel(), minlength=t.n)
     a.effort_partner[:] = np.minimum(
-        1.0, capacity[a.cover] * habit / np.maximum(total[a.cover], 1e-12)
+        1.0,
+        capacity[a.cover] * habit / np.maximum(total[a.cover], 1e-12),  # numerical: > 0
     )
     if owned is not None:
         a.effort_partner[:] = np.where(owned, first[a.cover], a.effort_partner)
     # a deal any covering partner may take is worth less pre-sales effort (free riding)
     registration = model.partner_lever("deal_registration", a.cover)
     if registration is not True:
-        a.effort_partner[:] *= np.where(big & np.logical_not(registration), FREE_RIDING, 1.0)
+        a.effort_partner[:] *= np.where(big & np.logical_not(registration), b.free_riding, 1.0)
 
 
 def tend_relationships(model: ChannelModel) -> float:
@@ -111,7 +101,8 @@ def tend_relationships(model: ChannelModel) -> float:
     # a relationship partner in a joint team with its seller's field rep
     joint = model.by_slot(model.joint) & t.relationship_partner[a.cover]
     team = joint & (model.by_slot(a.effort) > 0)
-    rate_partner = m.learn_face_to_face * (0.6 + t.skill[a.cover]) * np.where(team, 1.25, 1.0)
+    learning = m.partners.skill_learning + t.skill[a.cover]
+    rate_partner = m.learn_face_to_face * learning * np.where(team, m.partners.team_learning, 1.0)
     a.rel_partner[:] = relationships.grow(
         a.rel_partner, a.effort_partner, rate_partner, m.relationship_decay
     )
@@ -139,14 +130,15 @@ def tend_relationships(model: ChannelModel) -> float:
 
 def open_projects(model: ChannelModel) -> None:
     """Accounts without an open project may start one (size from account size)."""
-    a, rng = model.accounts, model.rng
-    p = OPEN_PROBABILITY[a.segment]
+    a, rng, b = model.accounts, model.rng, model.market.buyers
+    p = np.array([b.open_mid, b.open_key, b.open_global])[a.segment]
     new = ~a.opp_open & (rng.random(a.n) < p)
     k = int(new.sum())
     a.opp_open[new] = True
     a.opp_stage[new] = Stage.IDENTIFIED
     a.opp_age[new] = 0
-    a.opp_units[new] = a.size[new] / (12.0 * p[new]) * rng.lognormal(-0.045, 0.3, k)
+    spread = b.project_spread
+    a.opp_units[new] = a.size[new] / (MONTHS_PER_YEAR * p[new]) * mean_one(rng, spread, k)
     a.found[:, new] = False
     a.found_partner[new] = False
     a.registered[:, new] = -1
@@ -157,13 +149,14 @@ def discover(model: ChannelModel) -> None:
     relationships help; with deal registration the first of a seller's partners to find
     one locks it."""
     a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
+    b = m.selling
     open_ = a.opp_open
     for seller in model.sellers:
         a.found[seller.row] |= seller.hear(open_)
     coop = model.partner_lever("coop_budget", a.cover)
-    lead = m.partner_lead_rate * (1.0 + 0.5 * coop / (coop + 300.0))
+    lead = m.partner_lead_rate * (1.0 + b.coop_lead_lift * coop / (coop + b.coop_half))
     p_slot = t.active[a.cover] * (
-        1 - (1 - lead) * (1 - a.effort_partner) * (1 - 0.5 * a.rel_partner)
+        1 - (1 - lead) * (1 - a.effort_partner) * (1 - b.relationship_reach * a.rel_partner)
     )
     found = open_[:, None] & (rng.random(a.cover.shape) < p_slot)
     single = model.single_brand
@@ -188,7 +181,8 @@ def discover(model: ChannelModel) -> None:
                 (a.registered[v] < 0) & theirs.any(axis=1) & (a.segment != Segment.MID)
             )
             owner_slot = np.arange(a.cover.shape[1])[None, :] == owner[first, None]
-            score = np.where(theirs[first], a.rel_partner[first] + 0.01 * owner_slot, -1.0)
+            tie_break = 0.01 * owner_slot  # numerical: the owner wins a tie
+            score = np.where(theirs[first], a.rel_partner[first] + tie_break, -1.0)
             a.registered[v, first] = np.argmax(score, axis=1)
     a.found_partner |= found
 
@@ -197,6 +191,7 @@ def decide(model: ChannelModel) -> Decisions:
     """Projects at the decision stage: offers are scored by the buying centre, a logit with
     'defer' picks the winner, winners ship and money moves along the channel."""
     a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
+    b = m.selling
     rows = np.flatnonzero(a.opp_open & (a.opp_stage == Stage.DECISION))
     nd, k = rows.size, a.cover.shape[1]
     cov = a.cover[rows]
@@ -229,15 +224,16 @@ def decide(model: ChannelModel) -> Decisions:
     bids = np.bincount(cov[bid], minlength=t.n)
     contested = np.bincount(cov[bid & (bidders > 1)], minlength=t.n)
     share = contested / np.maximum(bids, 1)
-    t.complaint |= rng.random(t.n) < CONTESTED_COMPLAINT * share
-    push = model.partner_lever("rebate_rate", cov) * 0.5
+    t.complaint |= rng.random(t.n) < b.contested_complaint * share
+    push = model.partner_lever("rebate_rate", cov) * b.rebate_pass_through
     markup = pricing.bid_markup(np.maximum(t.markup[cov] - push, 0.0), bidders)
     price = cost * (1.0 + markup)
     rel_team = model.by_slot(a.rel, rows)
     standing = (
-        0.5 * np.minimum(1.0, np.maximum(t.capital[cov], 0) / (2 * m.partner_capital))
-        + 0.25 * (t.tier[cov] == 1)
-        + 0.25 * t.skill[cov]
+        b.standing_capital
+        * np.minimum(1.0, np.maximum(t.capital[cov], 0) / (2 * m.partner_capital))
+        + b.standing_tier * (t.tier[cov] == 1)
+        + b.standing_skill * t.skill[cov]
     )
     single = model.single_brand
     if single is not None:  # every partner sells one seller's products
@@ -246,8 +242,9 @@ def decide(model: ChannelModel) -> Decisions:
     else:
         brand_trust = capability_of(model, "brand_trust")[brand]
         fit = np.array([seller_partner_fit(seller) for seller in model.sellers])[brand]
-    trust = brand_trust * (0.7 + 0.3 * standing)
-    proposal = 0.5 * t.knowledge[cov] + 0.5 * t.competition[cov]
+    trust = brand_trust * (1 - b.standing_trust + b.standing_trust * standing)
+    knows = b.proposal_competition
+    proposal = (1 - knows) * t.knowledge[cov] + knows * t.competition[cov]
     attr[:, Pick.PARTNER :, Attribute.PRICE] = price
     attr[:, Pick.PARTNER :, Attribute.RELATIONSHIP] = np.where(
         joint, relationships.noisy_or(a.rel_partner[rows], rel_team), a.rel_partner[rows]
@@ -255,7 +252,7 @@ def decide(model: ChannelModel) -> Decisions:
     attr[:, Pick.PARTNER :, Attribute.TRUST] = np.where(
         joint, np.maximum(trust, brand_trust), trust
     )
-    attr[:, Pick.PARTNER :, Attribute.FIT] = fit * (0.6 + 0.4 * proposal)
+    attr[:, Pick.PARTNER :, Attribute.FIT] = fit * (1 - b.proposal_fit + b.proposal_fit * proposal)
     attr[:, Pick.PARTNER :, Attribute.SERVICE] = t.service[cov]
     avail[:, Pick.PARTNER :] = bid
 
@@ -264,23 +261,27 @@ def decide(model: ChannelModel) -> Decisions:
     # chance a key account) where no partner could finance it
     seg_rows = a.segment[rows]
     special = (seg_rows == Segment.GLOBAL) | (
-        (seg_rows == Segment.KEY) & (rng.random(nd) < DIRECT_ASSIST_SHARE)
+        (seg_rows == Segment.KEY) & (rng.random(nd) < b.direct_assist_share)
     )
     for seller in model.sellers:
         own_offer(model, seller, rows, attr, avail, special, heard, can_finance, bid)
 
-    utility = choice.utilities(a.centre[rows], attr, m.price_sensitivity)
+    buyers = m.buyers
+    weights = choice.role_weights(buyers)
+    utility = choice.utilities(
+        a.centre[rows], attr, m.price_sensitivity, buyers.value_scale, weights
+    )
     # the seller behind each offer: the direct seller, the vendor, then each partner's
     offered_by = np.concatenate(
         [np.broadcast_to([Pick.DIRECT, Pick.VENDOR], (nd, 2)), brand], axis=1
     )
     incumbent = SELLER_OF[a.incumbent[rows]]
-    utility += INCUMBENT_BONUS * (offered_by == incumbent[:, None])
+    utility += buyers.incumbent_bonus * (offered_by == incumbent[:, None])
     pick = choice.brand_choice(utility, avail, offered_by, m.defer_utility, m.choice_noise, rng)
 
     deferred = pick == Pick.DEFERRED
     a.opp_age[rows[deferred]] += 1
-    cancelled = rows[deferred & (a.opp_age[rows] > MAX_DEFERRALS)]
+    cancelled = rows[deferred & (a.opp_age[rows] > buyers.max_deferrals)]
     a.opp_open[cancelled] = False
 
     won = ~deferred
@@ -290,7 +291,7 @@ def decide(model: ChannelModel) -> Decisions:
     a.incumbent[rows[won]] = SUPPLIER_OF[won_by[won]]
     for seller in model.sellers:  # a seller's own win strengthens its own tie
         mine = rows[pick == seller.row]
-        a.rel[seller.row, mine] += 0.05 * (1 - a.rel[seller.row, mine])
+        a.rel[seller.row, mine] += buyers.win_tie * (1 - a.rel[seller.row, mine])
 
     slot = np.clip(pick - Pick.PARTNER, 0, k - 1)
     i = np.flatnonzero(partner_won)
@@ -305,7 +306,7 @@ def decide(model: ChannelModel) -> Decisions:
     np.add.at(t.receivable, r, credit_used)
     big = a.segment[rows[i]] != Segment.MID
     np.add.at(t.key_wins, r[big], 1.0)
-    a.rel_partner[rows[i], slot[i]] += 0.05 * (1 - a.rel_partner[rows[i], slot[i]])
+    a.rel_partner[rows[i], slot[i]] += buyers.win_tie * (1 - a.rel_partner[rows[i], slot[i]])
 
     return Decisions(
         rows=rows,
@@ -321,6 +322,11 @@ def decide(model: ChannelModel) -> Decisions:
         partner_cost=sale_cost,
         partner_price=sale_price,
     )
+
+
+def mean_one(rng: np.random.Generator, spread: float, size: int) -> np.ndarray:
+    """Lognormal factors of mean 1 and log sd `spread`."""
+    return rng.lognormal(-spread * spread / 2, spread, size)
 
 
 def capability_of(model: ChannelModel, name: str) -> np.ndarray:
@@ -353,7 +359,8 @@ def own_offer(
     partner bid, bringing that partner's relationship and service along."""
     a, t, i = model.accounts, model.resellers, seller.row
     c, p = seller.capabilities, seller.policy
-    own_fit = max(c.build_to_order, ERP_OWN_FIT * c.partner_erp_fit if p.erp_integration else 0.0)
+    erp_fit = model.market.selling.erp_own_fit * c.partner_erp_fit if p.erp_integration else 0.0
+    own_fit = max(c.build_to_order, erp_fit)
     partner_fit = seller_partner_fit(seller)
     avail[:, i] = model.served[i, rows] & a.found[i, rows]
     attr[:, i] = [seller.price, 0.0, c.brand_trust, own_fit, c.service]
@@ -377,6 +384,7 @@ def own_offer(
 def advance_funnel(model: ChannelModel, decided: np.ndarray) -> None:
     """Open projects not decided this month may move to the next funnel stage."""
     a, rng = model.accounts, model.rng
-    moving = a.opp_open & (a.opp_stage < Stage.DECISION) & (rng.random(a.n) < STAGE_ADVANCE)
+    advance = model.market.buyers.stage_advance
+    moving = a.opp_open & (a.opp_stage < Stage.DECISION) & (rng.random(a.n) < advance)
     moving[decided] = False
     a.opp_stage[moving] += 1

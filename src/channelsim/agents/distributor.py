@@ -76,5 +76,7 @@ def distributor_price(sold_units: np.ndarray, sold_value: np.ndarray, margin: fl
     """The vendor's price a unit to each distributor: what its resellers pay it, less the
     distributor's margin."""
     return np.where(
-        sold_units > 0, sold_value / np.maximum(sold_units, 1e-12) / (1.0 + margin), 0.0
+        sold_units > 0,
+        sold_value / np.maximum(sold_units, 1e-12) / (1.0 + margin),
+        0.0,  # numerical: > 0
     )

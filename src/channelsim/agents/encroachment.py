@@ -28,11 +28,13 @@ from channelsim.config.schema import MarketConfig
 if TYPE_CHECKING:
     from channelsim.pricing_model import LinearEncroachment
 
-PROBE = 1e-3  # how far an agent moves its choice to see how the market answers
-GRID = 40  # wholesale prices the manufacturer tries across [0, a] before refining
-GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
-TOLERANCE = 1e-13  # the refinement stops when its bracket is this narrow (relative to a)
-ROUNDING = 1e-12  # payoffs this close (relative) are the same: near a peak, rounding decides
+PROBE = 1e-3  # numerical: how far an agent moves its choice to see how the market answers
+GRID = 40  # numerical: wholesale prices the manufacturer tries across [0, a] before refining
+GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0  # numerical: the golden section
+TOLERANCE = 1e-13  # numerical: the refinement stops when its bracket is this narrow (relative to a)
+ROUNDING = (
+    1e-12  # numerical: payoffs this close (relative) are the same: near a peak, rounding decides
+)
 
 
 def line(f: Callable[[float], float], x0: float, h: float) -> tuple[float, float]:
@@ -163,7 +165,7 @@ def maximise(f: Callable[[float], float], lo: float, hi: float) -> float:
     found = []
     for i in order[:2]:
         x = golden(f, max(lo, xs[i] - step), min(hi, xs[i] + step), (hi - lo) * TOLERANCE)
-        x = polish(f, x, lo, hi, step * 1e-3)
+        x = polish(f, x, lo, hi, step * 1e-3)  # numerical: a finer step
         found.append((f(x), x))
     top = max(value for value, _ in found)
     return min(x for value, x in found if value >= top - ROUNDING * abs(top))
@@ -193,14 +195,14 @@ def polish(f: Callable[[float], float], x: float, lo: float, hi: float, h: float
     values to tell points closer than about 1e-8 apart; one-sided where the peak is at
     the end of its piece."""
     f0 = f(x)
-    for first in (-1, -3, 0):
-        xs = [x + (first + i) * h for i in range(4)]
+    for first in (-1, -3, 0):  # numerical: a four-point stencil
+        xs = [x + (first + i) * h for i in range(4)]  # numerical: a four-point stencil
         if xs[0] < lo or xs[-1] > hi:
             continue
         ys = [f(p) for p in xs]
         curvature = ys[2] - 2.0 * ys[1] + ys[0]
-        third = ys[3] - 3.0 * ys[2] + 3.0 * ys[1] - ys[0]
-        if curvature >= 0.0 or abs(third) > 1e-3 * -curvature:
+        third = ys[3] - 3.0 * ys[2] + 3.0 * ys[1] - ys[0]  # numerical: the third difference
+        if curvature >= 0.0 or abs(third) > 1e-3 * -curvature:  # numerical: a straight enough line
             continue
         vertex = xs[1] - h * (ys[2] - ys[0]) / (2.0 * curvature)
         if lo <= vertex <= hi and f(vertex) >= f0 - ROUNDING * abs(f0):

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from channelsim.pricing_model import LinearEncroachment
 
 NONE = math.inf  # the direct price of a manufacturer that sells nothing direct
-TRIES = 8  # prices an agent tries across its range to find the pieces
-BISECTIONS = 60  # halvings that locate a switch no line can tell
+TRIES = 8  # numerical: prices an agent tries across its range to find the pieces
+BISECTIONS = 60  # numerical: halvings that locate a switch no line can tell
 
 
 class PriceDemand:
@@ -98,21 +98,21 @@ class PriceManufacturer(RowAgent):
         if points:  # both sell here: two probes give both lines, and their zeros the ends
             p0 = points[0]
             # probes far apart inside the piece read its lines best
-            h = points[-1] - p0 if len(points) > 1 else PROBE / 64.0
+            h = points[-1] - p0 if len(points) > 1 else PROBE / 64.0  # numerical: a short probe
             r0, r1 = line(lambda p: sold(p)[0], p0, h)
             m0, m1 = line(lambda p: sold(p)[1], p0, h)
             if m1 < 0.0:
                 kink = p0 - m0 / m1  # where it stops selling
                 out = max(c, p0 - r0 / r1) if r1 > 0.0 else c  # where the retailer starts
                 # the top of wholesale * q_R + (p - c) q_M on the lines
-                best = 0.5 * (p0 + c) - (m0 + wholesale * r1) / (2.0 * m1)
+                best = 0.5 * (p0 + c) - (m0 + wholesale * r1) / (2.0 * m1)  # numerical: the vertex
                 if best < kink:  # at the kink it sells nothing: that is NONE's
                     candidates.append(max(best, out))
         if sold(c)[0] <= 0.0 < sold(c)[1]:  # at its cost it takes every buyer
             if not points:  # where the retailer starts selling: by halving
                 lo, hi = c, self.top
                 for _ in range(BISECTIONS):
-                    mid = 0.5 * (lo + hi)
+                    mid = 0.5 * (lo + hi)  # numerical: bisection
                     lo, hi = (mid, hi) if sold(mid)[0] <= 0.0 else (lo, mid)
                 out = lo
             d0, d1 = line(lambda p: sold(p)[1], c, min(PROBE, (out - c) / 2.0) or PROBE)
@@ -168,7 +168,9 @@ class PriceRetailer(RowAgent):
         if both:
             p0 = both[0]
             # near probes: the manufacturer's answer is a line only piece by piece
-            h = min(PROBE, (both[-1] - p0) / 2.0) if len(both) > 1 else PROBE / 64.0
+            h = (
+                min(PROBE, (both[-1] - p0) / 2.0) if len(both) > 1 else PROBE / 64.0
+            )  # numerical: a short probe
             m0, m1 = line(theirs, p0, h)
             if m1 > 0.0:
                 enters = max(w, p0 - m0 / m1)
@@ -178,19 +180,19 @@ class PriceRetailer(RowAgent):
             if after and mine(after[0]) <= 0.0:
                 lo, hi = both[-1], after[0]
                 for _ in range(BISECTIONS):
-                    mid = 0.5 * (lo + hi)
+                    mid = 0.5 * (lo + hi)  # numerical: bisection
                     lo, hi = (mid, hi) if mine(mid) > 0.0 else (lo, mid)
                 leaves = lo
             r0, r1 = line(mine, p0, h)
             if r1 < 0.0:
-                best = 0.5 * (p0 + w) - r0 / (2.0 * r1)
+                best = 0.5 * (p0 + w) - r0 / (2.0 * r1)  # numerical: the vertex
                 candidates.append(min(max(best, enters), leaves))
         if out and out[0] < enters:  # the manufacturer stays out below `enters`
             p0 = out[0]
             h = min(PROBE, (enters - p0) / 2.0)
             r0, r1 = line(mine, p0, h)
             if r1 < 0.0:
-                best = 0.5 * (p0 + w) - r0 / (2.0 * r1)
+                best = 0.5 * (p0 + w) - r0 / (2.0 * r1)  # numerical: the vertex
                 candidates.append(min(max(best, w), enters))
         earned = [(p - w) * mine(p) for p in candidates]
         return candidates[max(range(len(candidates)), key=lambda i: (earned[i], -candidates[i]))]

@@ -27,8 +27,12 @@ from channelsim.mechanics.pricing import best_price
 if TYPE_CHECKING:
     from channelsim.pricing_model import PricingModel
 
-RETAIL_TOLERANCE = 1e-13  # the retail stage has settled when no price moves more than this
-RETAIL_ROUNDS = 2000  # at most this many best-response rounds when probing the retail stage
+RETAIL_TOLERANCE = (
+    1e-13  # numerical: the retail stage has settled when no price moves more than this
+)
+RETAIL_ROUNDS = (
+    2000  # numerical: at most this many best-response rounds when probing the retail stage
+)
 
 
 class MonopolyDemand:

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from channelsim.model import ChannelModel
 
 OUTSIDE_UTILITY = 0.0  # transactional buyers who buy neither brand this month
-MAP_AUDIT_WEIGHT = 1.5  # enforced MAP adds checks to the diversion audits
-RETAIL_WEIGHT_B2B = 0.3  # a business reseller's pull in retail next to a shop's 1.0
 
 
 class RegionalMarket(RowAgent):
@@ -33,9 +31,11 @@ class RegionalMarket(RowAgent):
         return float(self.model.region_price[self.row])
 
 
-def retail_pull(t) -> np.ndarray:
-    """A reseller's pull on walk-in buyers: shop or business, size (reps) and service."""
-    return np.where(t.b2b, RETAIL_WEIGHT_B2B, 1.0) * t.active * (0.5 + t.service) * t.reps
+def retail_pull(t, p) -> np.ndarray:
+    """A reseller's pull on walk-in buyers: shop or business, size (reps) and service
+    (`p`: the market's partner behaviour)."""
+    kind = np.where(t.b2b, p.retail_b2b, 1.0)
+    return kind * t.active * (p.retail_service_floor + t.service) * t.reps
 
 
 def transactional(model: ChannelModel) -> RetailSales:
@@ -48,15 +48,15 @@ def transactional(model: ChannelModel) -> RetailSales:
     years = model.years_elapsed
     demand = model.region_size * m.txn_units_per_region * (1.0 + m.growth) ** years
     active = t.active
-    pull = retail_pull(t)
+    pull = retail_pull(t, m.partners)
     # within a region, buyers lean to the cheaper shops
     weight = pull * np.exp(-m.price_sensitivity * (t.retail_price - LIST_PRICE))
-    scale = 4.0
+    b = m.buyers
 
     def value(p, trust, avail, serv):
         # shops close to buyers matter most to transactional buyers
-        return -m.price_sensitivity * (p - LIST_PRICE) + scale * (
-            0.3 * trust + 0.5 * avail + 0.2 * serv
+        return -m.price_sensitivity * (p - LIST_PRICE) + b.retail_value_scale * (
+            b.retail_trust * trust + b.retail_availability * avail + b.retail_service * serv
         )
 
     # the options: each seller's partners' shops and its own consumer sales (the vendor's
@@ -76,15 +76,18 @@ def transactional(model: ChannelModel) -> RetailSales:
             presence = np.bincount(t.region, pull * mine, minlength=g)
             region_weight[i] = np.bincount(t.region, weight * mine, minlength=g)
             price = np.bincount(t.region, weight * mine * t.retail_price, minlength=g) / np.maximum(
-                region_weight[i], 1e-12
+                region_weight[i],
+                1e-12,  # numerical: > 0
             )
             region_price[i] = np.where(region_weight[i] > 0, price, LIST_PRICE)
-            coop = p.coop_budget / (p.coop_budget + 300.0)
+            coop = p.coop_budget / (p.coop_budget + m.selling.coop_half)
+            lift = m.selling.coop_availability
             availability = np.minimum(1.0, presence / model.initial_region_weight[i]) * (
-                0.8 + 0.2 * coop
+                1 - lift + lift * coop
             )
             service = np.bincount(t.region, weight * mine * t.service, minlength=g) / np.maximum(
-                region_weight[i], 1e-12
+                region_weight[i],
+                1e-12,  # numerical: > 0
             )
             shops = value(region_price[i], c.brand_trust, availability, service)
             u[:, 2 * j] = np.where(region_weight[i] > 0, shops, -np.inf)
@@ -94,8 +97,9 @@ def transactional(model: ChannelModel) -> RetailSales:
         if p.online_store and c.consumer_reach > 0:
             reach = c.consumer_availability * c.consumer_reach
             u[:, 2 * j + 1] = value(own_price[i], c.brand_trust, reach, c.service)
-    u = np.where(np.isfinite(u), u, -1e9)
-    shares = choice.logit_shares(u, OUTSIDE_UTILITY, m.choice_noise) * (u > -1e8)
+    u = np.where(np.isfinite(u), u, -1e9)  # numerical: no such option
+    offered = u > -1e8  # numerical: the options there are
+    shares = choice.logit_shares(u, OUTSIDE_UTILITY, m.choice_noise) * offered
     units = demand[:, None] * shares
     model.region_demand = demand
     model.region_price = region_price[model.vendor.row]
@@ -105,7 +109,9 @@ def transactional(model: ChannelModel) -> RetailSales:
     own_units = np.zeros((len(sellers), g))
     for j, seller in enumerate(order):
         shop_units[seller.row], own_units[seller.row] = units[:, 2 * j], units[:, 2 * j + 1]
-    share_in_region = weight / np.maximum(region_weight[t.seller, t.region], 1e-12)
+    share_in_region = weight / np.maximum(
+        region_weight[t.seller, t.region], 1e-12
+    )  # numerical: > 0
     retail_units = shop_units[t.seller, t.region] * share_in_region * active
     return RetailSales(
         retail_units=retail_units,
@@ -143,6 +149,7 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
     """One seller's gray market: diversion between regions among its partners, and
     arbitrage from its online store into its channel."""
     m, s, t, rng = model.market, seller.policy, model.resellers, model.rng
+    rules = m.rules
     mine = t.seller == seller.row
     retail = txn.retail_units
     price = txn.region_price[seller.row]
@@ -151,15 +158,20 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
         return GrayFlows(gray_units=0.0, fines=0.0, online_arbitrage=0.0)
     dear = int(np.argmax(np.where(active_regions, price, -np.inf)))
     # enforcement adds MAP audits to the diversion audits
-    audit = audit_probability(s)
+    audit = audit_probability(s, rules)
     gap = (price[dear] - t.retail_price) / LIST_PRICE
     share = graymarket.diversion_share(
-        gap, m.transport_cost, audit, s.diversion_penalty, m.diversion_elasticity
+        gap,
+        m.transport_cost,
+        audit,
+        s.diversion_penalty,
+        m.diversion_elasticity,
+        rules.diversion_cap,
     )
     share = np.where(mine & t.active & (t.region != dear), share, 0.0)
     diverted = share * retail
     victims = mine & (t.region == dear) & t.active
-    room = 0.5 * retail[victims].sum()
+    room = rules.diversion_room * retail[victims].sum()
     total = diverted.sum()
     if total > room > 0:
         diverted *= room / total
@@ -173,8 +185,8 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
     t.diverted[mine] = diverted[mine]
     t.gray_lost[mine] = lost[mine]
     txn.retail_units = retail + diverted - lost
-    premium = np.where(diverted > 0, 0.5 * np.maximum(gap, 0), 0.0) * (
-        diverted / np.maximum(retail + diverted - lost, 1e-12)
+    premium = np.where(diverted > 0, rules.diversion_premium * np.maximum(gap, 0), 0.0) * (
+        diverted / np.maximum(retail + diverted - lost, 1e-12)  # numerical: > 0
     )
     txn.sale_price = np.where(mine, t.retail_price + premium, txn.sale_price)
     audited = rng.random(t.n) < audit
@@ -194,11 +206,11 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
                 audit,
                 s.diversion_penalty,
                 m.diversion_elasticity,
-                cap=0.3,
+                rules.arbitrage_cap,
             )
         )
         channel = txn.retail_units * mine
-        arbitrage = arb_share * channel.sum() * 0.5
+        arbitrage = arb_share * channel.sum() * rules.arbitrage_share
         if arbitrage > 0:
             taken = arbitrage * channel / channel.sum()
             t.gray_lost += taken
@@ -207,10 +219,10 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
     return GrayFlows(gray_units=float(total + arbitrage), fines=fines, online_arbitrage=arbitrage)
 
 
-def audit_probability(s) -> float:
-    """Monthly chance a reseller is audited: diversion audits, plus MAP checks when MAP
-    is enforced."""
-    return min(1.0, s.audit_probability * (MAP_AUDIT_WEIGHT if s.map_enforced else 1.0))
+def audit_probability(s, rules) -> float:
+    """Monthly chance a reseller is audited under policy `s`: diversion audits, plus MAP
+    checks when MAP is enforced (`rules`: the market's rule behaviour)."""
+    return min(1.0, s.audit_probability * (rules.map_audit_weight if s.map_enforced else 1.0))
 
 
 def price_dispersion(model: ChannelModel, txn: RetailSales) -> float:
@@ -221,7 +233,7 @@ def price_dispersion(model: ChannelModel, txn: RetailSales) -> float:
     if model.strategy.online_store:
         w = np.concatenate([w, txn.own_units[v]])
         p = np.concatenate([p, txn.own_price[v]])
-    if w.sum() <= 1e-9:  # no units worth the name: no dispersion
+    if w.sum() <= 1e-9:  # numerical: no units worth the name, no dispersion
         return 0.0
     mean = np.average(p, weights=w)
     return float(np.sqrt(np.average((p - mean) ** 2, weights=w)) / mean)

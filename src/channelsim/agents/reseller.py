@@ -14,17 +14,6 @@ from channelsim.mechanics import partners as rules
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
 
-TRAINING_HALF = 20.0  # monthly training spend per partner at which the lift is half its maximum
-COOP_TO_PARTNERS = 0.5  # share of the co-op budget paid to partners (the rest: vendor media)
-SUPPORT_FULL = 6.0  # monthly training and co-op per partner that partners count as full support
-STAFF_MOVING = 0.8  # share of a leaving partner's reps (and shops) the strongest partner takes over
-DEFAULT_RECOVERY = 0.4  # share of a failed partner's debt the vendor recovers
-LOW_SATISFACTION = 0.2  # below this for LOW_MONTHS months in a row, a partner leaves
-LOW_MONTHS = 6
-ELIMINATE_QUANTILE = 0.1  # tiering: tier-2 partners among the weakest 10% two quarters running
-# are eliminated
-ENTRY_GAP = 0.8  # entrants come where active resellers fall below this share of the start
-
 
 class Reseller(RowAgent):
     """A channel partner: tier 1 or 2, business (B2B) or retail (B2C)."""
@@ -60,35 +49,43 @@ def train(model: ChannelModel) -> None:
     resources follow the tier: tier-1 partners get twice the share (and relationship
     partners half as much again).
     """
-    t, lever = model.resellers, model.partner_lever
+    t, lever, p = model.resellers, model.partner_lever, model.market.partners
     weight = np.where(t.active, 1.0, 0.0)
-    weight *= np.where(lever("partner_tiering") & (t.tier == Tier.ONE), 2.0, 1.0)
-    weight *= np.where(t.relationship_partner, 1.5, 1.0)
-    spend = lever("training_budget") * weight / np.maximum(seller_total(model, weight), 1e-12)
+    weight *= np.where(lever("partner_tiering") & (t.tier == Tier.ONE), p.tier_resources, 1.0)
+    weight *= np.where(t.relationship_partner, p.relationship_partner_training, 1.0)
+    total = np.maximum(seller_total(model, weight), 1e-12)  # numerical: > 0
+    spend = lever("training_budget") * weight / total
     t.training[:] = spend
-    experience = np.minimum(t.key_wins, 5.0) * 0.004
-    apt = t.aptitude
-    t.skill[:] = np.clip(rules.learn(t.skill, spend, TRAINING_HALF, 0.28 * apt) + experience, 0, 1)
-    t.knowledge[:] = rules.learn(t.knowledge, spend, TRAINING_HALF, 0.37 * apt)
+    experience = np.minimum(t.key_wins, p.experience_wins) * p.experience
+    apt, half, forget = t.aptitude, p.training_half, p.forget
+    skill = rules.learn(t.skill, spend, half, p.learn_skill * apt, forget)
+    t.skill[:] = np.clip(skill + experience, 0, 1)
+    t.knowledge[:] = rules.learn(t.knowledge, spend, half, p.learn_knowledge * apt, forget)
     taught = np.where(lever("training_competition"), spend, 0.0)
-    t.competition[:] = rules.learn(t.competition, taught, TRAINING_HALF, 0.37 * apt)
-    t.service[:] = rules.learn(t.service, spend, TRAINING_HALF, 0.14 * apt, forget=0.002)
+    t.competition[:] = rules.learn(t.competition, taught, half, p.learn_knowledge * apt, forget)
+    service_rate = p.learn_service * apt
+    t.service[:] = rules.learn(t.service, spend, half, service_rate, p.forget_service)
 
 
 def settle(model: ChannelModel) -> None:
     """Profit into capital, repay credited projects, and fail (the vendor's loss on what a
     leaving partner still owes is booked by `retire`)."""
     t, m, rng, lever = model.resellers, model.market, model.rng, model.partner_lever
+    p = m.partners
     budget = lever("coop_budget")
-    coop = budget * t.active * np.where(lever("partner_tiering") & (t.tier == Tier.ONE), 2.0, 1.0)
-    coop = coop / np.maximum(seller_total(model, coop), 1e-12) * budget * COOP_TO_PARTNERS
+    tier_one = lever("partner_tiering") & (t.tier == Tier.ONE)
+    coop = budget * t.active * np.where(tier_one, p.tier_resources, 1.0)
+    total = np.maximum(seller_total(model, coop), 1e-12)  # numerical: > 0
+    coop = coop / total * budget * p.coop_to_partners
     fixed = t.reps * m.partner_fixed_cost
     t.profit += (t.revenue - t.purchases - fixed + coop) * t.active
     t.capital += t.profit
     terms = lever("payment_terms")
     repay = np.where(terms > 0, t.receivable / np.maximum(terms, 1), t.receivable)
     t.receivable -= repay
-    hazard = rules.default_hazard(m.default_hazard, t.capital, t.receivable, m.partner_capital)
+    hazard = rules.default_hazard(
+        m.default_hazard, t.capital, t.receivable, m.partner_capital, p.distress, p.leverage_cushion
+    )
     fails = t.active & ((rng.random(t.n) < hazard * (t.receivable > 0)) | (t.capital < 0))
     retire(model, np.flatnonzero(fails))
 
@@ -96,21 +93,31 @@ def settle(model: ChannelModel) -> None:
 def feel(model: ChannelModel) -> None:
     """Satisfaction follows margin, support, fairness and gray-market losses."""
     t, m, lever = model.resellers, model.market, model.partner_lever
-    fixed = np.maximum(t.reps * m.partner_fixed_cost, 1e-9)
-    margin = np.clip(0.5 + 0.5 * t.profit / (2.0 * fixed), 0.0, 1.0)
+    p = m.partners
+    fixed = np.maximum(t.reps * m.partner_fixed_cost, 1e-9)  # numerical: > 0
+    mid = p.margin_midpoint
+    margin = np.clip(mid + (1 - mid) * t.profit / (2.0 * fixed), 0.0, 1.0)
     active_partners = seller_total(model, t.active.astype(np.int64))
-    coop = COOP_TO_PARTNERS * lever("coop_budget") / np.maximum(active_partners, 1)
-    support = (t.training + coop) / SUPPORT_FULL
+    coop = p.coop_to_partners * lever("coop_budget") / np.maximum(active_partners, 1)
+    support = (t.training + coop) / p.support_full
     support = np.minimum(1.0, support)
     gray = np.minimum(1.0, t.gray_lost / np.maximum(t.units, 1.0))
-    rebate = np.where(np.isnan(t.target), 0.5, np.minimum(t.completion, 1.0)) * np.minimum(
-        1.0, lever("rebate_rate") / 0.03
+    first = np.isnan(t.target)  # before its first quarter closes: what it expects
+    completion = np.where(first, p.rebate_expected, np.minimum(t.completion, 1.0))
+    rebate = completion * np.minimum(1.0, lever("rebate_rate") / p.rebate_full)
+    target = (
+        p.satisfaction_base
+        + p.satisfaction_margin * margin
+        + p.satisfaction_support * support
+        + p.satisfaction_rebate * rebate
+        - p.satisfaction_complaint * t.complaint
+        - p.satisfaction_gray * gray
     )
-    target = 0.25 + 0.4 * margin + 0.15 * support + 0.15 * rebate - 0.25 * t.complaint - 0.4 * gray
-    t.satisfaction[:] = np.where(t.active, rules.satisfaction(t.satisfaction, target), 0.0)
-    low = t.active & (t.satisfaction < LOW_SATISFACTION)
+    felt = rules.satisfaction(t.satisfaction, target, p.satisfaction_speed)
+    t.satisfaction[:] = np.where(t.active, felt, 0.0)
+    low = t.active & (t.satisfaction < p.low_satisfaction)
     t.low_months[:] = np.where(low, t.low_months + 1, 0)
-    retire(model, np.flatnonzero(t.active & (t.low_months >= LOW_MONTHS)))
+    retire(model, np.flatnonzero(t.active & (t.low_months >= p.low_months)))
 
 
 def close_quarter(model: ChannelModel) -> np.ndarray:
@@ -120,17 +127,18 @@ def close_quarter(model: ChannelModel) -> np.ndarray:
     Returns:
         the rebates each seller pays (one entry per seller row).
     """
-    t, lever = model.resellers, model.partner_lever
+    t, lever, p = model.resellers, model.partner_lever, model.market.partners
     has_target = ~np.isnan(t.target)
     met = t.active & has_target & (t.quarter_purchases >= t.target)
     rebates = np.where(met, lever("rebate_rate") * t.quarter_purchases, 0.0)
     t.profit += rebates
     t.capital += rebates
-    t.completion[:] = np.where(has_target, t.quarter_purchases / np.maximum(t.target, 1e-9), 1.0)
+    reached = t.quarter_purchases / np.maximum(t.target, 1e-9)  # numerical: > 0
+    t.completion[:] = np.where(has_target, reached, 1.0)
     t.target[:] = np.where(
         t.active, np.maximum(t.quarter_purchases, 1.0) * (1 + lever("target_growth")), np.nan
     )
-    t.year_units[:] = 0.75 * t.year_units + t.quarter_units
+    t.year_units[:] = p.volume_memory * t.year_units + t.quarter_units
     t.quarter_purchases[:] = 0.0
     t.quarter_units[:] = 0.0
 
@@ -138,7 +146,8 @@ def close_quarter(model: ChannelModel) -> np.ndarray:
 
     # tiered by target completion and strength (capability), among the seller's partners
     capability = rules.capability(t.skill, t.knowledge, t.competition)
-    strength = 0.5 * np.minimum(t.completion, 1.2) + 2.0 * capability
+    completion = np.minimum(t.completion, p.completion_cap)
+    strength = p.strength_completion * completion + p.strength_capability * capability
     paid = np.zeros(len(model.sellers))
     for seller in model.sellers:
         mine = seller.partners()
@@ -147,12 +156,12 @@ def close_quarter(model: ChannelModel) -> np.ndarray:
             t.weak_quarters[mine] = 0
             continue
         active, ranked = t.active[mine], strength[mine]
-        t.tier[mine] = rules.tiers(ranked, active)
+        t.tier[mine] = rules.tiers(ranked, active, p.tier1_share)
         # the weakest, two quarters running, lose the open competition
-        cutoff = np.quantile(ranked[active], ELIMINATE_QUANTILE) if active.any() else 0.0
+        cutoff = np.quantile(ranked[active], p.eliminate_share) if active.any() else 0.0
         weak = active & (t.tier[mine] == Tier.TWO) & (ranked <= cutoff)
         t.weak_quarters[mine] = np.where(weak, t.weak_quarters[mine] + 1, 0)
-        retire(model, np.arange(t.n)[mine][t.weak_quarters[mine] >= 2])
+        retire(model, np.arange(t.n)[mine][t.weak_quarters[mine] >= p.eliminate_quarters])
     plan_owners(model)
     return paid
 
@@ -161,12 +170,13 @@ def select_partners(model: ChannelModel) -> None:
     """Who is a relationship partner (发展关系型代理商的原则), by its seller's policy:
     annual volume above the threshold, or, when recruiting, strong key-account ties or
     key-account skill."""
-    t, a, lever = model.resellers, model.accounts, model.partner_lever
+    t, a, lever, p = model.resellers, model.accounts, model.partner_lever, model.market.partners
     key = a.segment != Segment.MID
     ties = np.zeros(t.n)
     np.maximum.at(ties, a.cover[key].ravel(), a.rel_partner[key].ravel())
     qualified = t.year_units >= lever("partner_selection_volume")
-    qualified |= lever("recruit_relationship_partners") & ((ties >= 0.5) | (t.skill >= 0.45))
+    strong = (ties >= p.recruit_ties) | (t.skill >= p.recruit_skill)
+    qualified |= lever("recruit_relationship_partners") & strong
     t.relationship_partner[:] = t.active & qualified
 
 
@@ -182,7 +192,8 @@ def plan_owners(model: ChannelModel) -> None:
             a.owner[seller.row] = -1
             continue
         active = t.active[cov]
-        score = (a.rel_partner + t.skill[cov] + 2.0 * t.relationship_partner[cov]) * active
+        weight = model.market.partners.owner_partner_weight
+        score = (a.rel_partner + t.skill[cov] + weight * t.relationship_partner[cov]) * active
         planned = a.segment != Segment.MID
         if single != seller.row:  # only its own active partners' slots
             active &= t.seller[cov] == seller.row
@@ -215,7 +226,8 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     for row in rows:  # gone from the market; the row keeps its history
         model.reseller_agents.pop(int(row)).remove()
     # whatever a leaving partner still owes its seller for credited projects is partly lost
-    strength = np.where(t.active, t.skill + t.service + 0.5 * (t.tier == Tier.ONE), -np.inf)
+    p = model.market.partners
+    strength = np.where(t.active, t.skill + t.service + p.heir_tier * (t.tier == Tier.ONE), -np.inf)
     g, k = model.market.n_regions, a.cover.shape[1]
     ranked = strongest_by_region(strength, t.region, g, k + 1)
     single = model.single_brand
@@ -233,12 +245,12 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
         if theirs.size == 0:
             continue
         owed = t.receivable[theirs].sum()
-        model.bad_debt[seller.row] += float(owed * (1.0 - DEFAULT_RECOVERY))
+        model.bad_debt[seller.row] += float(owed * (1.0 - p.default_recovery))
         # its strongest partner in the region takes on part of the staff
         own = ranked if single == seller.row else by_seller[seller.row]
         successor = own[t.region[theirs], 0]
         moved = successor >= 0
-        np.add.at(t.reps, successor[moved], STAFF_MOVING * t.reps[theirs[moved]])
+        np.add.at(t.reps, successor[moved], p.staff_moving * t.reps[theirs[moved]])
     t.receivable[rows] = 0.0
     # each orphaned slot goes to the strongest partner not already covering the account,
     # of the leaver's seller first
@@ -295,14 +307,15 @@ def enter(model: ChannelModel) -> None:
         ]
     )
     expected = shares[:, None] * m.resellers_per_region
-    thin_for = (active < ENTRY_GAP * expected) & (shares > 0)[:, None]
+    thin_for = (active < m.partners.entry_gap * expected) & (shares > 0)[:, None]
     thin = np.flatnonzero(thin_for.any(axis=0) & (rng.random(m.n_regions) < m.entry_rate))
     n = thin.size  # at most one a region: the month opened with that many spare rows
     if n == 0:
         return
     rows = np.arange(model.resellers_used, model.resellers_used + n)
     model.resellers_used += n
-    gap = np.where(shares[:, None] > 0, 1.0 - active / np.maximum(expected, 1e-12), -np.inf)
+    short = 1.0 - active / np.maximum(expected, 1e-12)  # numerical: > 0
+    gap = np.where(shares[:, None] > 0, short, -np.inf)
     t.seller[rows] = np.argmax(gap[:, thin], axis=0)
     model.note_brands()
     screened = np.broadcast_to(model.partner_lever("partner_tiering"), (t.n,))[rows]

@@ -17,7 +17,7 @@ import numpy as np
 
 from channelsim.agents.base import RowAgent
 from channelsim.agents.records import Pick
-from channelsim.domain import Route, Segment
+from channelsim.domain import QUARTERS_PER_YEAR, Route, Segment
 from channelsim.mechanics import partners as partner_rules
 from channelsim.mechanics import pricing
 
@@ -26,12 +26,6 @@ if TYPE_CHECKING:
     from channelsim.config.schema import SellerConfig, StrategyConfig
 
 LIST_PRICE = 1.0
-UNFAIR_GAP = 0.05  # a discount this far below the region's mean makes every partner complain
-PHONE_REACH = 0.8  # chance a phone contact hears of an open project
-REP_REACH = 0.9  # chance a field rep working an account hears of an open project
-RELATIONSHIP_REACH = 0.5  # chance a relationship alone brings word of an open project
-ERP_OWN_FIT = 0.9  # its own configurations through its ERP: this share of its partners' fit
-MARGIN_MONTHS = 12  # the field force is judged on the margin of its last twelve months
 
 
 def top_k(score: np.ndarray, k: int) -> np.ndarray:
@@ -55,7 +49,8 @@ class Seller(RowAgent):
         super().__init__(model, row)
         self.name = name
         self.reps = min(self.capabilities.field_reps, self.policy.account_managers)
-        self.rep_margin: deque[float] = deque(maxlen=MARGIN_MONTHS)  # margin its reps won
+        months = model.market.selling.margin_months
+        self.rep_margin: deque[float] = deque(maxlen=months)  # the margin its reps won
 
     @property
     def capabilities(self) -> SellerConfig:
@@ -112,7 +107,8 @@ class Seller(RowAgent):
             holder[chosen] = owners % max(self.reps, 1)
         else:
             # by old relationships and chance (Gumbel top-k sampling without replacement)
-            score = np.log(a.rel[i, idx] + 0.05) + rng.gumbel(size=idx.size)
+            floor = model.market.selling.unplanned_floor
+            score = np.log(a.rel[i, idx] + floor) + rng.gumbel(size=idx.size)
             chosen = idx[top_k(score, capacity)]
             keep = holder[chosen] >= 0
             holder[chosen] = np.where(
@@ -125,9 +121,9 @@ class Seller(RowAgent):
     def hear(self, open_: np.ndarray) -> np.ndarray:
         """Which open projects it learns of this month: by phone, by its reps' visits, or
         through its relationships."""
-        a, i = self.model.accounts, self.row
-        p = 1 - (1 - PHONE_REACH * a.phone[i]) * (1 - REP_REACH * a.effort[i]) * (
-            1 - RELATIONSHIP_REACH * a.rel[i]
+        a, i, b = self.model.accounts, self.row, self.model.market.selling
+        p = 1 - (1 - b.phone_reach * a.phone[i]) * (1 - b.rep_reach * a.effort[i]) * (
+            1 - b.relationship_reach * a.rel[i]
         )
         return open_ & (self.model.rng.random(a.n) < p)
 
@@ -143,7 +139,8 @@ class Seller(RowAgent):
         if evidence:
             self.rep_margin.append(margin)
         plan, limit = self.policy.account_managers, self.policy.hiring_limit
-        if self.model.month_in_quarter != 2 or len(self.rep_margin) < 3:
+        evidence_months = self.model.market.selling.staffing_evidence
+        if self.model.month_in_quarter != 2 or len(self.rep_margin) < evidence_months:
             return
         if self.reps == 0:
             if plan > 0 and limit > 0:
@@ -151,7 +148,7 @@ class Seller(RowAgent):
             return
         cost = self.model.market.am_cost
         per_rep = sum(self.rep_margin) / len(self.rep_margin) / self.reps
-        step = max(1, int(self.reps * limit / 4))
+        step = max(1, int(self.reps * limit / QUARTERS_PER_YEAR))
         if per_rep >= cost and self.reps < plan and limit > 0:
             self.reps = min(plan, self.reps + step)
         elif per_rep < cost and self.reps > 1:
@@ -190,33 +187,36 @@ class Seller(RowAgent):
         """Its partners' wholesale prices, approvals and special discounts, credit lines and
         MAP compliance, under its policy."""
         model, s, m, t = self.model, self.policy, self.model.market, self.model.resellers
-        rng = model.rng
+        rng, rules = model.rng, model.market.rules
         mine = self.partners()
         n = t.seller[mine].size
         if model.month_in_quarter == 0:
             # Special discounts approved by a single rep are uneven and can be coerced;
             # every extra approval level narrows them; a published third-party survey
             # disciplines reps further (CASE.md section 5).
-            spread = 0.04 / s.approval_levels * (0.5 if s.partner_survey else 1.0)
+            survey = rules.survey_spread if s.partner_survey else 1.0
+            spread = rules.special_spread / s.approval_levels * survey
             t.special[mine] = np.abs(rng.normal(0.0, spread, n))
-        broken = rng.random(n) < 0.08 / s.approval_levels * (0.4 if s.partner_survey else 1.0)
+        survey = rules.survey_promise if s.partner_survey else 1.0
+        broken = rng.random(n) < rules.broken_promise / s.approval_levels * survey
         # a partner feels unfairly treated as far as its discount falls below the mean of
         # its seller's partners in its region
         region, active = t.region[mine], t.active[mine]
         count = np.maximum(np.bincount(region[active], minlength=m.n_regions), 1)
         special = t.special[mine]
         mean = np.bincount(region[active], special[active], minlength=m.n_regions) / count
-        unfair = np.clip((mean[region] - special) / UNFAIR_GAP, 0.0, 1.0)
+        unfair = np.clip((mean[region] - special) / rules.unfair_gap, 0.0, 1.0)
         t.complaint[mine] = active & ((rng.random(n) < unfair) | broken)
         margin = m.distributor_margin if s.use_distributors else 0.0
         t.cost[mine] = pricing.channel_cost(
             LIST_PRICE, s.wholesale_discount, model.promo[region], special, margin
         )
-        comply = 0.97 if s.map_enforced else 0.55
+        comply = rules.map_compliance_enforced if s.map_enforced else rules.map_compliance_free
         t.compliant[mine] = rng.random(n) < comply
         floor = s.map_floor * LIST_PRICE
         # chasing a quarter target, partners pass part of the rebate on to buyers
-        push = s.rebate_rate * (0.5 + 0.5 * (model.month_in_quarter == 2))
+        quarter_end = model.month_in_quarter == 2
+        push = s.rebate_rate * (m.selling.rebate_pass_through * (1 + quarter_end))
         t.retail_price[mine] = pricing.retail_price(
             t.cost[mine], np.maximum(t.markup[mine] - push, 0.0), floor, t.compliant[mine]
         )
@@ -251,7 +251,7 @@ class Seller(RowAgent):
             "training": s.training_budget if partners else 0.0,
             "coop": s.coop_budget if partners else 0.0,
             "rebates": rebates,
-            "credit": 0.01 * float(t.receivable[mine].sum()),
+            "credit": model.market.credit_interest * float(t.receivable[mine].sum()),
             "care": s.care_cost * accounts_cared if s.customer_care else 0.0,
             "erp": s.erp_cost * int((t.active & mine).sum()) if s.erp_integration else 0.0,
         }

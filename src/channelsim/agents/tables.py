@@ -9,16 +9,18 @@ import numpy as np
 from channelsim.config.schema import MarketConfig
 from channelsim.domain import Segment
 
-# Stakeholder weights of buying centres by segment (Dirichlet concentration):
-# mid-market buyers lean on purchasing; key and global accounts on IT and executives.
-CENTRE_ALPHA = {
-    Segment.MID: (4.0, 2.0, 1.0, 1.0),
-    Segment.KEY: (1.5, 1.5, 2.0, 2.5),
-    Segment.GLOBAL: (1.5, 1.5, 2.5, 2.5),
-}
 VENDOR = 1  # the vendor's row among the sellers: every reseller sells its products
-# Chance an account opens a purchase project in a month, by segment.
-OPEN_PROBABILITY = np.array([1 / 6, 1 / 3, 1 / 3])
+
+
+def centre_alpha(buyers) -> dict[Segment, list[float]]:
+    """Stakeholder weights of buying centres by segment (Dirichlet concentrations of
+    purchasing, users, IT, executives; `market.buyers`): mid-market buyers lean on
+    purchasing; key and global accounts on IT and executives."""
+    return {
+        Segment.MID: buyers.centre_mid,
+        Segment.KEY: buyers.centre_key,
+        Segment.GLOBAL: buyers.centre_global,
+    }
 
 
 @dataclass
@@ -171,28 +173,33 @@ def draw_reseller(
     learns from training; an entrant screened in open competition is the better of
     two candidates (`screened`: each entrant's seller tiers its partners).
     """
-    k = rows.size
-    aptitude = rng.uniform(0.3, 1.7, k)
+    k, d = rows.size, m.population
+    aptitude = rng.uniform(d.aptitude_lo, d.aptitude_hi, k)
     screened = np.broadcast_to(screened, (k,))
     if screened.any():
-        aptitude = np.where(screened, np.maximum(aptitude, rng.uniform(0.3, 1.7, k)), aptitude)
+        second = rng.uniform(d.aptitude_lo, d.aptitude_hi, k)
+        aptitude = np.where(screened, np.maximum(aptitude, second), aptitude)
     t.aptitude[rows] = aptitude
-    scale = 0.8 if entrant else 1.0
+    scale = d.entrant_scale if entrant else 1.0
     t.region[rows] = region
+    # its distributor: its region's or the next
     t.distributor[rows] = (region + rng.integers(0, 2, k)) % m.distributors
-    t.b2b[rows] = rng.random(k) < 0.5
+    t.b2b[rows] = rng.random(k) < d.b2b_share
     t.active[rows] = True
     t.tier[rows] = 2
     t.relationship_partner[rows] = False
-    t.skill[rows] = np.clip(rng.beta(2, 6, k) * m.partner_skill / 0.25 * scale, 0, 1)
-    t.knowledge[rows] = np.clip(rng.beta(2, 5, k) * scale, 0, 1)
-    t.competition[rows] = np.clip(rng.beta(1, 9, k) * scale, 0, 1)
-    t.service[rows] = rng.uniform(0.35, 0.75, k)
-    t.capital[rows] = m.partner_capital * scale * rng.lognormal(-0.18, 0.6, k)
+    a, b = d.skill_shape  # scaled to mean market.partner_skill
+    t.skill[rows] = np.clip(rng.beta(a, b, k) * m.partner_skill / (a / (a + b)) * scale, 0, 1)
+    t.knowledge[rows] = np.clip(rng.beta(*d.knowledge_shape, k) * scale, 0, 1)
+    t.competition[rows] = np.clip(rng.beta(*d.competition_shape, k) * scale, 0, 1)
+    t.service[rows] = rng.uniform(d.service_lo, d.service_hi, k)
+    spread = d.capital_spread
+    t.capital[rows] = m.partner_capital * scale * rng.lognormal(-spread * spread / 2, spread, k)
     t.receivable[rows] = 0.0
-    t.reps[rows] = np.maximum(1.0, np.round(m.partner_reps * rng.lognormal(-0.1, 0.45, k)))
-    t.markup[rows] = np.clip(m.partner_markup + rng.normal(0, 0.015, k), 0.0, None)
-    t.satisfaction[rows] = 0.6
+    reps = m.partner_reps * rng.lognormal(d.reps_log_mean, d.reps_spread, k)
+    t.reps[rows] = np.maximum(1.0, np.round(reps))
+    t.markup[rows] = np.clip(m.partner_markup + rng.normal(0, d.markup_spread, k), 0.0, None)
+    t.satisfaction[rows] = m.partners.satisfaction_start
     t.target[rows] = np.nan
     t.completion[rows] = 1.0
     t.year_units[rows] = 0.0

@@ -12,21 +12,14 @@ from typing import Any
 
 from omegaconf import MISSING as OMEGA_MISSING
 
-
-def lever(
-    default: Any,
-    meaning: str,
-    *,
-    lo: float | None = None,
-    hi: float | None = None,
-    choices: tuple[str, ...] | None = None,
-) -> Any:
-    """A config field with its range (or choices) and meaning kept beside it."""
-    meta = {"meaning": meaning, "lo": lo, "hi": hi, "choices": choices}
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata=meta)
-    return field(default=default, metadata=meta)
-
+from channelsim.config.behaviour import (
+    BuyerBehaviour,
+    PartnerBehaviour,
+    Population,
+    RuleBehaviour,
+    SellingBehaviour,
+)
+from channelsim.config.fields import lever
 
 ROUTES_KEY = ("reseller", "joint_team", "direct")
 ROUTES_GLOBAL = ("joint_team", "direct")
@@ -38,49 +31,124 @@ class SellerConfig:
     """A seller's capabilities: what it brings to the market, not what it chooses. Every
     seller has the same capabilities, under the same names."""
 
-    unit_cost: float = lever(0.78, "unit cost (the vendor's list price = 1)", lo=0.1, hi=2.0)
-    brand_trust: float = lever(0.85, "trust large buyers place in its brand", lo=0.0, hi=1.0)
-    build_to_order: float = lever(
-        0.45, "fit of the configurations it builds to order itself", lo=0.0, hi=1.0
+    unit_cost: float = lever(
+        0.78,
+        "unit cost (the vendor's list price = 1)",
+        lo=0.1,
+        hi=2.0,
+        source="judgement: list price 1, gross margin about 22%",
     )
-    service: float = lever(0.40, "quality of its own after-sales service", lo=0.0, hi=1.0)
+    brand_trust: float = lever(
+        0.85,
+        "trust large buyers place in its brand",
+        lo=0.0,
+        hi=1.0,
+        source="calibrated: key-account share about 0.45 in 2002-H1",
+    )
+    build_to_order: float = lever(
+        0.45,
+        "fit of the configurations it builds to order itself",
+        lo=0.0,
+        hi=1.0,
+        source="case: the vendor lacks the direct seller's build-to-order (CASE.md 3)",
+    )
+    service: float = lever(
+        0.40,
+        "quality of its own after-sales service",
+        lo=0.0,
+        hi=1.0,
+        source="case: service sits with partners (CASE.md 1)",
+    )
     partner_fit: float = lever(
-        0.65, "fit of the standard configurations its partners sell without ERP", lo=0.0, hi=1.0
+        0.65,
+        "fit of the standard configurations its partners sell without ERP",
+        lo=0.0,
+        hi=1.0,
+        source="case: resellers sell standard configurations only (CASE.md 2.3)",
     )
     partner_erp_fit: float = lever(
-        0.85, "fit of its partners' build-to-order through its ERP", lo=0.0, hi=1.0
+        0.85,
+        "fit of its partners' build-to-order through its ERP",
+        lo=0.0,
+        hi=1.0,
+        source="case: build-to-order through ERP (CASE.md 3.3)",
     )
     consumer_availability: float = lever(
-        0.3, "availability of its own sales to transactional buyers", lo=0.0, hi=1.0
+        0.3,
+        "availability of its own sales to transactional buyers",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: an online store's reach next to a region's shops",
     )
     consumer_reach: float = lever(
         1.0,
         "its reach among transactional buyers (1 full, 0 withdrawn from them all)",
         lo=0.0,
         hi=1.0,
+        source="judgement: it sells to every region's buyers",
     )
     partner_share: float = lever(
-        1.0, "its share of the resellers at the start: they carry its products", lo=0.0, hi=1.0
+        1.0,
+        "its share of the resellers at the start: they carry its products",
+        lo=0.0,
+        hi=1.0,
+        source="case: every reseller carries the vendor's products (CASE.md 1)",
     )
-    field_reps: int = lever(20, "its own field reps at the start", lo=0, hi=100000)
-    rep_capacity: int = lever(8, "accounts one of its field reps works a month", lo=1, hi=1000)
+    field_reps: int = lever(
+        20,
+        "its own field reps at the start",
+        lo=0,
+        hi=100000,
+        source="case: the traditional channel's account managers (CASE.md 2)",
+    )
+    rep_capacity: int = lever(
+        8,
+        "accounts one of its field reps works a month",
+        lo=1,
+        hi=1000,
+        source="judgement: about two visits a week",
+    )
     incumbent_mid: float = lever(
-        0.8, "weight of its being a mid account's supplier at the start", lo=0.0, hi=1.0
+        0.8,
+        "weight of its being a mid account's supplier at the start",
+        lo=0.0,
+        hi=1.0,
+        source="case: the vendor led the market through its resellers (CASE.md 1)",
     )
     incumbent_key: float = lever(
-        0.7, "weight of its being a key account's supplier at the start", lo=0.0, hi=1.0
+        0.7,
+        "weight of its being a key account's supplier at the start",
+        lo=0.0,
+        hi=1.0,
+        source="calibrated: key-account share about 0.45 in 2002-H1",
     )
     incumbent_global: float = lever(
-        0.55, "weight of its being a global account's supplier at the start", lo=0.0, hi=1.0
+        0.55,
+        "weight of its being a global account's supplier at the start",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
     )
     relationship_mid: float = lever(
-        0.0, "most its relationship with a mid account can be at the start", lo=0.0, hi=1.0
+        0.0,
+        "most its relationship with a mid account can be at the start",
+        lo=0.0,
+        hi=1.0,
+        source="case: mid accounts knew the vendor through resellers only (CASE.md 2)",
     )
     relationship_key: float = lever(
-        0.3, "most its relationship with a key account can be at the start", lo=0.0, hi=1.0
+        0.3,
+        "most its relationship with a key account can be at the start",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
     )
     relationship_global: float = lever(
-        0.3, "most its relationship with a global account can be at the start", lo=0.0, hi=1.0
+        0.3,
+        "most its relationship with a global account can be at the start",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
     )
 
 
@@ -217,10 +285,11 @@ def direct_seller_policy() -> StrategyConfig:
     )
 
 
-def own_default(name: str, default: Any) -> Any:
-    """SellerConfig's capability `name` with another default: its range and meaning stay
-    the capability's own."""
-    return field(default=default, metadata=SellerConfig.__dataclass_fields__[name].metadata)
+def own_default(name: str, default: Any, source: str = "") -> Any:
+    """SellerConfig's capability `name` with another default and its own source: its
+    range and meaning stay the capability's own."""
+    meta = dict(SellerConfig.__dataclass_fields__[name].metadata)
+    return field(default=default, metadata={**meta, "source": source or meta["source"]})
 
 
 @dataclass
@@ -229,20 +298,38 @@ class DirectSellerConfig(SellerConfig):
     its policy, a strategy preset (`direct_seller` by default: its own reps and phone
     sales, no partners, no distributors)."""
 
-    unit_cost: float = own_default("unit_cost", 0.80)
-    brand_trust: float = own_default("brand_trust", 0.80)
-    build_to_order: float = own_default("build_to_order", 0.90)
-    service: float = own_default("service", 0.55)
-    consumer_availability: float = own_default("consumer_availability", 0.09)
-    partner_share: float = own_default("partner_share", 0.0)
-    field_reps: int = own_default("field_reps", 12)
-    rep_capacity: int = own_default("rep_capacity", 10)
-    incumbent_mid: float = own_default("incumbent_mid", 0.2)
-    incumbent_key: float = own_default("incumbent_key", 0.3)
-    incumbent_global: float = own_default("incumbent_global", 0.45)
-    relationship_mid: float = own_default("relationship_mid", 0.15)
-    relationship_key: float = own_default("relationship_key", 0.15)
-    relationship_global: float = own_default("relationship_global", 0.15)
+    unit_cost: float = own_default("unit_cost", 0.80, source="judgement")
+    brand_trust: float = own_default(
+        "brand_trust", 0.80, source="case: largest global brand, easily trusted (CASE.md 2)"
+    )
+    build_to_order: float = own_default(
+        "build_to_order", 0.90, source="case: customises configurations (CASE.md 2)"
+    )
+    service: float = own_default("service", 0.55, source="judgement")
+    consumer_availability: float = own_default(
+        "consumer_availability",
+        0.09,
+        source="calibrated: the vendor's 2003 share of the two firms' units, 0.76",
+    )
+    partner_share: float = own_default(
+        "partner_share", 0.0, source="case: it sells direct, without resellers (CASE.md 2)"
+    )
+    field_reps: int = own_default(
+        "field_reps", 12, source="calibrated: key-account loss over 2002-2003"
+    )
+    rep_capacity: int = own_default("rep_capacity", 10, source="judgement")
+    incumbent_mid: float = own_default(
+        "incumbent_mid", 0.2, source="calibrated: the vendor's complement"
+    )
+    incumbent_key: float = own_default(
+        "incumbent_key", 0.3, source="calibrated: the vendor's complement"
+    )
+    incumbent_global: float = own_default(
+        "incumbent_global", 0.45, source="calibrated: the vendor's complement"
+    )
+    relationship_mid: float = own_default("relationship_mid", 0.15, source="judgement")
+    relationship_key: float = own_default("relationship_key", 0.15, source="judgement")
+    relationship_global: float = own_default("relationship_global", 0.15, source="judgement")
     policy: StrategyConfig = field(default_factory=direct_seller_policy)
 
 
@@ -260,85 +347,215 @@ class MarketConfig:
     (the direct seller's policy with them)."""
 
     name: str = lever("china_pc_2002", "preset name")
-    start: str = lever("2002-01", "first simulated month (YYYY-MM)")
-    n_regions: int = lever(7, "regions (the source's seven big regions)", lo=1, hi=1000)
-    resellers_per_region: int = lever(30, "resellers in each region at the start", lo=1, hi=100000)
-    distributors: int = lever(8, "national and regional distributors", lo=1, hi=1000)
-    key_accounts_per_region: int = lever(100, "local key accounts per region", lo=0, hi=1000000)
-    mid_accounts_per_region: int = lever(300, "mid-market accounts per region", lo=0, hi=1000000)
-    global_accounts: int = lever(30, "global key accounts (national)", lo=0, hi=1000000)
-    coverage_per_account: int = lever(3, "resellers covering each account", lo=1, hi=8)
-    key_units_per_year: float = lever(400.0, "mean units a key account buys a year", lo=1.0, hi=1e7)
+    start: str = lever(
+        "2002-01", "first simulated month (YYYY-MM)", source="case: monthly steps from 2002-01"
+    )
+    n_regions: int = lever(
+        7,
+        "regions (the source's seven big regions)",
+        lo=1,
+        hi=1000,
+        source="case: the source's seven big regions",
+    )
+    resellers_per_region: int = lever(
+        30,
+        "resellers in each region at the start",
+        lo=1,
+        hi=100000,
+        source="judgement: tier-1 and tier-2 resellers per region",
+    )
+    distributors: int = lever(
+        8, "national and regional distributors", lo=1, hi=1000, source="judgement"
+    )
+    key_accounts_per_region: int = lever(
+        100,
+        "local key accounts per region",
+        lo=0,
+        hi=1000000,
+        source="judgement: about 100 a region",
+    )
+    mid_accounts_per_region: int = lever(
+        300,
+        "mid-market accounts per region",
+        lo=0,
+        hi=1000000,
+        source="judgement: mid about 3x key",
+    )
+    global_accounts: int = lever(
+        30, "global key accounts (national)", lo=0, hi=1000000, source="judgement: a few dozen"
+    )
+    coverage_per_account: int = lever(
+        3,
+        "resellers covering each account",
+        lo=1,
+        hi=8,
+        source="judgement: many resellers close to users (CASE.md 2)",
+    )
+    key_units_per_year: float = lever(
+        400.0, "mean units a key account buys a year", lo=1.0, hi=1e7, source="judgement: scale"
+    )
     global_units_per_year: float = lever(
-        1500.0, "mean units a global account buys a year", lo=1.0, hi=1e7
+        1500.0, "mean units a global account buys a year", lo=1.0, hi=1e7, source="judgement: scale"
     )
-    mid_units_per_year: float = lever(40.0, "mean units a mid account buys a year", lo=1.0, hi=1e7)
+    mid_units_per_year: float = lever(
+        40.0, "mean units a mid account buys a year", lo=1.0, hi=1e7, source="judgement: scale"
+    )
     txn_units_per_region: float = lever(
-        9000.0, "transactional units a region buys a month at the start", lo=0.0, hi=1e9
+        9000.0,
+        "transactional units a region buys a month at the start",
+        lo=0.0,
+        hi=1e9,
+        source="calibrated: transactional buyers about 2/3 of the two firms' units",
     )
-    growth: float = lever(0.10, "yearly growth of transactional demand", lo=-0.5, hi=1.0)
+    growth: float = lever(
+        0.10,
+        "yearly growth of transactional demand",
+        lo=-0.5,
+        hi=1.0,
+        source="public figure: the market grew 10.4% in 2003 (CASE.md 8)",
+    )
     price_sensitivity: float = lever(
-        6.0, "weight of relative price in buyers' utility", lo=0.0, hi=50.0
+        6.0, "weight of relative price in buyers' utility", lo=0.0, hi=50.0, source="judgement"
     )
-    choice_noise: float = lever(1.0, "scale of buyers' taste noise (logit scale)", lo=0.05, hi=10.0)
+    choice_noise: float = lever(
+        1.0,
+        "scale of buyers' taste noise (logit scale)",
+        lo=0.05,
+        hi=10.0,
+        source="judgement: logit scale 1",
+    )
     defer_utility: float = lever(
-        -1.5, "utility of deferring a purchase decision", lo=-20.0, hi=20.0
+        -1.5, "utility of deferring a purchase decision", lo=-20.0, hi=20.0, source="judgement"
     )
-    am_cost: float = lever(12.0, "monthly cost of one account manager or field rep", lo=0.0, hi=1e6)
-    phone_cost: float = lever(0.4, "cost of one telephone-sales contact", lo=0.0, hi=1e3)
-    partner_rep_capacity: int = lever(8, "accounts one partner rep works a month", lo=1, hi=1000)
-    partner_reps: float = lever(3.0, "mean sales reps of a reseller", lo=1.0, hi=1000.0)
+    am_cost: float = lever(
+        12.0, "monthly cost of one account manager or field rep", lo=0.0, hi=1e6, source="judgement"
+    )
+    phone_cost: float = lever(
+        0.4, "cost of one telephone-sales contact", lo=0.0, hi=1e3, source="judgement"
+    )
+    partner_rep_capacity: int = lever(
+        8, "accounts one partner rep works a month", lo=1, hi=1000, source="judgement"
+    )
+    partner_reps: float = lever(
+        3.0,
+        "mean sales reps of a reseller",
+        lo=1.0,
+        hi=1000.0,
+        source="case: small companies (CASE.md 2.4)",
+    )
     partner_staff_turnover: float = lever(
-        0.04, "monthly probability a partner rep leaves", lo=0.0, hi=1.0
+        0.04,
+        "monthly probability a partner rep leaves",
+        lo=0.0,
+        hi=1.0,
+        source="case: high sales-force turnover (CASE.md 2)",
     )
     learn_face_to_face: float = lever(
-        0.15, "relationship learning rate face to face", lo=0.0, hi=1.0
+        0.15,
+        "relationship learning rate face to face",
+        lo=0.0,
+        hi=1.0,
+        source="calibrated: key-account loss over 2002-2003",
     )
-    learn_phone: float = lever(0.04, "relationship learning rate by phone", lo=0.0, hi=1.0)
+    learn_phone: float = lever(
+        0.04,
+        "relationship learning rate by phone",
+        lo=0.0,
+        hi=1.0,
+        source="case: phone sales find leads, build weaker ties (CASE.md 2)",
+    )
     relationship_decay: float = lever(
-        0.02, "monthly decay of an untended relationship", lo=0.0, hi=1.0
+        0.02,
+        "monthly decay of an untended relationship",
+        lo=0.0,
+        hi=1.0,
+        source="calibrated: key-account loss over 2002-2003",
     )
     company_retention: float = lever(
-        0.15, "share of a leaver's relationships kept at company level without care", lo=0.0, hi=1.0
+        0.15,
+        "share of a leaver's relationships kept at company level without care",
+        lo=0.0,
+        hi=1.0,
+        source="case: relationships rest on individuals (CASE.md 2.2)",
     )
     care_retention: float = lever(
-        0.75, "share kept at company level with a customer care system", lo=0.0, hi=1.0
+        0.75,
+        "share kept at company level with a customer care system",
+        lo=0.0,
+        hi=1.0,
+        source="case: customer resources settle at company level (CASE.md 3)",
     )
     partner_lead_rate: float = lever(
-        0.30, "monthly chance a covering reseller hears of an open project", lo=0.0, hi=1.0
+        0.30,
+        "monthly chance a covering reseller hears of an open project",
+        lo=0.0,
+        hi=1.0,
+        source="case: resellers have much demand information (CASE.md 2.6)",
     )
     partner_markup: float = lever(
-        0.06, "resellers' usual markup over their buying price", lo=0.0, hi=1.0
+        0.06, "resellers' usual markup over their buying price", lo=0.0, hi=1.0, source="judgement"
     )
     partner_fixed_cost: float = lever(
-        3.0, "a reseller's monthly fixed cost per rep (list-price units)", lo=0.0, hi=1e6
+        3.0,
+        "a reseller's monthly fixed cost per rep (list-price units)",
+        lo=0.0,
+        hi=1e6,
+        source="judgement",
     )
     partner_capital: float = lever(
-        150.0, "a reseller's starting capital (list-price units)", lo=1.0, hi=1e9
+        150.0,
+        "a reseller's starting capital (list-price units)",
+        lo=1.0,
+        hi=1e9,
+        source="case: little capital (CASE.md 2.4)",
     )
     partner_skill: float = lever(
-        0.20, "mean starting key-account skill of resellers", lo=0.0, hi=1.0
+        0.20,
+        "mean starting key-account skill of resellers",
+        lo=0.0,
+        hi=1.0,
+        source="case: no key-account know-how (CASE.md 2.2)",
     )
     distributor_margin: float = lever(
-        0.03, "distributors' margin on what they pass on", lo=0.0, hi=0.5
+        0.03, "distributors' margin on what they pass on", lo=0.0, hi=0.5, source="judgement"
     )
     regional_price_spread: float = lever(
-        0.04, "spread of regional wholesale promotions (fraction of price)", lo=0.0, hi=0.5
+        0.04,
+        "spread of regional wholesale promotions (fraction of price)",
+        lo=0.0,
+        hi=0.5,
+        source="judgement",
     )
     transport_cost: float = lever(
-        0.02, "cost of moving a unit between regions (fraction)", lo=0.0, hi=1.0
+        0.02, "cost of moving a unit between regions (fraction)", lo=0.0, hi=1.0, source="judgement"
     )
     diversion_elasticity: float = lever(
-        4.0, "how strongly resellers divert units as the price gap grows", lo=0.0, hi=100.0
+        4.0,
+        "how strongly resellers divert units as the price gap grows",
+        lo=0.0,
+        hi=100.0,
+        source="judgement",
     )
     default_hazard: float = lever(
         0.004,
         "monthly default chance of a healthy reseller that owes the vendor",
         lo=0.0,
         hi=1.0,
+        source="judgement",
     )
     entry_rate: float = lever(
-        0.10, "monthly chance a reseller enters a thinly covered region", lo=0.0, hi=1.0
+        0.10,
+        "monthly chance a reseller enters a thinly covered region",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
+    )
+    credit_interest: float = lever(
+        0.01,
+        "a seller's monthly cost of money lent to partners (share of what they owe)",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: about 12% a year",
     )
     # the textbook pricing markets (market=linear_monopoly, market=linear_duopoly)
     kind: str = lever(
@@ -363,9 +580,12 @@ class MarketConfig:
         "linear encroachment: the manufacturer's cost a unit of selling direct (below market.a)",
         lo=0.0,
         hi=1e9,
+        source="linear_encroachment only",
     )
     encroachment: bool = lever(
-        True, "linear encroachment: the manufacturer may sell direct beside its retailer"
+        True,
+        "linear encroachment: the manufacturer may sell direct beside its retailer",
+        source="linear_encroachment only",
     )
     a: float = lever(
         1.0, "linear monopoly and encroachment: demand intercept (q = a - b p)", lo=1e-6, hi=1e9
@@ -376,6 +596,12 @@ class MarketConfig:
     unit_cost: float = lever(0.0, "linear monopoly: the manufacturer's unit cost", lo=0.0, hi=1e9)
     vendor: SellerConfig = field(default_factory=SellerConfig)
     direct: DirectSellerConfig = field(default_factory=DirectSellerConfig)
+    # behaviour (config/behaviour.py): every constant that shapes what the agents do
+    buyers: BuyerBehaviour = field(default_factory=BuyerBehaviour)
+    selling: SellingBehaviour = field(default_factory=SellingBehaviour)
+    partners: PartnerBehaviour = field(default_factory=PartnerBehaviour)
+    rules: RuleBehaviour = field(default_factory=RuleBehaviour)
+    population: Population = field(default_factory=Population)
 
 
 @dataclass
@@ -502,6 +728,10 @@ def field_table(cls: type, prefix: str) -> list[dict[str, Any]]:
                 "choices": meta.get("choices"),
                 "default": default,
                 "meaning": meta.get("meaning", ""),
+                "length": meta.get("length"),
+                "source": meta.get("source", ""),
+                "cost": meta.get("cost", ""),
+                "downside": meta.get("downside", ""),
             }
         )
     return rows
@@ -513,6 +743,8 @@ def allowed_text(row: dict[str, Any]) -> str:
         return "one of " + ", ".join(repr(c) if c == "" else c for c in row["choices"])
     if row["type"] == "bool":
         return "true or false"
+    if row.get("length"):
+        return f"a list of {row['length']} numbers in [{row['lo']:g}, {row['hi']:g}]"
     kind = {"int": "an integer", "float": "a number", "str": "a string"}.get(
         row["type"], row["type"]
     )

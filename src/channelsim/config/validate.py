@@ -45,6 +45,12 @@ STRUCTURAL = {
         )
     ),
 }
+# ranges drawn from at the start: (least, most) keys of market.population
+POPULATION_RANGES = (
+    ("partner_tie_lo", "partner_tie_hi"),
+    ("aptitude_lo", "aptitude_hi"),
+    ("service_lo", "service_hi"),
+)
 DATE_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -113,6 +119,16 @@ def check_value(key: str, value: Any, row: dict[str, Any]) -> Any:
         if not isinstance(value, bool):
             raise bad
         return value
+    if row.get("length"):
+        if not isinstance(value, Sequence) or isinstance(value, str):
+            raise bad
+        if len(value) != row["length"]:
+            raise bad
+        entry = {**row, "type": "float", "length": None}
+        try:
+            return [check_value(key, v, entry) for v in value]
+        except ConfigError:
+            raise bad from None
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise bad
@@ -182,6 +198,13 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
         )
     if m.kind == "channel":
         _check_partner_shares(cfg)
+    for least, most in POPULATION_RANGES:
+        lo, hi = getattr(m.population, least), getattr(m.population, most)
+        if lo > hi:
+            raise ConfigError(
+                f"market.population.{least}={lo:g} is not allowed: at most "
+                f"market.population.{most} ({hi:g})"
+            )
     if m.coverage_per_account > m.resellers_per_region:
         raise ConfigError(
             f"market.coverage_per_account={m.coverage_per_account} is not allowed: at most "

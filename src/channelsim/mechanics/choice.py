@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 
-# Rows: purchasing, user, IT, executive. Columns: price, relationship, trust, fit, service.
-# Purchasing weighs price; users weigh fit and service; IT weighs fit and trust;
-# executives weigh relationship and trust (CASE.md section 1: group decisions).
-ROLE_WEIGHTS = np.array(
-    [
-        [1.00, 0.5, 0.3, 0.1, 0.3],
-        [0.30, 0.6, 0.3, 0.6, 1.0],
-        [0.30, 0.4, 1.0, 0.8, 0.4],
-        [0.30, 1.6, 1.0, 0.2, 0.3],
-    ]
-)
+
+def role_weights(buyers) -> np.ndarray:
+    """The 4 x 5 matrix of how each role of a buying centre (purchasing, users, IT,
+    executives: rows) weighs price, relationship, trust, fit and service (columns), from
+    `market.buyers`. Purchasing weighs price; users weigh fit and service; IT weighs fit
+    and trust; executives weigh relationship and trust (CASE.md section 1: group
+    decisions)."""
+    return np.array(
+        [
+            buyers.weights_purchasing,
+            buyers.weights_user,
+            buyers.weights_it,
+            buyers.weights_executive,
+        ]
+    )
 
 
 def utilities(
-    centre: np.ndarray, attributes: np.ndarray, price_sensitivity: float, value_scale: float = 2.5
+    centre: np.ndarray,
+    attributes: np.ndarray,
+    price_sensitivity: float,
+    value_scale: float,
+    weights: np.ndarray,
 ) -> np.ndarray:
     """Deterministic utility of each offer to each buying centre.
 
@@ -28,11 +36,12 @@ def utilities(
             trust, fit and service, each in [0, 1] but price.
         price_sensitivity: utility lost per unit of relative price.
         value_scale: utility of a full point of relationship, trust, fit or service.
+        weights: (roles, 5) how each role weighs the attributes (`role_weights`).
 
     Returns:
         (n, offers) utilities.
     """
-    beta = centre @ ROLE_WEIGHTS  # (n, 5)
+    beta = centre @ weights  # (n, 5)
     price = -price_sensitivity * beta[:, None, 0] * (attributes[..., 0] - 1.0)
     rest = value_scale * np.einsum("na,noa->no", beta[:, 1:], attributes[..., 1:])
     return price + rest

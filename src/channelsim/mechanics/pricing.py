@@ -41,7 +41,10 @@ def bid_markup(markup: np.ndarray, bidders: np.ndarray) -> np.ndarray:
 
 
 def best_price(
-    demand: Callable[[float], float], cost: float, current: float, probe: float = 1e-3
+    demand: Callable[[float], float],
+    cost: float,
+    current: float,
+    probe: float = 1e-3,  # numerical: a small step
 ) -> float:
     """A seller's best price from what it observes: it sells at its current price and
     probes a nearby one, takes its demand as locally linear, and sets the price that
@@ -54,4 +57,5 @@ def best_price(
     slope = (demand(current + probe) - q0) / probe
     if slope >= 0.0:  # no sign that a higher price loses buyers: hold the price
         return current
-    return max(cost, 0.5 * (current + cost) - 0.5 * q0 / slope)
+    # the peak of (p - cost) x (q0 + slope (p - current)): half-way, by the first-order condition
+    return max(cost, 0.5 * (current + cost) - 0.5 * q0 / slope)  # numerical: the vertex
