@@ -24,7 +24,7 @@ class BuyerBehaviour:
         "utility of a full point of relationship, trust, fit or service to a buying centre",
         lo=0.0,
         hi=50.0,
-        source="calibrated: key-account shares of 2002-2003 (experiments/case_study)",
+        source="judgement: a full relationship worth a large price gap to executives",
     )
     incumbent_bonus: float = lever(
         1.0,
@@ -147,7 +147,7 @@ class BuyerBehaviour:
         "utility of a full point of trust, availability and service to walk-in buyers",
         lo=0.0,
         hi=50.0,
-        source="calibrated: the vendor's share of the two firms' units in 2003, 0.76",
+        source="judgement: shops close by outweigh small price gaps for walk-in buyers",
     )
     retail_trust: float = lever(
         0.3,
@@ -359,14 +359,14 @@ class PartnerBehaviour:
         "most a month's training lifts key-account skill (share of what is missing)",
         lo=0.0,
         hi=1.0,
-        source="calibrated: partner capability from 2004 (experiments/case_study)",
+        source="judgement: training lifts capability over about two years",
     )
     learn_knowledge: float = lever(
         0.37,
         "most it lifts product knowledge, and knowledge of the competition when taught",
         lo=0.0,
         hi=1.0,
-        source="calibrated: partner capability from 2004 (experiments/case_study)",
+        source="judgement: training lifts capability over about two years",
     )
     learn_service: float = lever(0.14, "most it lifts service", lo=0.0, hi=1.0, source="judgement")
     forget: float = lever(
