@@ -81,7 +81,7 @@ debs-test: $(VENV)/.installed
 	test -x /usr/bin/chromium || debs="$$debs chromium"; \
 	$(call install_debs,$$debs,for --lang zh and the browser test)
 
-.PHONY: run test lint format clean install dashboard fonts debs-test bench golden
+.PHONY: run test lint format clean install dashboard fonts debs-test bench golden levers-doc
 
 install: $(VENV)/.installed
 
@@ -112,6 +112,10 @@ bench: $(VENV)/.installed
 # rewrite tests/golden/*.json on purpose, for a change that means to move results
 golden: $(VENV)/.installed
 	$(PY) -m tests.golden
+
+# rewrite docs/LEVERS.md from the schema and measured runs, after a change that moves costs
+levers-doc: $(VENV)/.installed
+	$(PY) -m channelsim.experiment.levers_doc docs/LEVERS.md
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

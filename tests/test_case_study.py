@@ -4,6 +4,7 @@ way; the public figures; the ablation of the relationship channel; the main job.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import cache
 
@@ -68,6 +69,29 @@ def facts(runs):
     return {f.number: f for f in judge(runs)}
 
 
+# Claims of the case the model no longer reproduces once every lever has its cost and its
+# downside (experiments/case_study/README.md gives the mechanism of each). Every other
+# claim must hold; these must not, in the default market, until a change of the model
+# explains them again and the README says so.
+FINDINGS = {
+    "copy_direct not above history: vendor profit over 2006": (
+        "the relationship channel's programmes and governance cost more than copying "
+        "direct sales saves"
+    ),
+    "audits and penalties lower conflict_index": (
+        "audits anger partners that diverted nothing as much as they deter diversion"
+    ),
+    "tiering raises the vendor's profit, net of its cost": (
+        "the sales tiering adds barely pay for its reviews and the coverage it loses"
+    ),
+}
+
+
+def settled(fact) -> bool:
+    """Every claim of the fact holds but the findings."""
+    return all(c.holds for c in fact.claims if c.text not in FINDINGS)
+
+
 def explain(fact) -> str:
     return "\n".join(
         f"{'ok ' if c.holds else 'NO '} {c.text}: {c.estimate.text('.4g')}" for c in fact.claims
@@ -75,31 +99,39 @@ def explain(fact) -> str:
 
 
 def test_fact_1_traditional_channel_loses_key_accounts_but_holds_mid_and_transactional(facts):
-    assert facts[1].holds, explain(facts[1])
+    assert settled(facts[1]), explain(facts[1])
 
 
 def test_fact_2_relationship_channel_reverses_the_key_account_loss_within_two_years(facts):
-    assert facts[2].holds, explain(facts[2])
+    assert settled(facts[2]), explain(facts[2])
 
 
 def test_fact_3_copying_direct_sales_does_worse_than_the_relationship_channel(facts):
-    assert facts[3].holds, explain(facts[3])
+    assert settled(facts[3]), explain(facts[3])
 
 
 def test_fact_4_relationships_leave_with_people_and_customer_care_keeps_most(facts):
-    assert facts[4].holds, explain(facts[4])
+    assert settled(facts[4]), explain(facts[4])
 
 
 def test_fact_5_price_gaps_drive_conflict_and_gray_market_and_governance_reduces_them(facts):
-    assert facts[5].holds, explain(facts[5])
+    assert settled(facts[5]), explain(facts[5])
 
 
-def test_fact_6_tiering_raises_channel_performance_and_weak_partners_exit(facts):
-    assert facts[6].holds, explain(facts[6])
+def test_fact_6_tiering_raises_channel_sales(facts):
+    assert settled(facts[6]), explain(facts[6])
+
+
+def test_the_findings_stand_in_the_default_market(facts):
+    """Each claim the model does not reproduce still fails, for the reason given."""
+    claims = {c.text: c for f in facts.values() for c in f.claims}
+    assert set(FINDINGS) <= set(claims)
+    for text, reason in FINDINGS.items():
+        assert not claims[text].holds, f"{text} holds again: {reason}?"
 
 
 def test_fact_7_indirect_channels_widen_coverage_but_give_up_margin(facts):
-    assert facts[7].holds, explain(facts[7])
+    assert settled(facts[7]), explain(facts[7])
 
 
 def test_each_fact_reads_only_its_own_groups(runs, facts):
@@ -157,7 +189,7 @@ def perturbed(configs, first_look):
     """
     markets, first = MARKETS, first_look
     found = {m: judge(first[m]) for m in markets}
-    again = {m: [f.number for f in found[m] if not f.holds] for m in markets}
+    again = {m: [f.number for f in found[m] if not settled(f)] for m in markets}
     rest = ALL_SEEDS[len(FIRST_SEEDS) :]
     second_jobs = [
         job
@@ -179,7 +211,7 @@ def perturbed(configs, first_look):
 @pytest.mark.parametrize("factor", FACTORS)
 @pytest.mark.parametrize("key", MAIN_PARAMETERS)
 def test_facts_hold_when_a_main_parameter_moves_20_percent(perturbed, key, factor):
-    failing = [f for f in perturbed[(key, factor)] if not f.holds]
+    failing = [f for f in perturbed[(key, factor)] if not settled(f)]
     assert not failing, "\n".join(f"fact {f.number}:\n{explain(f)}" for f in failing)
 
 
@@ -259,3 +291,17 @@ def test_ablation_switches_parts_off_whatever_levers_the_user_set():
     assert part_off("ERP build-to-order", ["market.growth=0.2"]) == [
         "strategy.erp_integration=false"
     ]
+
+
+def test_the_ablation_covers_every_lever_the_two_channels_differ_in():
+    from channelsim.experiment.case_study import PARTS
+
+    traditional = compose(["strategy=traditional_channel"]).strategy
+    relationship = compose(["strategy=relationship_channel"]).strategy
+    differ = {
+        f.name
+        for f in dataclasses.fields(traditional)
+        if f.name != "name" and getattr(traditional, f.name) != getattr(relationship, f.name)
+    }
+    covered = [lever for levers in PARTS.values() for lever in levers]
+    assert sorted(covered) == sorted(differ)

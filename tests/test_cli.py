@@ -357,6 +357,7 @@ def test_levers_come_in_groups_the_vendor_s_first(capsys):
         "market.partners.*",
         "market.rules.*",
         "market.population.*",
+        "market.costs.*",
         "seed, steps",
     ]
     listed = [line.split()[0] for line in lines_of(out) if line.startswith("  ") and line[2] != " "]
@@ -407,7 +408,7 @@ def test_a_bad_lever_group_names_the_allowed_ones(capsys):
     assert cli.main(["levers", "--group", "vendor"]) == 2
     assert capsys.readouterr().err.strip() == (
         "channelsim: error: --group='vendor' is not allowed: one of strategy, market.vendor, "
-        "+9 more"
+        "+10 more"
     )
 
 
@@ -494,7 +495,7 @@ def test_the_study_tables_fit(small_study):
     assert head == ["measure", *SCENARIOS]
     assert [r[0] for r in rows] == [t[0] for t in TABLE]
     assert_fits(text_table(head, rows))
-    assert_fits(text_table(*ablation_rows(with_ablation(small_study))))
+    assert_fits(text_table(*ablation_rows(with_ablation(small_study), effects=False)))
 
 
 def test_the_study_prints_within_the_width(small_study, monkeypatch, tmp_path, capsys):

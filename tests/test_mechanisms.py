@@ -134,6 +134,7 @@ def _decision_case(small_overrides, registration: bool):
             f"strategy.deal_registration={str(registration).lower()}",
             "strategy.key_route=reseller",
             "strategy.credit_multiple=5",
+            "market.rules.approval_delay=0",  # every offer made this month
         ],
         small_overrides,
     )
@@ -166,7 +167,12 @@ def test_partner_cannot_take_a_project_beyond_capital_plus_credit(small_override
     assert not deal.available[:, Pick.PARTNER :].any()
     # with the vendor's credit for big projects, they can
     m2 = model_with(
-        ["strategy.deal_registration=false", "strategy.key_route=reseller"], small_overrides
+        [
+            "strategy.deal_registration=false",
+            "strategy.key_route=reseller",
+            "market.rules.approval_delay=0",  # every offer made this month
+        ],
+        small_overrides,
     )
     assert at_decision(m2, 500.0, capital=1.0, credit=1e6).available[:, Pick.PARTNER :].all()
 

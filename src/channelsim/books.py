@@ -58,6 +58,7 @@ class Month:
         self.revenue = books()
         self.shipped = books()
         self.program_cost = books()
+        self.program_items: list[dict[str, float]] = [{} for _ in range(self.sellers)]
         self.bad_debt = books()
         self.profit = books()
 
@@ -161,20 +162,23 @@ def ledger(model: ChannelModel, month: Month) -> dict[str, dict[str, float]]:
 
 def profits(model: ChannelModel, month: Month, rebates: np.ndarray) -> None:
     """Each seller's programme cost and profit for the month, by one rule: revenue less
-    the unit cost of what it shipped, its channel programme, bad debt on its partners'
-    credit, and its field force and phone contacts, plus the diversion fines it
-    collected; then each seller staffs its field force by its books."""
+    the unit cost of what it shipped, the cost of every lever of its policy (its field
+    force and phone contacts among them: `Seller.program_cost`) and bad debt on its
+    partners' credit, plus the diversion fines it collected (a transfer from its
+    partners, whose audits are among its costs); then each seller staffs its field
+    force by its books."""
     month.bad_debt[:] = model.bad_debt
     decided = bool(month.decisions.decided.any())
     for seller in model.sellers:
         i = seller.row
-        month.program_cost[i] = float(sum(seller.program_cost(float(rebates[i])).values()))
+        items = seller.program_cost(float(rebates[i]), float(month.consumer_units[i]))
+        month.program_items[i] = items
+        month.program_cost[i] = float(sum(items.values()))
         month.profit[i] = (
             month.revenue[i]
             - seller.capabilities.unit_cost * month.shipped[i]
             - month.program_cost[i]
             - month.bad_debt[i]
-            - seller.force_cost()
             + month.gray.fines[i]
         )
     for seller in model.sellers:

@@ -778,6 +778,7 @@ LEVER_HEADINGS = {
     "market.partners": "how partners learn, feel, pay and leave",
     "market.rules": "how channel rules are kept and broken",
     "market.population": "how the agents are drawn at the start",
+    "market.costs": "what the levers cost, beyond the budgets a policy sets",
     "run": "the run",
 }
 MEANING_INDENT = " " * 6
@@ -918,7 +919,7 @@ def command_study(args: list[str], out=None) -> int:
     print(text_table(*table_rows(study)), file=out)
     if study.ablation:
         print(file=out)
-        print(text_table(*ablation_rows(study)), file=out)
+        print(text_table(*ablation_rows(study, effects=False)), file=out)
         print("recovery: history's key share over stay_traditional's, paired by seed;", file=out)
         print("a part carries what the recovery loses without it", file=out)
     print(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents import regional_market as market_rules
+from channelsim.agents.seller import COST_LEVERS
 from channelsim.domain import MONTHS_PER_QUARTER, Segment, Stage
 from channelsim.mechanics import graymarket, relationships
 from channelsim.mechanics.partners import capability
@@ -64,6 +65,10 @@ METRICS = (
     "tier1_resellers",
     "field_reps_vendor",
     "field_reps_direct",
+    # the vendor's programme cost lever by lever (they add up to channel_program_cost), and
+    # the fines its partners paid it (a transfer, beside its audits' cost)
+    *(f"cost_{lever}" for lever in COST_LEVERS),
+    "fines_vendor",
 )
 WIN_RATE_WINDOW = MONTHS_PER_QUARTER  # months over which win rates are counted
 
@@ -198,5 +203,7 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "tier1_resellers": float(((t.tier == 1) & active).sum()),
         "field_reps_vendor": float(model.vendor.reps),
         "field_reps_direct": float(model.direct_seller.reps),
+        **{f"cost_{lever}": cost for lever, cost in month.program_items[v].items()},
+        "fines_vendor": gray.fines[v],
     }
     return {name: float(value) for name, value in values.items()}

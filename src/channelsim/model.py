@@ -343,6 +343,8 @@ class ChannelModel(mesa.Model):
             self.exits.copy(), self.entries.copy(), t.active.copy(), len(self.sellers)
         )
         self.bad_debt = np.zeros(len(self.sellers))
+        for seller in self.sellers:
+            seller.tally = dict.fromkeys(seller.tally, 0.0)
         return month
 
     def set_channel_terms(self) -> None:

@@ -184,6 +184,7 @@ def discover(model: ChannelModel) -> None:
             tie_break = 0.01 * owner_slot  # numerical: the owner wins a tie
             score = np.where(theirs[first], a.rel_partner[first] + tie_break, -1.0)
             a.registered[v, first] = np.argmax(score, axis=1)
+            seller.tally["registrations"] += float(first.size)
     a.found_partner |= found
 
 
@@ -263,17 +264,21 @@ def decide(model: ChannelModel) -> Decisions:
     special = (seg_rows == Segment.GLOBAL) | (
         (seg_rows == Segment.KEY) & (rng.random(nd) < b.direct_assist_share)
     )
-    for seller in model.sellers:
-        own_offer(model, seller, rows, attr, avail, special, heard, can_finance, bid)
+    helpers = {
+        seller.row: own_offer(model, seller, rows, attr, avail, special, heard, can_finance, bid)
+        for seller in model.sellers
+    }
+    # the seller behind each offer: the direct seller, the vendor, then each partner's
+    offered_by = np.concatenate(
+        [np.broadcast_to([Pick.DIRECT, Pick.VENDOR], (nd, 2)), brand], axis=1
+    )
+    # big offers wait for their approvals: some miss this month's decision
+    wait_for_approvals(model, registrable[:, 0], avail, offered_by)
 
     buyers = m.buyers
     weights = choice.role_weights(buyers)
     utility = choice.utilities(
         a.centre[rows], attr, m.price_sensitivity, buyers.value_scale, weights
-    )
-    # the seller behind each offer: the direct seller, the vendor, then each partner's
-    offered_by = np.concatenate(
-        [np.broadcast_to([Pick.DIRECT, Pick.VENDOR], (nd, 2)), brand], axis=1
     )
     incumbent = SELLER_OF[a.incumbent[rows]]
     utility += buyers.incumbent_bonus * (offered_by == incumbent[:, None])
@@ -292,6 +297,11 @@ def decide(model: ChannelModel) -> Decisions:
     for seller in model.sellers:  # a seller's own win strengthens its own tie
         mine = rows[pick == seller.row]
         a.rel[seller.row, mine] += buyers.win_tie * (1 - a.rel[seller.row, mine])
+        # an order it took with a partner's help pays that partner a fee
+        helped = (pick == seller.row) & (helpers[seller.row] >= 0)
+        fees = m.costs.assist_fee * units[helped] * attr[helped, seller.row, Attribute.PRICE]
+        np.add.at(t.profit, helpers[seller.row][helped], fees)
+        seller.tally["assist_fees"] += float(fees.sum())
 
     slot = np.clip(pick - Pick.PARTNER, 0, k - 1)
     i = np.flatnonzero(partner_won)
@@ -351,12 +361,16 @@ def own_offer(
     heard: np.ndarray,
     can_finance: np.ndarray,
     bid: np.ndarray,
-) -> None:
+) -> np.ndarray:
     """A seller's own offer on the projects deciding (column `seller.row`), the same for
     every seller: its price, its relationship, its brand, the fit of what it builds to
     order (through its ERP, near its partners' fit), its own service. With direct assist
     it takes an order itself where a partner heard of it but could not finance it and no
-    partner bid, bringing that partner's relationship and service along."""
+    partner bid, bringing that partner's relationship and service along.
+
+    Returns:
+        for each project, the reseller row of the partner that helps it (its closest
+        that heard of the project), or -1 where it makes its offer alone."""
     a, t, i = model.accounts, model.resellers, seller.row
     c, p = seller.capabilities, seller.policy
     erp_fit = model.market.selling.erp_own_fit * c.partner_erp_fit if p.erp_integration else 0.0
@@ -367,11 +381,14 @@ def own_offer(
     attr[:, i, Attribute.RELATIONSHIP] = a.rel[i, rows]
     cov = a.cover[rows]
     mine = t.seller[cov] == i  # the partners that sell its products
+    alone = np.full(rows.size, -1, np.int64)
     if not (p.direct_assist and mine.any()):
-        return
+        return alone
     heard = heard & mine
     assist = special & (heard & ~can_finance).any(axis=1) & ~(bid & mine).any(axis=1)
-    best_partner = np.where(heard, a.rel_partner[rows], 0.0).max(axis=1, initial=0.0)
+    ties = np.where(heard, a.rel_partner[rows], -1.0)
+    best_partner = ties.max(axis=1, initial=0.0)
+    helper = np.where(assist, cov[np.arange(rows.size), np.argmax(ties, axis=1)], alone)
     helper_service = np.where(heard, t.service[cov], 0.0).max(axis=1, initial=0.0)
     avail[:, i] |= assist
     attr[assist, i, Attribute.RELATIONSHIP] = relationships.noisy_or(
@@ -379,6 +396,27 @@ def own_offer(
     )
     attr[assist, i, Attribute.FIT] = max(own_fit, partner_fit)
     attr[assist, i, Attribute.SERVICE] = np.maximum(c.service, helper_service[assist])
+    return helper
+
+
+def wait_for_approvals(
+    model: ChannelModel, big: np.ndarray, avail: np.ndarray, offered_by: np.ndarray
+) -> None:
+    """Every level above the rep's that must approve a seller's price and resources on a
+    key or global deal (`big`) costs staff time and may hold the offer past this month's
+    decision: the seller's offers there, its own and its partners', are ready with
+    chance (1 - market.rules.approval_delay) ** (levels - 1). Held offers are not made
+    this month; the buyer picks among the rest or defers."""
+    rules, rng = model.market.rules, model.rng
+    for seller in model.sellers:
+        extra = seller.policy.approval_levels - 1
+        if extra <= 0:
+            continue
+        theirs = offered_by == seller.row
+        offering = big & (avail & theirs).any(axis=1)
+        seller.tally["approvals"] += float(extra * offering.sum())
+        ready = rng.random(big.size) < (1.0 - rules.approval_delay) ** extra
+        avail &= ~(theirs & (offering & ~ready)[:, None])
 
 
 def advance_funnel(model: ChannelModel, decided: np.ndarray) -> None:

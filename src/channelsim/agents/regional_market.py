@@ -96,7 +96,9 @@ def transactional(model: ChannelModel) -> RetailSales:
         own_price[i] = base * (1.0 - p.online_price_gap)
         if p.online_store and c.consumer_reach > 0:
             reach = c.consumer_availability * c.consumer_reach
-            u[:, 2 * j + 1] = value(own_price[i], c.brand_trust, reach, c.service)
+            # products differentiated from its shops' are cut-down configurations
+            cut_down = b.differentiation_appeal * p.product_differentiation
+            u[:, 2 * j + 1] = value(own_price[i], c.brand_trust, reach, c.service) - cut_down
     u = np.where(np.isfinite(u), u, -1e9)  # numerical: no such option
     offered = u > -1e8  # numerical: the options there are
     shares = choice.logit_shares(u, OUTSIDE_UTILITY, m.choice_noise) * offered
@@ -192,6 +194,15 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
     audited = rng.random(t.n) < audit
     fines = float((diverted * audited).sum() * s.diversion_penalty * LIST_PRICE)
     t.profit -= diverted * audited * s.diversion_penalty * LIST_PRICE
+    # audits cost staff (MAP checks their share) and anger partners that diverted nothing
+    checked = audited & mine & t.active
+    if checked.any():
+        count = float(checked.sum())
+        map_share = 1.0 - min(1.0, s.audit_probability) / audit
+        seller.tally["audits"] += count * (1.0 - map_share)
+        seller.tally["map_audits"] += count * map_share
+        innocent = checked & (diverted <= 0)
+        t.complaint |= innocent & (rng.random(t.n) < rules.audit_annoyance)
 
     # online arbitrage: products differentiated between channels cannot be resold as-is
     arbitrage = 0.0

@@ -26,6 +26,40 @@ if TYPE_CHECKING:
     from channelsim.config.schema import SellerConfig, StrategyConfig
 
 LIST_PRICE = 1.0
+# the levers that cost a seller money, in the order of `Seller.program_cost`: the
+# `cost_<lever>` metrics (docs/LEVERS.md says which lever's cost falls under which)
+COST_LEVERS = (
+    "account_managers",
+    "account_planning",
+    "am_turnover",
+    "hiring_limit",
+    "phone_sales",
+    "training_budget",
+    "training_competition",
+    "coop_budget",
+    "rebate_rate",
+    "payment_terms",
+    "customer_care",
+    "erp_integration",
+    "approval_levels",
+    "partner_survey",
+    "audit_probability",
+    "map_enforced",
+    "partner_tiering",
+    "recruit_relationship_partners",
+    "deal_registration",
+    "direct_assist",
+    "online_store",
+    "product_differentiation",
+)
+# what a seller's levers did in a month, counted for their costs (`Seller.tally`)
+TALLIES = (
+    "approvals",  # approval levels above the rep's, summed over its key and global offers
+    "audits",  # its partners audited for diversion
+    "map_audits",  # ... and, with MAP enforced, for MAP
+    "registrations",  # deals registered to its partners
+    "assist_fees",  # fees paid to partners that helped it take orders directly
+)
 
 
 def top_k(score: np.ndarray, k: int) -> np.ndarray:
@@ -51,6 +85,8 @@ class Seller(RowAgent):
         self.reps = min(self.capabilities.field_reps, self.policy.account_managers)
         months = model.market.selling.margin_months
         self.rep_margin: deque[float] = deque(maxlen=months)  # the margin its reps won
+        self.hires = 0  # reps hired at the last quarter's close, charged the next month
+        self.tally = dict.fromkeys(TALLIES, 0.0)  # what its levers did this month
 
     @property
     def capabilities(self) -> SellerConfig:
@@ -97,7 +133,8 @@ class Seller(RowAgent):
         if s.mid_route == Route.DIRECT:
             eligible |= a.segment == Segment.MID
         idx = np.flatnonzero(eligible)
-        capacity = self.reps * self.capabilities.rep_capacity
+        planning = model.market.costs.planning_time if s.account_planning else 0.0
+        capacity = int(self.reps * self.capabilities.rep_capacity * (1.0 - planning))
         holder = a.holder[i]
         a.effort[i] = 0.0
         if s.account_planning:
@@ -144,21 +181,16 @@ class Seller(RowAgent):
             return
         if self.reps == 0:
             if plan > 0 and limit > 0:
-                self.reps = 1
+                self.reps, self.hires = 1, 1
             return
         cost = self.model.market.am_cost
         per_rep = sum(self.rep_margin) / len(self.rep_margin) / self.reps
         step = max(1, int(self.reps * limit / QUARTERS_PER_YEAR))
         if per_rep >= cost and self.reps < plan and limit > 0:
-            self.reps = min(plan, self.reps + step)
+            self.hires = min(plan, self.reps + step) - self.reps
+            self.reps += self.hires
         elif per_rep < cost and self.reps > 1:
             self.reps = max(1, self.reps - step)
-
-    def force_cost(self) -> float:
-        """A month of its field reps and its phone contacts."""
-        m = self.model.market
-        phoned = float(self.model.accounts.phone[self.row].sum())
-        return self.reps * m.am_cost + m.phone_cost * phoned
 
     # ------------------------------------------------------------ its own books
     def invoice_own_sales(self, decisions: Decisions) -> tuple[float, float]:
@@ -239,19 +271,62 @@ class Seller(RowAgent):
             return single == self.row and bool(t.active.any())
         return bool(np.any(t.active & (t.seller == self.row)))
 
-    def program_cost(self, rebates: float) -> dict[str, float]:
-        """This month's channel programme spend by item (nothing for a seller without
-        partners but what its policy buys for its accounts: customer care)."""
-        s, model = self.policy, self.model
-        t, a = model.resellers, model.accounts
+    def program_cost(self, rebates: float, online: float = 0.0) -> dict[str, float]:
+        """This month's cost of each of its levers, by the lever's name (docs/LEVERS.md):
+        its field force and phone sales, the budgets its policy sets, and what its
+        approvals, audits, MAP checks, tiering, screening, registrations, direct
+        assistance and online store take (`rebates`: what it paid this month; `online`:
+        the units it sold online and by phone). A lever it does not use costs nothing;
+        the partner programmes cost nothing to a seller without partners."""
+        s, model, m = self.policy, self.model, self.model.market
+        c, t, a, tally = m.costs, model.resellers, model.accounts, self.tally
         mine = t.seller == self.row
-        accounts_cared = int(np.count_nonzero(a.segment != Segment.MID))
-        partners = self.has_partners()
+        active = int((t.active & mine).sum())
+        partners = active > 0
+        closing = model.month_in_quarter == 2  # partners are reviewed at a quarter's close
+        rep_cost = self.reps * m.am_cost
+        planning = c.planning_time if s.account_planning else 0.0
+        retention = max(0.0, 1.0 - s.am_turnover / c.turnover_norm) * c.retention_pay
+        hires, self.hires = self.hires, 0
+        training = s.training_budget if partners else 0.0
+        store = s.online_store and self.capabilities.consumer_reach > 0
         return {
-            "training": s.training_budget if partners else 0.0,
-            "coop": s.coop_budget if partners else 0.0,
-            "rebates": rebates,
-            "credit": model.market.credit_interest * float(t.receivable[mine].sum()),
-            "care": s.care_cost * accounts_cared if s.customer_care else 0.0,
-            "erp": s.erp_cost * int((t.active & mine).sum()) if s.erp_integration else 0.0,
+            "account_managers": rep_cost * (1.0 - planning),
+            "account_planning": rep_cost * planning,
+            "am_turnover": rep_cost * retention,
+            "hiring_limit": hires * c.hire * m.am_cost,
+            "phone_sales": m.phone_cost * float(a.phone[self.row].sum()),
+            "training_budget": training,
+            "training_competition": training * c.competition_training
+            if s.training_competition
+            else 0.0,
+            "coop_budget": s.coop_budget if partners else 0.0,
+            "rebate_rate": rebates,
+            "payment_terms": m.credit_interest * float(t.receivable[mine].sum()),
+            "customer_care": s.care_cost * int(np.count_nonzero(a.segment != Segment.MID))
+            if s.customer_care
+            else 0.0,
+            "erp_integration": s.erp_cost * active if s.erp_integration else 0.0,
+            "approval_levels": c.approval * tally["approvals"],
+            "partner_survey": c.survey_fee if s.partner_survey and partners else 0.0,
+            "audit_probability": c.audit * tally["audits"],
+            "map_enforced": c.audit * tally["map_audits"]
+            + (
+                c.map_monitoring * m.n_regions
+                if s.map_enforced and s.map_floor > 0 and partners
+                else 0.0
+            ),
+            "partner_tiering": c.tiering * active if s.partner_tiering and closing else 0.0,
+            "recruit_relationship_partners": c.screening * active
+            if s.recruit_relationship_partners and closing
+            else 0.0,
+            "deal_registration": c.registration * tally["registrations"],
+            "direct_assist": tally["assist_fees"],
+            "online_store": c.store_fixed + c.store_order * LIST_PRICE * online if store else 0.0,
+            "product_differentiation": c.differentiation
+            * s.product_differentiation
+            * LIST_PRICE
+            * online
+            if store
+            else 0.0,
         }

@@ -86,15 +86,33 @@ def recovery(runs: pd.DataFrame, variant: str) -> pd.Series:
     return (a - b).dropna()
 
 
+# what else a part is judged on: its effect on the vendor's profit and on conflict in 2006
+ABLATION_EFFECTS = (("profit", "profit_vendor", "sum"), ("conflict", "conflict_index", "mean"))
+
+
+def history_2006(runs: pd.DataFrame, variant: str, metric: str, how: str) -> pd.Series:
+    """Per seed: a metric of history (this variant) over 2006."""
+    hist = runs[(runs["scenario"] == "history") & (runs["variant"] == variant)]
+    return per_run(hist, metric, "2006", ["seed"], how)
+
+
 def summarise_ablation(runs: pd.DataFrame) -> dict[str, dict[str, Estimate]]:
     """How much of the recovery each part carries: recovery with all parts minus recovery
-    without the part, paired by seed; and the recovery left with all parts off."""
+    without the part, paired by seed; the recovery left with all parts off; and what
+    each part does to the vendor's profit and to conflict in 2006 (with it less
+    without it, paired by seed), net of its cost."""
     full = recovery(runs, "all parts")
     out = {"all parts": {"recovery": mean_ci(full), "carried": mean_ci(full)}}
+    whole = {name: history_2006(runs, "all parts", m, how) for name, m, how in ABLATION_EFFECTS}
+    for name, _, _ in ABLATION_EFFECTS:
+        out["all parts"][name] = mean_ci(whole[name] - whole[name])
     for variant in sorted(set(runs["variant"]) - {"all parts"}, key=_variant_order):
         rest = recovery(runs, variant)
         carried = (full - rest).dropna()
         out[variant] = {"recovery": mean_ci(rest), "carried": mean_ci(carried)}
+        for name, metric, how in ABLATION_EFFECTS:
+            without = history_2006(runs, variant, metric, how)
+            out[variant][name] = mean_ci((whole[name] - without).dropna())
     return out
 
 
@@ -142,22 +160,34 @@ def table_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
-def ablation_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
+def ablation_rows(study: CaseStudy, effects: bool = True) -> tuple[list[str], list[list[str]]]:
     """The ablation: per variant of history, its recovery over staying traditional and
-    the part of the full recovery the missing part carries (with its share)."""
-    head = ["variant of history", f"{RECOVERY_WINDOW} key-share recovery", "part it carries"]
+    the part of the full recovery the missing part carries (with its share); with
+    `effects`, also what the part adds to the vendor's profit and to conflict in 2006."""
+    head = [
+        "variant of history",
+        f"{RECOVERY_WINDOW} key-share recovery",
+        "part it carries",
+        "its profit 2006",
+        "its conflict 2006",
+    ]
     full = study.ablation["all parts"]["recovery"].mean
     rows = []
     for variant, est in study.ablation.items():
         carried = est["carried"]
         share = f" ({carried.mean / full:.0%})" if full and variant.startswith("without") else ""
+        part = variant.startswith("without")
         rows.append(
             [
                 variant,
                 est["recovery"].text(".3f"),
-                carried.text(".3f") + share if variant.startswith("without") else "",
+                carried.text(".3f") + share if part else "",
+                est["profit"].text(".0f") if part and "profit" in est else "",
+                est["conflict"].text(".3f") if part and "conflict" in est else "",
             ]
         )
+    if not effects:  # the key-share columns alone, as a terminal prints them
+        return head[:3], [row[:3] for row in rows]
     return head, rows
 
 

@@ -145,19 +145,10 @@ def judge(runs: pd.DataFrame) -> list[Fact]:
             ),
         ),
     ]
-    lost_off = r.diff("turnover high", "turnover low", "relationships_lost")
-    lost_on = r.diff("turnover high, care", "turnover low, care", "relationships_lost")
+    # judged by what turnover and care do to the accounts won, not by the relationship
+    # strength the departure rule removes
     key_off = r.diff("turnover high", "turnover low", key)
-    shrink_lost = mean_ci(
-        (
-            r.value("turnover high, care", "relationships_lost")
-            - r.value("turnover low, care", "relationships_lost")
-        )
-        - (
-            r.value("turnover high", "relationships_lost")
-            - r.value("turnover low", "relationships_lost")
-        )
-    )
+    key_on = r.diff("turnover high, care", "turnover low, care", key)
     shrink_key = mean_ci(
         (r.value("turnover high, care", key) - r.value("turnover low, care", key))
         - (r.value("turnover high", key) - r.value("turnover low", key))
@@ -167,13 +158,9 @@ def judge(runs: pd.DataFrame) -> list[Fact]:
             4,
             "relationships leave with people; customer care keeps most",
             (
-                Claim("raised turnover raises relationships_lost", lost_off, +1),
                 Claim("raised turnover lowers key share", key_off, -1),
-                Claim(
-                    "with customer care the rise in relationships_lost is smaller", shrink_lost, -1
-                ),
                 Claim("with customer care the fall in key share is smaller", shrink_key, +1),
-                Claim("with customer care turnover still costs some relationships", lost_on, +1),
+                Claim("with customer care turnover still lowers key share", key_on, -1),
             ),
         )
     )
@@ -220,19 +207,16 @@ def judge(runs: pd.DataFrame) -> list[Fact]:
             6,
             "tiering raises channel performance; weak partners exit",
             (
-                Claim(
-                    "tiering raises mean partner capability",
-                    r.diff("tiering", "no tiering", "mean_partner_capability"),
-                    +1,
-                ),
+                # judged by its consequences for the vendor, net of its cost, not by the
+                # exits its elimination rule causes
                 Claim(
                     "tiering raises the vendor's channel sales",
                     r.diff("tiering", "no tiering", "units_channel"),
                     +1,
                 ),
                 Claim(
-                    "with tiering more partners exit",
-                    r.diff("tiering", "no tiering", "partner_exits", how="sum"),
+                    "tiering raises the vendor's profit, net of its cost",
+                    r.diff("tiering", "no tiering", "profit_vendor", how="sum"),
                     +1,
                 ),
             ),

@@ -166,6 +166,13 @@ class BuyerBehaviour:
     retail_service: float = lever(
         0.2, "weight of service among them", lo=0.0, hi=1.0, source="judgement"
     )
+    differentiation_appeal: float = lever(
+        0.2,
+        "utility walk-in buyers lose on fully separate online products (differentiation 1)",
+        lo=0.0,
+        hi=20.0,
+        source="judgement: online-only models are cut-down configurations",
+    )
 
 
 @dataclass
@@ -671,6 +678,21 @@ class RuleBehaviour:
         source="literature: MAP violations are common (Israeli, Anderson and Coughlan 2016, "
         "Marketing Science 35(4)); level judgement",
     )
+    approval_delay: float = lever(
+        0.05,
+        "chance one approval level above the rep's holds a key or global offer past a "
+        "month's decision",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: each level adds a hand-off",
+    )
+    audit_annoyance: float = lever(
+        0.3,
+        "chance an audited partner that diverted nothing complains of it",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: audits read as distrust",
+    )
     map_audit_weight: float = lever(
         1.5,
         "factor on audits when MAP is enforced (MAP checks add to diversion audits)",
@@ -864,5 +886,128 @@ class Population:
         "share of resellers, the best capitalised, that start in tier 1",
         lo=0.0,
         hi=1.0,
+        source="judgement",
+    )
+
+
+@dataclass
+class ProgrammeCosts:
+    """What a seller's levers cost it, beyond the budgets it sets itself (`market.costs.*`,
+    list-price units: the vendor's list price is 1; a field rep costs `market.am_cost`, 12
+    a month). docs/LEVERS.md gives each at the default setting as money a year and as a
+    share of the vendor's profit."""
+
+    approval: float = lever(
+        0.1,
+        "staff time of one approval level above the rep's on one key or global deal",
+        lo=0.0,
+        hi=1e3,
+        source="judgement: about two hours of a manager at a rep's pay",
+    )
+    survey_fee: float = lever(
+        100.0,
+        "monthly fee of the third-party partner survey",
+        lo=0.0,
+        hi=1e6,
+        source="judgement: a national survey twice a year, about 1% of the vendor's profit",
+    )
+    audit: float = lever(
+        1.0,
+        "staff cost of auditing one partner for diversion or MAP",
+        lo=0.0,
+        hi=1e3,
+        source="judgement: about two days of a field rep at market.am_cost",
+    )
+    map_monitoring: float = lever(
+        5.0,
+        "monthly cost of watching advertised prices in one region, when MAP is enforced",
+        lo=0.0,
+        hi=1e6,
+        source="judgement: part of a clerk's time a region",
+    )
+    tiering: float = lever(
+        1.0,
+        "cost of reviewing one partner's tier at a quarter's close",
+        lo=0.0,
+        hi=1e3,
+        source="judgement: about two days of a manager a partner a quarter",
+    )
+    screening: float = lever(
+        0.5,
+        "cost of screening one partner for key-account ties and skill at a quarter's close",
+        lo=0.0,
+        hi=1e3,
+        source="judgement: about a day of a rep a partner a quarter",
+    )
+    planning_time: float = lever(
+        0.1,
+        "share of a seller's field reps' time that account planning takes",
+        lo=0.0,
+        hi=0.9,
+        source="judgement: half a day a week",
+    )
+    registration: float = lever(
+        0.2,
+        "cost of registering and policing one registered deal",
+        lo=0.0,
+        hi=1e3,
+        source="judgement: a few hours of channel staff",
+    )
+    assist_fee: float = lever(
+        0.02,
+        "fee a seller pays the partner that helped it take an order directly (share of the "
+        "order's value)",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: an agency fee, as agents differ from dealers (CASE.md 1)",
+    )
+    competition_training: float = lever(
+        0.25,
+        "cost of teaching the competition's offers, as a share of the training budget",
+        lo=0.0,
+        hi=10.0,
+        source="judgement: competitive intelligence and its course material",
+    )
+    store_fixed: float = lever(
+        150.0,
+        "monthly fixed cost of a seller's online and phone store (site, call centre)",
+        lo=0.0,
+        hi=1e7,
+        source="judgement: about 2% of the vendor's profit",
+    )
+    store_order: float = lever(
+        0.01,
+        "cost of taking and shipping one unit sold online or by phone (share of list)",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: order handling and parcel delivery",
+    )
+    differentiation: float = lever(
+        0.02,
+        "unit cost of fully separate online products (share of list, at differentiation 1)",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: a second product line's design and stock",
+    )
+    hire: float = lever(
+        1.0,
+        "cost of hiring a field rep, in months of market.am_cost",
+        lo=0.0,
+        hi=100.0,
+        source="judgement: recruiting and a month of training",
+    )
+    turnover_norm: float = lever(
+        0.06,
+        "monthly turnover of field reps at the market's usual pay",
+        lo=1e-6,
+        hi=1.0,
+        source="case: high sales-force turnover (CASE.md 2); level judgement",
+    )
+    retention_pay: float = lever(
+        0.5,
+        "pay premium (share of market.am_cost) that keeps turnover at zero; half of it "
+        "halves turnover",
+        lo=0.0,
+        hi=10.0,
         source="judgement",
     )

@@ -16,6 +16,7 @@ from channelsim.config.behaviour import (
     BuyerBehaviour,
     PartnerBehaviour,
     Population,
+    ProgrammeCosts,
     RuleBehaviour,
     SellingBehaviour,
 )
@@ -157,90 +158,302 @@ class StrategyConfig:
     """The vendor's channel policy: every lever the user sets."""
 
     name: str = lever("relationship_channel", "preset name")
-    key_route: str = lever("joint_team", "how key accounts are served", choices=ROUTES_KEY)
-    global_route: str = lever("joint_team", "how global accounts are served", choices=ROUTES_GLOBAL)
-    mid_route: str = lever("reseller", "how mid-market accounts are served", choices=ROUTES_MID)
-    use_distributors: bool = lever(True, "two tiers: resellers buy through distributors")
+    key_route: str = lever(
+        "joint_team",
+        "how key accounts are served",
+        choices=ROUTES_KEY,
+        cost="its field reps' time on key accounts (cost_account_managers); partners' margin "
+        "where they sell",
+        downside="served direct, its partners stand aside: their ties and effort on the account "
+        "are lost to it",
+    )
+    global_route: str = lever(
+        "joint_team",
+        "how global accounts are served",
+        choices=ROUTES_GLOBAL,
+        cost="its field reps' time on global accounts (cost_account_managers)",
+        downside="served direct, its partners stand aside: their ties and effort on the account "
+        "are lost to it",
+    )
+    mid_route: str = lever(
+        "reseller",
+        "how mid-market accounts are served",
+        choices=ROUTES_MID,
+        cost="its field reps' time on mid accounts (cost_account_managers)",
+        downside="served direct, few reps cover many accounts: partners' reach and ties are lost "
+        "to it",
+    )
+    use_distributors: bool = lever(
+        True,
+        "two tiers: resellers buy through distributors",
+        cost="the distributors' margin (market.distributor_margin), paid by partners in their "
+        "buying price",
+        downside="partners' prices rise by the distributors' margin, and some buyers are lost",
+    )
     wholesale_discount: float = lever(
-        0.12, "discount off list price to the channel", lo=0.0, hi=0.6
+        0.12,
+        "discount off list price to the channel",
+        lo=0.0,
+        hi=0.6,
+        cost="margin given up on every unit its channel buys (lower revenue)",
+        downside="a smaller discount thins partners' margins: their satisfaction falls and weak "
+        "ones leave",
     )
     map_floor: float = lever(
-        0.96, "minimum advertised price as a fraction of list (0 = no MAP)", lo=0.0, hi=1.5
+        0.96,
+        "minimum advertised price as a fraction of list (0 = no MAP)",
+        lo=0.0,
+        hi=1.5,
+        cost="none on its books; partners keep the margin above their own price",
+        downside="a floor above partners' prices raises them: price-sensitive buyers buy less or "
+        "elsewhere",
     )
     map_enforced: bool = lever(
-        True, "MAP is enforced: partners keep to the floor, MAP checks add to audits"
+        True,
+        "MAP is enforced: partners keep to the floor, MAP checks add to audits",
+        cost="MAP checks added to audits (market.costs.audit each) and price watching in each "
+        "region (market.costs.map_monitoring): cost_map_enforced",
+        downside="nearly every partner keeps to the floor, so price-sensitive buyers are lost; "
+        "the extra audits anger partners that did nothing",
     )
     rebate_rate: float = lever(
-        0.02, "rebate on quarter purchases when the target is met", lo=0.0, hi=0.3
+        0.02,
+        "rebate on quarter purchases when the target is met",
+        lo=0.0,
+        hi=0.3,
+        cost="rebates paid on met quarter targets: cost_rebate_rate",
+        downside="partners pass part of it on in price, chasing targets: prices fall and spread "
+        "between partners",
     )
     target_growth: float = lever(
-        0.05, "quarter target over last quarter's purchases", lo=-0.5, hi=2.0
+        0.05,
+        "quarter target over last quarter's purchases",
+        lo=-0.5,
+        hi=2.0,
+        cost="none of its own: it decides which rebates are earned (cost_rebate_rate)",
+        downside="partners that miss a target lose the rebate and its share of their satisfaction",
     )
     training_budget: float = lever(
-        300.0, "monthly partner training budget (list-price units)", lo=0.0, hi=1e7
+        300.0,
+        "monthly partner training budget (list-price units)",
+        lo=0.0,
+        hi=1e7,
+        cost="the budget: cost_training_budget",
+        downside="its lift saturates (market.partners.training_half) while its cost does not",
     )
-    training_competition: bool = lever(True, "training covers the direct seller's offers")
+    training_competition: bool = lever(
+        True,
+        "training covers the direct seller's offers",
+        cost="course material on the competition, a share of the training budget "
+        "(market.costs.competition_training): cost_training_competition",
+        downside="its cost; the knowledge it brings fades unless taught again",
+    )
     coop_budget: float = lever(
-        200.0, "monthly co-op marketing budget (list-price units)", lo=0.0, hi=1e7
+        200.0,
+        "monthly co-op marketing budget (list-price units)",
+        lo=0.0,
+        hi=1e7,
+        cost="the budget: cost_coop_budget",
+        downside="its lift on leads and shop availability saturates (market.selling.coop_half)",
     )
     credit_multiple: float = lever(
-        2.0, "credit line for big projects as a multiple of a partner's capital", lo=0.0, hi=20.0
+        2.0,
+        "credit line for big projects as a multiple of a partner's capital",
+        lo=0.0,
+        hi=20.0,
+        cost="money lent to partners (interest at market.credit_interest: cost_payment_terms) and"
+        " bad debt when they fail (bad_debt_vendor)",
+        downside="indebted partners fail more often (market.partners.distress), and part of what "
+        "they owe is lost",
     )
     payment_terms: int = lever(
         2,
         "mean months a partner takes to pay for a credited project (0: no credit)",
         lo=0,
         hi=24,
+        cost="interest on what partners owe (market.credit_interest): cost_payment_terms",
+        downside="longer terms leave more owed when a partner fails: bad debt",
     )
-    deal_registration: bool = lever(True, "a registered deal is locked to one partner")
-    account_planning: bool = lever(True, "every key and global account has a planned owner")
-    erp_integration: bool = lever(True, "partners configure to order through the vendor's ERP")
-    customer_care: bool = lever(True, "company-level customer care keeps relationships")
-    account_managers: int = lever(40, "its own field reps (account managers)", lo=0, hi=100000)
+    deal_registration: bool = lever(
+        True,
+        "a registered deal is locked to one partner",
+        cost="registering and policing each deal (market.costs.registration): "
+        "cost_deal_registration",
+        downside="a registered deal goes to one partner: no rival partner bids, so buyers pay its"
+        " full markup",
+    )
+    account_planning: bool = lever(
+        True,
+        "every key and global account has a planned owner",
+        cost="its reps' planning time (market.costs.planning_time of their cost): "
+        "cost_account_planning",
+        downside="its reps work fewer accounts; partners that do not own a planned account stop "
+        "working it",
+    )
+    erp_integration: bool = lever(
+        True,
+        "partners configure to order through the vendor's ERP",
+        cost="an ERP link per active partner (strategy.erp_cost): cost_erp_integration",
+        downside="its cost is paid for every partner, selling or not",
+    )
+    customer_care: bool = lever(
+        True,
+        "company-level customer care keeps relationships",
+        cost="care per key and global account (strategy.care_cost): cost_customer_care",
+        downside="its cost is paid for every big account, served or not",
+    )
+    account_managers: int = lever(
+        40,
+        "its own field reps (account managers)",
+        lo=0,
+        hi=100000,
+        cost="its field reps at market.am_cost each: cost_account_managers",
+        downside="reps it cannot pay from their margin are let go, and hired again slowly "
+        "(strategy.hiring_limit)",
+    )
     am_turnover: float = lever(
-        0.04, "monthly probability that one of its field reps leaves", lo=0.0, hi=1.0
+        0.04,
+        "monthly probability that one of its field reps leaves",
+        lo=0.0,
+        hi=1.0,
+        cost="retention pay to keep turnover below the market's (market.costs.turnover_norm, "
+        "retention_pay): cost_am_turnover",
+        downside="each leaver takes relationships with them, beyond what the company keeps",
     )
-    hiring_limit: float = lever(0.3, "yearly growth of its field force at most", lo=0.0, hi=5.0)
+    hiring_limit: float = lever(
+        0.3,
+        "yearly growth of its field force at most",
+        lo=0.0,
+        hi=5.0,
+        cost="recruiting and training each hire (market.costs.hire months of market.am_cost): "
+        "cost_hiring_limit",
+        downside="a fast-growing force hires before it knows what a rep brings in",
+    )
     phone_sales: float = lever(
         0.0,
         "share of mid and key accounts its own phone sales reach a month",
         lo=0.0,
         hi=1.0,
+        cost="each phone contact (market.phone_cost): cost_phone_sales",
+        downside="phone ties grow slowly (market.learn_phone)",
     )
-    markup: float = lever(0.162, "its own sales' price over its unit cost", lo=0.0, hi=1.0)
+    markup: float = lever(
+        0.162,
+        "its own sales' price over its unit cost",
+        lo=0.0,
+        hi=1.0,
+        cost="none on its books: its own price",
+        downside="a higher price loses price-sensitive buyers to rivals and to deferral",
+    )
     approval_levels: int = lever(
-        4, "levels that approve price and resources (rep..central)", lo=1, hi=4
+        4,
+        "levels that approve price and resources (rep..central)",
+        lo=1,
+        hi=4,
+        cost="staff time per level above the rep's on each key and global offer "
+        "(market.costs.approval): cost_approval_levels",
+        downside="each level may hold an offer past a month's decision "
+        "(market.rules.approval_delay): buyers wait, defer or buy elsewhere",
     )
-    partner_survey: bool = lever(True, "a third party surveys partner satisfaction, published")
-    partner_tiering: bool = lever(True, "tier partners each quarter; weak ones are eliminated")
+    partner_survey: bool = lever(
+        True,
+        "a third party surveys partner satisfaction, published",
+        cost="the third party's fee (market.costs.survey_fee): cost_partner_survey",
+        downside="disciplined reps give fewer special discounts, so partners' prices rise a little",
+    )
+    partner_tiering: bool = lever(
+        True,
+        "tier partners each quarter; weak ones are eliminated",
+        cost="reviewing each partner's tier each quarter (market.costs.tiering): "
+        "cost_partner_tiering",
+        downside="tier-2 partners get less support, and eliminated ones take their coverage with "
+        "them until others take it over",
+    )
     partner_selection_volume: float = lever(
-        600.0, "annual units that qualify a reseller as relationship partner", lo=0.0, hi=1e9
+        600.0,
+        "annual units that qualify a reseller as relationship partner",
+        lo=0.0,
+        hi=1e9,
+        cost="none of its own: it decides who takes the relationship partners' share of training "
+        "(cost_training_budget)",
+        downside="a high threshold leaves key accounts without relationship partners; a low one "
+        "spreads support thin",
     )
     recruit_relationship_partners: bool = lever(
-        True, "recruit resellers with strong key-account relationships or skill"
+        True,
+        "recruit resellers with strong key-account relationships or skill",
+        cost="screening each partner for ties and skill each quarter (market.costs.screening): "
+        "cost_recruit_relationship_partners",
+        downside="partners recruited for ties, not volume, dilute the training the biggest "
+        "sellers get",
     )
-    direct_assist: bool = lever(True, "the vendor takes an order directly with a partner's help")
+    direct_assist: bool = lever(
+        True,
+        "the vendor takes an order directly with a partner's help",
+        cost="a fee to the helping partner (market.costs.assist_fee of the order): "
+        "cost_direct_assist",
+        downside="the order and the tie it builds go to the seller, not the partner",
+    )
     audit_probability: float = lever(
-        0.25, "monthly chance a reseller is audited for diversion", lo=0.0, hi=1.0
+        0.25,
+        "monthly chance a reseller is audited for diversion",
+        lo=0.0,
+        hi=1.0,
+        cost="staff time per audited partner (market.costs.audit): cost_audit_probability; fines "
+        "collected are a transfer (fines_vendor)",
+        downside="audited partners that diverted nothing may complain "
+        "(market.rules.audit_annoyance): satisfaction falls, conflict rises",
     )
     diversion_penalty: float = lever(
-        0.15, "fine per diverted unit (fraction of price)", lo=0.0, hi=5.0
+        0.15,
+        "fine per diverted unit (fraction of price)",
+        lo=0.0,
+        hi=5.0,
+        cost="none of its own: fines are a transfer from partners (fines_vendor), collected by "
+        "audits",
+        downside="fined partners lose profit and satisfaction",
     )
-    online_store: bool = lever(False, "it sells online and by phone direct to consumers")
+    online_store: bool = lever(
+        False,
+        "it sells online and by phone direct to consumers",
+        cost="a fixed cost a month and a cost per unit sold (market.costs.store_fixed, "
+        "store_order): cost_online_store",
+        downside="its sales take walk-in buyers from its own partners' shops, and gray dealers "
+        "resell its units in the channel",
+    )
     online_price_gap: float = lever(
-        0.03, "its online price below its partners' shop price (or its own)", lo=-0.5, hi=0.5
+        0.03,
+        "its online price below its partners' shop price (or its own)",
+        lo=-0.5,
+        hi=0.5,
+        cost="margin given up on every unit sold online",
+        downside="a wider gap draws gray dealers to buy online and resell in the channel",
     )
     product_differentiation: float = lever(
-        0.0, "how far online and channel products differ (0 = identical)", lo=0.0, hi=1.0
+        0.0,
+        "how far online and channel products differ (0 = identical)",
+        lo=0.0,
+        hi=1.0,
+        cost="a second product line's unit cost on online units (market.costs.differentiation): "
+        "cost_product_differentiation",
+        downside="cut-down online products appeal less to walk-in buyers "
+        "(market.buyers.differentiation_appeal)",
     )
     care_cost: float = lever(
         0.5,
         "monthly customer care cost per key or global account (list-price units)",
         lo=0.0,
         hi=1e3,
+        cost="it is customer care's cost a month per key or global account",
+        downside="none of its own: it prices customer_care",
     )
     erp_cost: float = lever(
-        1.0, "monthly ERP link cost per partner (list-price units)", lo=0.0, hi=1e4
+        1.0,
+        "monthly ERP link cost per partner (list-price units)",
+        lo=0.0,
+        hi=1e4,
+        cost="it is the ERP link's cost a month per partner",
+        downside="none of its own: it prices erp_integration",
     )
 
 
@@ -602,6 +815,7 @@ class MarketConfig:
     partners: PartnerBehaviour = field(default_factory=PartnerBehaviour)
     rules: RuleBehaviour = field(default_factory=RuleBehaviour)
     population: Population = field(default_factory=Population)
+    costs: ProgrammeCosts = field(default_factory=ProgrammeCosts)
 
 
 @dataclass

@@ -13,7 +13,8 @@ from channelsim.config.compose import compose
 from channelsim.experiment.batch import BatchResult, Job, replicate, run_jobs
 
 SCENARIOS = ("history", "stay_traditional", "copy_direct")
-# the relationship channel's parts (CASE.md section 3), each as the levers that make it
+# the relationship channel's parts (CASE.md sections 3 and 5), each as the levers that make
+# it: together, every lever in which the relationship channel differs from the traditional
 PARTS = {
     "training": ("training_budget", "training_competition"),
     "joint teams": ("key_route", "global_route", "direct_assist"),
@@ -22,6 +23,15 @@ PARTS = {
     "ERP build-to-order": ("erp_integration",),
     "credit for big projects": ("credit_multiple", "payment_terms"),
     "customer care": ("customer_care",),
+    "more reps and co-op": ("account_managers", "coop_budget"),
+    "governance": (
+        "approval_levels",
+        "partner_survey",
+        "map_enforced",
+        "audit_probability",
+        "diversion_penalty",
+    ),
+    "tiering and recruiting": ("partner_tiering", "recruit_relationship_partners"),
 }
 
 
