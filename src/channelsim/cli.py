@@ -290,6 +290,29 @@ SPECS = {
         options=(Option(("--out",), "out", "DIR", "also write report.md and the figure"),),
         examples=("channelsim validate", "channelsim validate --out results/validation"),
     ),
+    "elasticity": CommandSpec(
+        summary="each seller's own-price elasticity of brand demand, at paired seeds",
+        usage="[OPTIONS] [OVERRIDES...]",
+        about=(
+            "Raises and lowers every price of one seller at a time (its own, its channel's "
+            "and its MAP floor: market.SELLER.price_level) by --step at paired seeds, and "
+            "prints each seller's arc elasticity of its units from month 13 on, the mean "
+            "[95% interval] over the seeds. Overrides set the market and the policies."
+        ),
+        options=(
+            Option(("--seeds",), "seeds", "N", "seeds (default 10)"),
+            Option(("--step",), "step", "X", "the price change (default 0.01)"),
+            JOBS,
+            CONFIG_DIR,
+        ),
+        settings=(ANY_KEY,),
+        groups=("market", "strategy", "scenario"),
+        examples=(
+            "channelsim elasticity",
+            "channelsim elasticity --seeds 20 scenario=history",
+            "channelsim elasticity market.price_sensitivity=4",
+        ),
+    ),
 }
 
 # named experiments by command, told apart by their names' prefixes (the rest are sweeps)
@@ -1019,6 +1042,35 @@ def command_validate(args: list[str], out=None) -> int:
     return 0
 
 
+def command_elasticity(args: list[str], out=None) -> int:
+    """Each seller's own-price elasticity on a market."""
+    from channelsim.analysis.report import text_table
+    from channelsim.config.compose import compose_run
+    from channelsim.experiment.elasticity import measure
+
+    config_dir, overrides, given = split_args(args, "elasticity")
+    seeds = _positive_int(given, "seeds", 10)
+    jobs = _positive_int(given, "jobs", None)
+    step = given.get("step", "0.01")
+    try:
+        step = float(step)
+    except ValueError:
+        step = -1.0
+    if not 0 < step < 0.5:
+        raise UsageError(f"--step={given['step']!r} is not allowed: a number in (0, 0.5)")
+    if seeds < 2:
+        raise UsageError("--seeds must be 2 or more: the interval needs two seeds")
+    composed = compose_run(overrides, config_dir)
+    _refuse_market(composed.config, "elasticity")
+    found = measure(composed.config, range(seeds), step, jobs)
+    rows = [
+        [e.seller, f"{e.mean:.2f} [{e.low:.2f}, {e.high:.2f}]", f"{e.units:,.0f}"] for e in found
+    ]
+    print(text_table(["seller", "elasticity [95% CI]", "units a month"], rows), file=out)
+    print(f"\n{seeds} seeds, prices moved by {step:g} either way, months 13 on", file=out)
+    return 0
+
+
 COMMANDS = {
     "study": command_study,
     "run": command_run,
@@ -1029,6 +1081,7 @@ COMMANDS = {
     "levers": command_levers,
     "dashboard": command_dashboard,
     "validate": command_validate,
+    "elasticity": command_elasticity,
 }
 
 

@@ -102,8 +102,14 @@ class Seller(RowAgent):
 
     @property
     def price(self) -> float:
-        """Its own sales' price: unit cost plus its markup."""
-        return self.capabilities.unit_cost * (1.0 + self.policy.markup)
+        """Its own sales' price: unit cost plus its markup, at its price level."""
+        c = self.capabilities
+        return c.unit_cost * (1.0 + self.policy.markup) * c.price_level
+
+    @property
+    def list_price(self) -> float:
+        """Its list price, from which its channel's prices and its MAP floor follow."""
+        return LIST_PRICE * self.capabilities.price_level
 
     # ------------------------------------------------------------ own field force
     def serves(self) -> np.ndarray:
@@ -241,11 +247,11 @@ class Seller(RowAgent):
         t.complaint[mine] = active & ((rng.random(n) < unfair) | broken)
         margin = m.distributor_margin if s.use_distributors else 0.0
         t.cost[mine] = pricing.channel_cost(
-            LIST_PRICE, s.wholesale_discount, model.promo[region], special, margin
+            self.list_price, s.wholesale_discount, model.promo[region], special, margin
         )
         comply = rules.map_compliance_enforced if s.map_enforced else rules.map_compliance_free
         t.compliant[mine] = rng.random(n) < comply
-        floor = s.map_floor * LIST_PRICE
+        floor = s.map_floor * self.list_price
         # chasing a quarter target, partners pass part of the rebate on to buyers
         quarter_end = model.month_in_quarter == 2
         push = s.rebate_rate * (m.selling.rebate_pass_through * (1 + quarter_end))

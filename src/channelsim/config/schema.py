@@ -88,6 +88,13 @@ class SellerConfig:
         hi=1.0,
         source="judgement: it sells to every region's buyers",
     )
+    price_level: float = lever(
+        1.0,
+        "its prices (own, to its channel, its MAP floor) as a multiple of the market's list price",
+        lo=0.1,
+        hi=10.0,
+        source="judgement: list price 1 is the unit of every price; channelsim elasticity moves it",
+    )
     partner_share: float = lever(
         1.0,
         "its share of the resellers at the start: they carry its products",
@@ -628,7 +635,13 @@ class MarketConfig:
         source="public figure: the market grew 10.4% in 2003 (CASE.md 8)",
     )
     price_sensitivity: float = lever(
-        6.0, "weight of relative price in buyers' utility", lo=0.0, hi=50.0, source="judgement"
+        8.0,
+        "weight of relative price in buyers' utility",
+        lo=0.0,
+        hi=50.0,
+        source="literature: puts the vendor's own-price elasticity of brand demand at about "
+        "-1.7 (channelsim elasticity), inside [-4, -1.5] around the meta-analytic mean -2.62 "
+        "(Bijmolt, van Heerde and Pieters 2005, JMR 42(2))",
     )
     choice_noise: float = lever(
         1.0,
