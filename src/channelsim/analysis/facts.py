@@ -148,7 +148,6 @@ def judge(runs: pd.DataFrame) -> list[Fact]:
     # judged by what turnover and care do to the accounts won, not by the relationship
     # strength the departure rule removes
     key_off = r.diff("turnover high", "turnover low", key)
-    key_on = r.diff("turnover high, care", "turnover low, care", key)
     shrink_key = mean_ci(
         (r.value("turnover high, care", key) - r.value("turnover low, care", key))
         - (r.value("turnover high", key) - r.value("turnover low", key))
@@ -160,7 +159,6 @@ def judge(runs: pd.DataFrame) -> list[Fact]:
             (
                 Claim("raised turnover lowers key share", key_off, -1),
                 Claim("with customer care the fall in key share is smaller", shrink_key, +1),
-                Claim("with customer care turnover still lowers key share", key_on, -1),
             ),
         )
     )
