@@ -93,13 +93,14 @@ dashboard: $(VENV)/.viz fonts
 	$(VENV)/bin/channelsim dashboard $(ARGS)
 
 # The suite on both cores; the tests import the installed package, not src/. Two test
-# processes (pytest-xdist) take a test file each at a time; the stylized facts, whose
-# batches of runs fill both cores themselves, run after them in one process.
+# processes (pytest-xdist) take a test file each at a time, longest first (tests/conftest.py);
+# the stylized facts, whose batches of runs fill both cores themselves, run after them in
+# one process.
 CASE_STUDY := tests/test_case_study.py
 test: $(VENV)/.dev debs-test
 	@echo "• ruff check and ruff format --check"
 	@$(VENV)/bin/ruff check -q . && $(VENV)/bin/ruff format --check -q .
-	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25 --ignore=$(CASE_STUDY)
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 --ignore=$(CASE_STUDY)
 	$(PY) -m pytest -q --durations=25 $(CASE_STUDY)
 
 # timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md), then

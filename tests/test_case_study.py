@@ -32,7 +32,7 @@ MAIN_PARAMETERS = (
 FACTORS = (0.8, 1.2)
 # a perturbed market's facts are judged at the first seeds, and a fact not yet settled
 # there again at all of them
-FIRST_SEEDS, ALL_SEEDS = range(5), range(8)
+FIRST_SEEDS, ALL_SEEDS = range(4), range(8)
 
 
 MARKETS = [(key, factor) for key in MAIN_PARAMETERS for factor in FACTORS]
@@ -224,10 +224,14 @@ def test_history_lands_near_the_public_figures(runs):
     assert share_2006 == pytest.approx(0.78, abs=0.05)
 
 
+STUDY_SEEDS = 6
+
+
 @pytest.fixture(scope="module")
 def main_job(tmp_path_factory):
     out = tmp_path_factory.mktemp("study")
-    code = cli.main(["study", "--seeds", "10", f"hydra.run.dir={out}"])
+    # six seeds: the ablation's intervals clear zero with room at six (README: 10 and 20)
+    code = cli.main(["study", "--seeds", str(STUDY_SEEDS), f"hydra.run.dir={out}"])
     return code, out
 
 
@@ -259,7 +263,7 @@ def test_main_job_writes_the_report(main_job, capsys):
     ):
         assert words in report
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["status"] == "ok" and summary["seeds"] == list(range(10))
+    assert summary["status"] == "ok" and summary["seeds"] == list(range(STUDY_SEEDS))
 
 
 def test_no_single_part_carries_the_whole_recovery_and_all_off_recovers_nothing(main_job):

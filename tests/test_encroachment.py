@@ -235,19 +235,6 @@ def test_bad_values_get_one_line(override, message, capsys, tmp_path):
     assert len(err) == 1 and message in err[0], err
 
 
-def test_validate_exits_1_on_a_wrong_encroachment_closed_form(monkeypatch, capsys):
-    right = validation.encroachment
-
-    def off(a, b, c, allowed=True):
-        values = right(a, b, c, allowed)
-        return {**values, "quantity_1": values["quantity_1"] * (1 + 1e-5)}
-
-    monkeypatch.setattr(validation, "encroachment", off)
-    assert cli.main(["validate"]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "encroachment c/a=" in err[0], err
-
-
 def test_the_factory_builds_the_encroachment_model_with_its_two_agents():
     from channelsim import build_model
 

@@ -170,7 +170,7 @@ FOLDERS = itertools.count()  # hypothesis reuses one tmp_path across its example
 
 
 @settings(
-    max_examples=200,
+    max_examples=120,  # four kinds of bad input, each on about 30 keys, run and sweep
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -191,7 +191,7 @@ def test_fuzzed_bad_input_is_one_line_and_writes_no_result(case, command, tmp_pa
 def test_fuzzed_bad_input_through_the_installed_command(tmp_path):
     rng = random.Random(20261129)
     draws = []
-    for i in range(24):
+    for i in range(12):  # the kinds of bad input above, four of them through a sweep
         key, override = _sample(rng)
         command = "run" if i % 3 else "sweep"
         out = tmp_path / f"out-{i}"

@@ -166,6 +166,19 @@ def test_validate_exits_1_when_the_model_and_the_closed_forms_disagree(monkeypat
     assert len(err) == 1 and err[0].startswith("channelsim: validation failed:")
 
 
+def test_validate_exits_1_on_a_wrong_encroachment_closed_form(monkeypatch, capsys):
+    right = validation.encroachment
+
+    def off(a, b, c, allowed=True):
+        values = right(a, b, c, allowed)
+        return {**values, "quantity_1": values["quantity_1"] * (1 + 1e-5)}
+
+    monkeypatch.setattr(validation, "encroachment", off)
+    assert cli.main(["validate"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "encroachment c/a=" in err[0], err
+
+
 def test_structure_is_checked_against_the_market(capsys):
     assert cli.main(["run", "market.structure=II"]) == 2
     assert "applies only to market=linear_monopoly" in capsys.readouterr().err

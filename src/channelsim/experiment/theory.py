@@ -220,11 +220,20 @@ class Row:
         return gap if abs(self.closed_form) < ABSOLUTE_BELOW else gap / abs(self.closed_form)
 
 
+# a run is a function of its config alone, so each config runs once in a process: the
+# table, the thresholds' bisections and `validate` ask for some of the same markets
+_CONVERGED: dict[str, dict[str, float]] = {}
+
+
 def converged(config: ChannelConfig) -> dict[str, float]:
     """The model's converged values in a pricing market (None, for a missing wholesale,
     left out)."""
-    metrics, _ = simulate(config)
-    return {k: v for k, v in kpis(metrics, converged=True).items() if v is not None}
+    key = repr(config)  # every field's value; no object's address
+    if key not in _CONVERGED:
+        metrics, _ = simulate(config)
+        values = kpis(metrics, converged=True).items()
+        _CONVERGED[key] = {k: v for k, v in values if v is not None}
+    return dict(_CONVERGED[key])
 
 
 def with_market(base: ChannelConfig, **market: object) -> ChannelConfig:
@@ -321,13 +330,9 @@ def bisect(gap: Callable[[float], float], lo: float = 0.0, hi: float = 0.99) -> 
 def thresholds(seed: int = 0) -> list[tuple[str, float, float, float]]:
     """(threshold, found by the model, from the closed forms, the literature's value)."""
     duo = compose(["market=linear_duopoly", f"seed={seed}"])
-    cache: dict[tuple[float, str], dict[str, float]] = {}
 
     def model_values(t: float, structure: str) -> dict[str, float]:
-        if (t, structure) not in cache:
-            config = with_market(duo, structure=structure, substitutability=t)
-            cache[t, structure] = converged(config)
-        return cache[t, structure]
+        return converged(with_market(duo, structure=structure, substitutability=t))
 
     by_model, by_formula = _gaps(model_values), _gaps(duopoly)
     return [
@@ -370,13 +375,9 @@ def encroachment_thresholds(seed: int = 0) -> list[tuple[str, float, float, floa
     forms, the closed form's root)."""
     enc = encroachment_market(seed)
     m = enc.market
-    cache: dict[tuple[float, bool], dict[str, float]] = {}
 
     def model_values(share: float, allowed: bool) -> dict[str, float]:
-        if (share, allowed) not in cache:
-            config = with_market(enc, direct_cost=share * m.a, encroachment=allowed)
-            cache[share, allowed] = converged(config)
-        return cache[share, allowed]
+        return converged(with_market(enc, direct_cost=share * m.a, encroachment=allowed))
 
     def formula_values(share: float, allowed: bool) -> dict[str, float]:
         return encroachment(m.a, m.b, share * m.a, allowed)
