@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "channelsim"
 LAYERS = [
     {"config", "configs", "domain", "labels"},  # configs: the YAML presets
-    {"mechanics"},
+    {"mechanics", "streams"},
     {"agents", "network", "policies"},
     {"model", "books", "metrics", "pricing_model", "models"},  # the models and their month
     {"experiment"},
@@ -123,3 +123,45 @@ def test_the_reading_rule_catches_a_runner(tmp_path):
     got = imported_names(planted)
     assert got == {("experiment.batch", "run_jobs"), ("model", None)}
     assert all(m not in ANALYSIS_MAY_IMPORT for m, _ in got)
+
+
+# The channel market's month draws only from its streams (channelsim.streams): the model's
+# own generator builds the start, and nothing after it.
+CHANNEL_MONTH = [
+    PACKAGE / "model.py",
+    *(p for p in (PACKAGE / "agents").glob("*.py") if "encroachment" not in p.name),
+    *(PACKAGE / "mechanics").glob("*.py"),
+]
+ALLOWED_RNG = {"__init__", "_build"}  # the start
+
+
+def generator_uses(path: Path) -> list[str]:
+    """Functions that read a model's `rng` or `random` (not the build's)."""
+    found = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            name = child.name if isinstance(child, ast.FunctionDef) else function
+            if (
+                isinstance(child, ast.Attribute)
+                and child.attr in ("rng", "random")
+                and isinstance(child.value, ast.Name)
+                and child.value.id in ("model", "self")
+                and name not in ALLOWED_RNG
+            ):
+                found.append(f"{path.name}:{child.lineno} in {name}")
+            visit(child, name)
+
+    visit(ast.parse(path.read_text()), "")
+    return found
+
+
+@pytest.mark.parametrize("path", CHANNEL_MONTH, ids=lambda p: p.name)
+def test_the_month_draws_only_from_the_streams(path):
+    assert generator_uses(path) == []
+
+
+def test_the_stream_rule_catches_a_draw_from_the_models_generator(tmp_path):
+    rogue = tmp_path / "rogue.py"
+    rogue.write_text("def step(model):\n    return model.rng.random(3)\n")
+    assert generator_uses(rogue) == ["rogue.py:2 in step"]

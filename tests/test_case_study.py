@@ -81,9 +81,6 @@ FINDINGS = {
     "audits and penalties lower conflict_index": (
         "audits anger partners that diverted nothing as much as they deter diversion"
     ),
-    "tiering raises the vendor's profit, net of its cost": (
-        "the sales tiering adds barely pay for its reviews and the coverage it loses"
-    ),
 }
 
 

@@ -163,7 +163,7 @@ def test_approvals_hold_big_offers_past_the_decision():
     big = np.array([True, True, False])
     offered_by = np.array([[Pick.DIRECT, Pick.VENDOR, Pick.VENDOR]] * 3)
     avail = np.ones((3, 3), dtype=bool)
-    account_rules.wait_for_approvals(model, big, avail, offered_by)
+    account_rules.wait_for_approvals(model, np.arange(3), big, avail, offered_by)
     assert avail.tolist() == [[True, False, False], [True, False, False], [True, True, True]]
     assert vendor.tally["approvals"] == 2 * 3
     assert direct.tally["approvals"] == 0
@@ -173,7 +173,8 @@ def test_approvals_without_delay_hold_nothing():
     model = ChannelModel(compose([*SMALL, "market.rules.approval_delay=0"]))
     avail = np.ones((2, 3), dtype=bool)
     offered_by = np.array([[Pick.DIRECT, Pick.VENDOR, Pick.VENDOR]] * 2)
-    account_rules.wait_for_approvals(model, np.array([True, False]), avail, offered_by)
+    rows, big = np.array([4, 9]), np.array([True, False])  # the deciding accounts' rows
+    account_rules.wait_for_approvals(model, rows, big, avail, offered_by)
     assert avail.all()
 
 

@@ -1,14 +1,20 @@
 """One seed per run: the same config and seed give bit-identical metrics, in one process
-or two; another seed gives other numbers."""
+or two; another seed gives other numbers; and runs at one seed that differ a little in a
+parameter differ a little in their results."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from channelsim import compose
+from channelsim.analysis.stats import per_run
+from channelsim.config.compose import with_values
+from channelsim.experiment.batch import replicate, run_jobs
 from channelsim.experiment.run import run, simulate
 
 OVERRIDES = ["scenario=history", "steps=30", "seed=11"]
@@ -38,3 +44,57 @@ def test_same_seed_same_parquet_in_two_processes(tmp_path):
     two = pd.read_parquet(tmp_path / "two" / "metrics.parquet")
     pd.testing.assert_frame_equal(one, two, check_exact=True)
     pd.testing.assert_frame_equal(one, here, check_exact=True)
+
+
+# ---------------------------------------------------------------- comparable runs
+# Runs at one seed that differ a little in a parameter differ a little in their results
+# (channelsim.streams): each mechanism draws from its own stream, a fixed count a month.
+SAME_SEEDS = range(20)
+NUDGED = ("strategy.training_budget", "market.price_sensitivity", "strategy.rebate_rate")
+
+
+def value_of(config, key: str):
+    for part in key.split("."):
+        config = getattr(config, part)
+    return config
+
+
+@pytest.fixture(scope="module")
+def nudged_runs() -> dict[tuple[str, float], tuple[np.ndarray, np.ndarray]]:
+    """The vendor's 2006 profit and 2006 key-account share, one a seed, in the default
+    market and with each parameter 1% and 20% higher."""
+    base = compose([])
+    jobs = replicate(base, SAME_SEEDS, key="", factor=1.0)
+    for key in NUDGED:
+        for factor in (1.01, 1.2):
+            config = with_values(base, {key: value_of(base, key) * factor})
+            jobs += replicate(config, SAME_SEEDS, key=key, factor=factor)
+    batch = run_jobs(jobs, progress=False)
+    assert not batch.failed, batch.failed[0]
+    out = {}
+    for (key, factor), runs in batch.metrics.groupby(["key", "factor"], sort=False):
+        profit = per_run(runs, "profit_vendor", "2006", ["seed"], how="sum")
+        share = per_run(runs, "share_vendor_key", "2006", ["seed"])
+        out[key, factor] = (profit.to_numpy(), share.to_numpy())
+    return out
+
+
+@pytest.mark.parametrize("key", NUDGED)
+def test_a_1_percent_change_moves_each_seed_a_little(nudged_runs, key):
+    """The mean same-seed change is at most 0.1 of the seed-to-seed spread."""
+    base, nudged = nudged_runs["", 1.0], nudged_runs[key, 1.01]
+    for name, before, after in zip(("profit", "key share"), base, nudged, strict=True):
+        moved = np.abs(after - before).mean() / before.std(ddof=1)
+        assert moved <= 0.1, f"{key} +1%: {name} moved {moved:.3f} of its spread"
+
+
+@pytest.mark.parametrize("key", NUDGED)
+def test_a_20_percent_change_moves_most_seeds_the_same_way(nudged_runs, key):
+    """... and a lever that does something moves most seeds one way: in the KPI it moves
+    more (profit or key share, against its spread), at least 80% of the seeds."""
+    base, moved = nudged_runs["", 1.0], nudged_runs[key, 1.2]
+    diffs = [after - before for before, after in zip(base, moved, strict=True)]
+    effect = [abs(d.mean()) / before.std(ddof=1) for d, before in zip(diffs, base, strict=True)]
+    d = diffs[int(np.argmax(effect))]
+    same = np.mean(np.sign(d) == np.sign(d.mean()))
+    assert same >= 0.8, f"{key} +20%: {same:.0%} of the seeds moved with the mean"

@@ -53,7 +53,7 @@ def test_logit_choice_matches_logit_probabilities():
     n = 40000
     u = np.tile([1.0, 0.0], (n, 1))
     avail = np.ones((n, 2), dtype=bool)
-    pick = choice.logit_choice(u, avail, defer_utility=0.5, scale=1.0, rng=rng)
+    pick = choice.logit_choice(u, avail, defer_utility=0.5, noise=rng.gumbel(size=(n, 3)))
     e = np.exp([1.0, 0.0, 0.5])
     p = e / e.sum()
     observed = [np.mean(pick == 0), np.mean(pick == 1), np.mean(pick == -1)]
@@ -64,7 +64,7 @@ def test_logit_choice_never_picks_unavailable():
     rng = np.random.default_rng(2)
     u = np.array([[10.0, 0.0], [0.0, 10.0]])
     avail = np.array([[False, True], [False, False]])
-    pick = choice.logit_choice(u, avail, defer_utility=-50.0, scale=1.0, rng=rng)
+    pick = choice.logit_choice(u, avail, defer_utility=-50.0, noise=rng.gumbel(size=(2, 3)))
     assert pick[0] == 1
     assert pick[1] == -1
 
@@ -115,11 +115,18 @@ def test_learning_rises_with_spend_and_saturates():
     assert out[2] <= 1.0
 
 
-def test_tiers_put_the_strongest_third_in_tier_one():
+def test_tiers_put_the_strongest_share_in_tier_one_as_a_review_judges_them():
     strength = np.array([5.0, 1.0, 3.0, 4.0, 2.0, 9.0])
     active = np.array([True, True, True, True, True, False])
-    tier = partners.tiers(strength, active, top_share=0.4)
+    half = np.full(6, 0.5)
+    # the 60% quantile of the active strengths is 3.4: with a small error, above it is tier 1
+    tier = partners.tiers(strength, active, top_share=0.4, error=1e-3, draw=half)
     assert list(tier) == [1, 2, 2, 1, 2, 2]
+    # with an error as wide as the gaps, the 3 just below the cutoff is tier 1 by chance:
+    # judged above with chance 1 / (1 + e^0.4), about 0.40
+    lucky = np.array([0.5, 0.5, 0.39, 0.5, 0.5, 0.5])
+    tier = partners.tiers(strength, active, top_share=0.4, error=1.0, draw=lucky)
+    assert list(tier) == [1, 2, 1, 1, 2, 2]
 
 
 def test_credit_line_only_for_reputable_partners():
@@ -143,14 +150,27 @@ def test_brand_choice_compares_brands_on_their_best_offer():
     # brand 0 makes one offer; brand 1 makes three identical ones: no advantage from numbers
     u = np.zeros((n, 4))
     avail = np.ones((n, 4), dtype=bool)
-    pick = choice.brand_choice(u, avail, np.array([0, 1, 1, 1]), -50.0, 1.0, rng)
+    pick = choice.brand_choice(u, avail, np.array([0, 1, 1, 1]), -50.0, rng.gumbel(size=(n, 3)))
     assert np.mean(pick == 0) == pytest.approx(0.5, abs=0.01)
     # within a brand, the best offer is the one taken
     u2 = np.tile([0.0, 0.1, 2.0, 0.5], (100, 1))
     pick2 = choice.brand_choice(
-        u2, np.ones((100, 4), bool), np.array([0, 1, 1, 1]), -50.0, 1.0, rng
+        u2, np.ones((100, 4), bool), np.array([0, 1, 1, 1]), -50.0, rng.gumbel(size=(100, 3))
     )
     assert set(pick2.tolist()) <= {0, 2}
     # a brand with nothing available is never chosen
     none = np.array([[True, False, False, False]] * 50)
-    assert (choice.brand_choice(u2[:50], none, np.array([0, 1, 1, 1]), -50.0, 1.0, rng) == 0).all()
+    shocks = rng.gumbel(size=(50, 3))
+    assert (choice.brand_choice(u2[:50], none, np.array([0, 1, 1, 1]), -50.0, shocks) == 0).all()
+
+
+def test_a_review_judges_weak_by_its_error_around_the_cutoff():
+    chance = partners.judged_weak(np.array([1.0, 0.9, 1.1, -5.0, 9.0]), 1.0, 0.1)
+    e = np.exp(1.0)
+    assert chance[:3] == pytest.approx([0.5, e / (1 + e), 1 / (1 + e)])
+    assert chance[3] == pytest.approx(1.0) and chance[4] == pytest.approx(0.0)
+
+
+def test_discounts_take_at_most_the_whole_price():
+    cost = pricing.channel_cost(1.0, 0.1, np.array([0.0, -0.2]), np.array([0.5, 1.5]), 0.0)
+    assert cost == pytest.approx([0.45, 0.0])

@@ -40,6 +40,7 @@ from channelsim.domain import MONTHS_PER_QUARTER, MONTHS_PER_YEAR, Role, Segment
 from channelsim.metrics import METRICS, WIN_RATE_WINDOW
 from channelsim.network import draw_coverage
 from channelsim.policies import Timeline, month_index, month_label
+from channelsim.streams import Streams
 
 # numerical: room for entrants, as a share of the starting resellers (the table's size)
 SPARE_RESELLERS = 0.5
@@ -66,7 +67,8 @@ class ChannelModel(mesa.Model):
         check_market_kind(config.market, self.KINDS, type(self).__name__)
         root = np.random.SeedSequence(config.seed)
         model_stream, network_stream = root.spawn(2)
-        super().__init__(rng=np.random.default_rng(model_stream))
+        super().__init__(rng=np.random.default_rng(model_stream))  # the start's draws
+        self.streams = Streams(config.seed)  # every later draw (channelsim.streams)
         self.config = config
         self.market = copy.deepcopy(config.market)
         self.strategy = copy.deepcopy(config.strategy)
@@ -287,6 +289,7 @@ class ChannelModel(mesa.Model):
     # ------------------------------------------------------------------ step
     def step(self) -> None:
         """One month, phase by phase (docs/ODD.md section 3)."""
+        self.streams.month += 1
         self.apply_policy()
         month = self.open_month()
         self.set_channel_terms()
@@ -353,7 +356,8 @@ class ChannelModel(mesa.Model):
         with_partners = [seller for seller in self.sellers if seller.has_partners()]
         if with_partners and self.month_in_quarter == 0:
             spread = self.market.regional_price_spread
-            self.promo = self.rng.uniform(-spread, spread, self.market.n_regions)
+            promotions = self.streams("promotions")
+            self.promo = promotions.uniform(-spread, spread, self.market.n_regions)
         for seller in with_partners:
             seller.set_terms()
 

@@ -97,7 +97,7 @@ def tend_relationships(model: ChannelModel) -> float:
     Returns:
         relationship strength lost to departures this month, summed over accounts.
     """
-    a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
+    a, t, m, streams = model.accounts, model.resellers, model.market, model.streams
     # a relationship partner in a joint team with its seller's field rep
     joint = model.by_slot(model.joint) & t.relationship_partner[a.cover]
     team = joint & (model.by_slot(a.effort) > 0)
@@ -114,7 +114,7 @@ def tend_relationships(model: ChannelModel) -> float:
     for seller in model.sellers:
         s, i = seller.policy, seller.row
         care = m.care_retention if s.customer_care else m.company_retention
-        leaves = rng.random(max(seller.reps, 1)) < s.am_turnover
+        leaves = streams("rep_turnover", i).random(max(seller.reps, 1)) < s.am_turnover
         holder = np.clip(a.holder[i], 0, leaves.size - 1)
         leaving = (a.holder[i] >= 0) & leaves[holder]
         a.rel[i], gone = relationships.depart(a.rel[i], leaving, care)
@@ -122,7 +122,8 @@ def tend_relationships(model: ChannelModel) -> float:
     # with customer care and joint teams, partner-held accounts settle at company level too
     care_partner = model.partner_lever("customer_care", a.cover)
     keep_partner = np.where(joint & care_partner, m.care_retention, m.company_retention)
-    staff_leaves = rng.random(a.rel_partner.shape) < m.partner_staff_turnover
+    staff = streams("partner_staff_turnover").random(a.rel_partner.shape)
+    staff_leaves = staff < m.partner_staff_turnover
     lost_partner = np.where(staff_leaves, a.rel_partner * (1.0 - keep_partner), 0.0)
     a.rel_partner -= lost_partner
     return lost + float(lost_partner.sum())
@@ -130,15 +131,15 @@ def tend_relationships(model: ChannelModel) -> float:
 
 def open_projects(model: ChannelModel) -> None:
     """Accounts without an open project may start one (size from account size)."""
-    a, rng, b = model.accounts, model.rng, model.market.buyers
+    a, b = model.accounts, model.market.buyers
     p = np.array([b.open_mid, b.open_key, b.open_global])[a.segment]
-    new = ~a.opp_open & (rng.random(a.n) < p)
-    k = int(new.sum())
+    new = ~a.opp_open & (model.streams("projects").random(a.n) < p)
     a.opp_open[new] = True
     a.opp_stage[new] = Stage.IDENTIFIED
     a.opp_age[new] = 0
     spread = b.project_spread
-    a.opp_units[new] = a.size[new] / (MONTHS_PER_YEAR * p[new]) * mean_one(rng, spread, k)
+    size = mean_one(model.streams("project_sizes"), spread, a.n)  # one an account
+    a.opp_units[new] = a.size[new] / (MONTHS_PER_YEAR * p[new]) * size[new]
     a.found[:, new] = False
     a.found_partner[new] = False
     a.registered[:, new] = -1
@@ -148,7 +149,7 @@ def discover(model: ChannelModel) -> None:
     """Sellers learn of open projects: phone sales find many, resellers hear of many,
     relationships help; with deal registration the first of a seller's partners to find
     one locks it."""
-    a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
+    a, t, m = model.accounts, model.resellers, model.market
     b = m.selling
     open_ = a.opp_open
     for seller in model.sellers:
@@ -158,7 +159,7 @@ def discover(model: ChannelModel) -> None:
     p_slot = t.active[a.cover] * (
         1 - (1 - lead) * (1 - a.effort_partner) * (1 - b.relationship_reach * a.rel_partner)
     )
-    found = open_[:, None] & (rng.random(a.cover.shape) < p_slot)
+    found = open_[:, None] & (model.streams("discovery").random(a.cover.shape) < p_slot)
     single = model.single_brand
     every = np.arange(a.n)
     for seller in model.sellers:
@@ -191,7 +192,7 @@ def discover(model: ChannelModel) -> None:
 def decide(model: ChannelModel) -> Decisions:
     """Projects at the decision stage: offers are scored by the buying centre, a logit with
     'defer' picks the winner, winners ship and money moves along the channel."""
-    a, t, m, rng = model.accounts, model.resellers, model.market, model.rng
+    a, t, m, streams = model.accounts, model.resellers, model.market, model.streams
     b = m.selling
     rows = np.flatnonzero(a.opp_open & (a.opp_stage == Stage.DECISION))
     nd, k = rows.size, a.cover.shape[1]
@@ -225,7 +226,7 @@ def decide(model: ChannelModel) -> Decisions:
     bids = np.bincount(cov[bid], minlength=t.n)
     contested = np.bincount(cov[bid & (bidders > 1)], minlength=t.n)
     share = contested / np.maximum(bids, 1)
-    t.complaint |= rng.random(t.n) < b.contested_complaint * share
+    t.complaint |= streams("contested_bids").random(t.n) < b.contested_complaint * share
     push = model.partner_lever("rebate_rate", cov) * b.rebate_pass_through
     markup = pricing.bid_markup(np.maximum(t.markup[cov] - push, 0.0), bidders)
     price = cost * (1.0 + markup)
@@ -261,8 +262,9 @@ def decide(model: ChannelModel) -> Decisions:
     # the order itself with a partner's help in special cases (global accounts, or by
     # chance a key account) where no partner could finance it
     seg_rows = a.segment[rows]
+    assist = streams("direct_assist").random(a.n)
     special = (seg_rows == Segment.GLOBAL) | (
-        (seg_rows == Segment.KEY) & (rng.random(nd) < b.direct_assist_share)
+        (seg_rows == Segment.KEY) & (assist[rows] < b.direct_assist_share)
     )
     helpers = {
         seller.row: own_offer(model, seller, rows, attr, avail, special, heard, can_finance, bid)
@@ -273,7 +275,7 @@ def decide(model: ChannelModel) -> Decisions:
         [np.broadcast_to([Pick.DIRECT, Pick.VENDOR], (nd, 2)), brand], axis=1
     )
     # big offers wait for their approvals: some miss this month's decision
-    wait_for_approvals(model, registrable[:, 0], avail, offered_by)
+    wait_for_approvals(model, rows, registrable[:, 0], avail, offered_by)
 
     buyers = m.buyers
     weights = choice.role_weights(buyers)
@@ -282,7 +284,10 @@ def decide(model: ChannelModel) -> Decisions:
     )
     incumbent = SELLER_OF[a.incumbent[rows]]
     utility += buyers.incumbent_bonus * (offered_by == incumbent[:, None])
-    pick = choice.brand_choice(utility, avail, offered_by, m.defer_utility, m.choice_noise, rng)
+    # each account's taste shocks: one for each seller's brand, one for deferring
+    shocks = (a.n, len(model.sellers) + 1)
+    noise = streams("choice").gumbel(0.0, m.choice_noise, shocks)[rows]
+    pick = choice.brand_choice(utility, avail, offered_by, m.defer_utility, noise)
 
     deferred = pick == Pick.DEFERRED
     a.opp_age[rows[deferred]] += 1
@@ -400,14 +405,18 @@ def own_offer(
 
 
 def wait_for_approvals(
-    model: ChannelModel, big: np.ndarray, avail: np.ndarray, offered_by: np.ndarray
+    model: ChannelModel,
+    rows: np.ndarray,
+    big: np.ndarray,
+    avail: np.ndarray,
+    offered_by: np.ndarray,
 ) -> None:
     """Every level above the rep's that must approve a seller's price and resources on a
     key or global deal (`big`) costs staff time and may hold the offer past this month's
     decision: the seller's offers there, its own and its partners', are ready with
     chance (1 - market.rules.approval_delay) ** (levels - 1). Held offers are not made
-    this month; the buyer picks among the rest or defers."""
-    rules, rng = model.market.rules, model.rng
+    this month; the buyer picks among the rest or defers. `rows`: the deciding accounts."""
+    rules, n = model.market.rules, model.accounts.n
     for seller in model.sellers:
         extra = seller.policy.approval_levels - 1
         if extra <= 0:
@@ -415,14 +424,16 @@ def wait_for_approvals(
         theirs = offered_by == seller.row
         offering = big & (avail & theirs).any(axis=1)
         seller.tally["approvals"] += float(extra * offering.sum())
-        ready = rng.random(big.size) < (1.0 - rules.approval_delay) ** extra
+        chance = model.streams("approvals", seller.row).random(n)[rows]
+        ready = chance < (1.0 - rules.approval_delay) ** extra
         avail &= ~(theirs & (offering & ~ready)[:, None])
 
 
 def advance_funnel(model: ChannelModel, decided: np.ndarray) -> None:
     """Open projects not decided this month may move to the next funnel stage."""
-    a, rng = model.accounts, model.rng
+    a = model.accounts
     advance = model.market.buyers.stage_advance
-    moving = a.opp_open & (a.opp_stage < Stage.DECISION) & (rng.random(a.n) < advance)
+    chance = model.streams("funnel").random(a.n)
+    moving = a.opp_open & (a.opp_stage < Stage.DECISION) & (chance < advance)
     moving[decided] = False
     a.opp_stage[moving] += 1

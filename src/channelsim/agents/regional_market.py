@@ -150,7 +150,7 @@ def gray_market(model: ChannelModel, txn: RetailSales) -> GrayFlows:
 def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
     """One seller's gray market: diversion between regions among its partners, and
     arbitrage from its online store into its channel."""
-    m, s, t, rng = model.market, seller.policy, model.resellers, model.rng
+    m, s, t, streams = model.market, seller.policy, model.resellers, model.streams
     rules = m.rules
     mine = t.seller == seller.row
     retail = txn.retail_units
@@ -191,7 +191,7 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
         diverted / np.maximum(retail + diverted - lost, 1e-12)  # numerical: > 0
     )
     txn.sale_price = np.where(mine, t.retail_price + premium, txn.sale_price)
-    audited = rng.random(t.n) < audit
+    audited = streams("audits", seller.row).random(t.n) < audit
     fines = float((diverted * audited).sum() * s.diversion_penalty * LIST_PRICE)
     t.profit -= diverted * audited * s.diversion_penalty * LIST_PRICE
     # audits cost staff (MAP checks their share) and anger partners that diverted nothing
@@ -202,7 +202,8 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
         seller.tally["audits"] += count * (1.0 - map_share)
         seller.tally["map_audits"] += count * map_share
         innocent = checked & (diverted <= 0)
-        t.complaint |= innocent & (rng.random(t.n) < rules.audit_annoyance)
+        angered = streams("audit_annoyance", seller.row).random(t.n) < rules.audit_annoyance
+        t.complaint |= innocent & angered
 
     # online arbitrage: products differentiated between channels cannot be resold as-is
     arbitrage = 0.0

@@ -70,7 +70,7 @@ def train(model: ChannelModel) -> None:
 def settle(model: ChannelModel) -> None:
     """Profit into capital, repay credited projects, and fail (the vendor's loss on what a
     leaving partner still owes is booked by `retire`)."""
-    t, m, rng, lever = model.resellers, model.market, model.rng, model.partner_lever
+    t, m, lever = model.resellers, model.market, model.partner_lever
     p = m.partners
     budget = lever("coop_budget")
     tier_one = lever("partner_tiering") & (t.tier == Tier.ONE)
@@ -86,7 +86,8 @@ def settle(model: ChannelModel) -> None:
     hazard = rules.default_hazard(
         m.default_hazard, t.capital, t.receivable, m.partner_capital, p.distress, p.leverage_cushion
     )
-    fails = t.active & ((rng.random(t.n) < hazard * (t.receivable > 0)) | (t.capital < 0))
+    default = model.streams("defaults").random(t.n) < hazard * (t.receivable > 0)
+    fails = t.active & (default | (t.capital < 0))
     retire(model, np.flatnonzero(fails))
 
 
@@ -155,11 +156,16 @@ def close_quarter(model: ChannelModel) -> np.ndarray:
         if not seller.policy.partner_tiering:
             t.weak_quarters[mine] = 0
             continue
+        # the seller's review judges its partners' strength with an error, so near a
+        # cutoff a partner lands on either side by chance
         active, ranked = t.active[mine], strength[mine]
-        t.tier[mine] = rules.tiers(ranked, active, p.tier1_share)
+        review = model.streams("reviews", seller.row)
+        top, low = review.random(t.n)[mine], review.random(t.n)[mine]
+        t.tier[mine] = rules.tiers(ranked, active, p.tier1_share, p.review_error, top)
         # the weakest, two quarters running, lose the open competition
         cutoff = np.quantile(ranked[active], p.eliminate_share) if active.any() else 0.0
-        weak = active & (t.tier[mine] == Tier.TWO) & (ranked <= cutoff)
+        judged = rules.judged_weak(ranked, cutoff, p.review_error)
+        weak = active & (t.tier[mine] == Tier.TWO) & (low < judged)
         t.weak_quarters[mine] = np.where(weak, t.weak_quarters[mine] + 1, 0)
         retire(model, np.arange(t.n)[mine][t.weak_quarters[mine] >= p.eliminate_quarters])
     plan_owners(model)
@@ -298,7 +304,7 @@ def strongest_by_region(
 def enter(model: ChannelModel) -> None:
     """New resellers enter regions where a seller's partners have thinned; an entrant
     carries the products of the seller furthest below its share there."""
-    t, m, rng = model.resellers, model.market, model.rng
+    t, m, streams = model.resellers, model.market, model.streams
     shares = model.partner_shares
     active = np.stack(
         [
@@ -308,7 +314,8 @@ def enter(model: ChannelModel) -> None:
     )
     expected = shares[:, None] * m.resellers_per_region
     thin_for = (active < m.partners.entry_gap * expected) & (shares > 0)[:, None]
-    thin = np.flatnonzero(thin_for.any(axis=0) & (rng.random(m.n_regions) < m.entry_rate))
+    chance = streams("entry").random(m.n_regions)
+    thin = np.flatnonzero(thin_for.any(axis=0) & (chance < m.entry_rate))
     n = thin.size  # at most one a region: the month opened with that many spare rows
     if n == 0:
         return
@@ -319,7 +326,9 @@ def enter(model: ChannelModel) -> None:
     t.seller[rows] = np.argmax(gap[:, thin], axis=0)
     model.note_brands()
     screened = np.broadcast_to(model.partner_lever("partner_tiering"), (t.n,))[rows]
-    draw_reseller(t, rows, thin[:n], m, rng, entrant=True, screened=screened)
+    # an entrant's draws are its region's this month, whatever other regions see
+    draws = streams("entrants")
+    draw_reseller(t, rows, thin[:n], m, draws, entrant=True, screened=screened, among=m.n_regions)
     for row in rows:
         model.add_reseller_agent(int(row))
     np.add.at(model.entries, t.seller[rows], 1)

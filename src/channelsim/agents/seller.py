@@ -133,7 +133,7 @@ class Seller(RowAgent):
         same rep month to month; without, by old relationships and chance. Its phone
         sales reach mid and key accounts."""
         model, s, a, i = self.model, self.policy, self.model.accounts, self.row
-        rng = model.rng
+        draws = model.streams("rep_assignment", i)  # each account's, then each account's rep
         self.reps = min(self.reps, s.account_managers)  # a policy with fewer reps: at once
         eligible = a.segment != Segment.MID
         if s.mid_route == Route.DIRECT:
@@ -151,15 +151,15 @@ class Seller(RowAgent):
         else:
             # by old relationships and chance (Gumbel top-k sampling without replacement)
             floor = model.market.selling.unplanned_floor
-            score = np.log(a.rel[i, idx] + floor) + rng.gumbel(size=idx.size)
+            chance = draws.gumbel(size=a.n)
+            rep = np.floor(draws.random(a.n) * max(self.reps, 1)).astype(np.int64)
+            score = np.log(a.rel[i, idx] + floor) + chance[idx]
             chosen = idx[top_k(score, capacity)]
             keep = holder[chosen] >= 0
-            holder[chosen] = np.where(
-                keep, holder[chosen], rng.integers(0, max(self.reps, 1), chosen.size)
-            )
+            holder[chosen] = np.where(keep, holder[chosen], rep[chosen])
         a.effort[i, chosen] = 1.0 if self.reps > 0 else 0.0
         enterprise = a.segment != Segment.GLOBAL
-        a.phone[i] = enterprise & (rng.random(a.n) < s.phone_sales)
+        a.phone[i] = enterprise & (model.streams("phone", i).random(a.n) < s.phone_sales)
 
     def hear(self, open_: np.ndarray) -> np.ndarray:
         """Which open projects it learns of this month: by phone, by its reps' visits, or
@@ -168,7 +168,7 @@ class Seller(RowAgent):
         p = 1 - (1 - b.phone_reach * a.phone[i]) * (1 - b.rep_reach * a.effort[i]) * (
             1 - b.relationship_reach * a.rel[i]
         )
-        return open_ & (self.model.rng.random(a.n) < p)
+        return open_ & (self.model.streams("hearing", i).random(a.n) < p)
 
     def staff_the_force(self, margin: float, evidence: bool = True) -> None:
         """Its field force follows its books. Each month in which projects were decided
@@ -225,18 +225,19 @@ class Seller(RowAgent):
         """Its partners' wholesale prices, approvals and special discounts, credit lines and
         MAP compliance, under its policy."""
         model, s, m, t = self.model, self.policy, self.model.market, self.model.resellers
-        rng, rules = model.rng, model.market.rules
+        streams, rules, i = model.streams, model.market.rules, self.row
         mine = self.partners()
-        n = t.seller[mine].size
         if model.month_in_quarter == 0:
             # Special discounts approved by a single rep are uneven and can be coerced;
             # every extra approval level narrows them; a published third-party survey
             # disciplines reps further (CASE.md section 5).
             survey = rules.survey_spread if s.partner_survey else 1.0
             spread = rules.special_spread / s.approval_levels * survey
-            t.special[mine] = np.abs(rng.normal(0.0, spread, n))
+            discount = streams("special_discounts", i).normal(0.0, spread, t.n)
+            t.special[mine] = np.abs(discount[mine])
         survey = rules.survey_promise if s.partner_survey else 1.0
-        broken = rng.random(n) < rules.broken_promise / s.approval_levels * survey
+        promise = streams("broken_promises", i).random(t.n)[mine]
+        broken = promise < rules.broken_promise / s.approval_levels * survey
         # a partner feels unfairly treated as far as its discount falls below the mean of
         # its seller's partners in its region
         region, active = t.region[mine], t.active[mine]
@@ -244,13 +245,14 @@ class Seller(RowAgent):
         special = t.special[mine]
         mean = np.bincount(region[active], special[active], minlength=m.n_regions) / count
         unfair = np.clip((mean[region] - special) / rules.unfair_gap, 0.0, 1.0)
-        t.complaint[mine] = active & ((rng.random(n) < unfair) | broken)
+        felt = streams("unfair", i).random(t.n)[mine]
+        t.complaint[mine] = active & ((felt < unfair) | broken)
         margin = m.distributor_margin if s.use_distributors else 0.0
         t.cost[mine] = pricing.channel_cost(
             self.list_price, s.wholesale_discount, model.promo[region], special, margin
         )
         comply = rules.map_compliance_enforced if s.map_enforced else rules.map_compliance_free
-        t.compliant[mine] = rng.random(n) < comply
+        t.compliant[mine] = streams("map_compliance", i).random(t.n)[mine] < comply
         floor = s.map_floor * self.list_price
         # chasing a quarter target, partners pass part of the rebate on to buyers
         quarter_end = model.month_in_quarter == 2

@@ -166,39 +166,51 @@ def draw_reseller(
     rng: np.random.Generator,
     entrant: bool = False,
     screened: np.ndarray | bool = False,
+    among: int | None = None,
 ) -> None:
     """Fill rows with freshly drawn resellers (at the start, or entering later).
 
     Aptitude (absorptive capacity, Cohen and Levinthal 1990) scales what a partner
     learns from training; an entrant screened in open competition is the better of
     two candidates (`screened`: each entrant's seller tiers its partners).
+
+    `among`: each draw is made for that many candidates, one a region, and each row
+    reads its region's (an entrant's capabilities are then its region's this month,
+    whichever other regions see one); without it, one a row.
     """
     k, d = rows.size, m.population
-    aptitude = rng.uniform(d.aptitude_lo, d.aptitude_hi, k)
+    n = k if among is None else among
+    pick = np.arange(k) if among is None else region
+
+    def each(values: np.ndarray) -> np.ndarray:
+        return values[pick]
+
+    aptitude = each(rng.uniform(d.aptitude_lo, d.aptitude_hi, n))
+    second = each(rng.uniform(d.aptitude_lo, d.aptitude_hi, n))
     screened = np.broadcast_to(screened, (k,))
-    if screened.any():
-        second = rng.uniform(d.aptitude_lo, d.aptitude_hi, k)
-        aptitude = np.where(screened, np.maximum(aptitude, second), aptitude)
-    t.aptitude[rows] = aptitude
+    t.aptitude[rows] = np.where(screened, np.maximum(aptitude, second), aptitude)
     scale = d.entrant_scale if entrant else 1.0
     t.region[rows] = region
     # its distributor: its region's or the next
-    t.distributor[rows] = (region + rng.integers(0, 2, k)) % m.distributors
-    t.b2b[rows] = rng.random(k) < d.b2b_share
+    t.distributor[rows] = (region + each(rng.integers(0, 2, n))) % m.distributors
+    t.b2b[rows] = each(rng.random(n)) < d.b2b_share
     t.active[rows] = True
     t.tier[rows] = 2
     t.relationship_partner[rows] = False
     a, b = d.skill_shape  # scaled to mean market.partner_skill
-    t.skill[rows] = np.clip(rng.beta(a, b, k) * m.partner_skill / (a / (a + b)) * scale, 0, 1)
-    t.knowledge[rows] = np.clip(rng.beta(*d.knowledge_shape, k) * scale, 0, 1)
-    t.competition[rows] = np.clip(rng.beta(*d.competition_shape, k) * scale, 0, 1)
-    t.service[rows] = rng.uniform(d.service_lo, d.service_hi, k)
+    skill = each(rng.beta(a, b, n)) * m.partner_skill / (a / (a + b))
+    t.skill[rows] = np.clip(skill * scale, 0, 1)
+    t.knowledge[rows] = np.clip(each(rng.beta(*d.knowledge_shape, n)) * scale, 0, 1)
+    t.competition[rows] = np.clip(each(rng.beta(*d.competition_shape, n)) * scale, 0, 1)
+    t.service[rows] = each(rng.uniform(d.service_lo, d.service_hi, n))
     spread = d.capital_spread
-    t.capital[rows] = m.partner_capital * scale * rng.lognormal(-spread * spread / 2, spread, k)
+    capital = each(rng.lognormal(-spread * spread / 2, spread, n))
+    t.capital[rows] = m.partner_capital * scale * capital
     t.receivable[rows] = 0.0
-    reps = m.partner_reps * rng.lognormal(d.reps_log_mean, d.reps_spread, k)
+    reps = m.partner_reps * each(rng.lognormal(d.reps_log_mean, d.reps_spread, n))
     t.reps[rows] = np.maximum(1.0, np.round(reps))
-    t.markup[rows] = np.clip(m.partner_markup + rng.normal(0, d.markup_spread, k), 0.0, None)
+    markup = m.partner_markup + each(rng.normal(0, d.markup_spread, n))
+    t.markup[rows] = np.clip(markup, 0.0, None)
     t.satisfaction[rows] = m.partners.satisfaction_start
     t.target[rows] = np.nan
     t.completion[rows] = 1.0

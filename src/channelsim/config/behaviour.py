@@ -537,6 +537,15 @@ class PartnerBehaviour:
         hi=1.0,
         source="case: open competition and elimination (CASE.md 5); share judgement",
     )
+    review_error: float = lever(
+        0.05,
+        "error of a seller's quarterly review of a partner's strength: a partner is judged "
+        "below a tiering or elimination cutoff with chance "
+        "1 / (1 + exp((strength - cutoff) / review_error))",
+        lo=1e-6,
+        hi=10.0,
+        source="judgement: a sixth of the spread of partners' strength (0.3 in 2005)",
+    )
     eliminate_quarters: int = lever(
         2,
         "quarters running among the weakest before a partner is eliminated",

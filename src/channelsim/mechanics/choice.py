@@ -51,19 +51,21 @@ def logit_choice(
     utility: np.ndarray,
     available: np.ndarray,
     defer_utility: float,
-    scale: float,
-    rng: np.random.Generator,
+    noise: np.ndarray,
 ) -> np.ndarray:
     """Pick an offer per row by multinomial logit with a 'defer' option.
 
-    Gumbel-max sampling: adding independent Gumbel noise of scale `scale` to each
-    utility and taking the largest gives exactly the logit probabilities.
+    Gumbel-max sampling: adding independent Gumbel noise to each utility and taking the
+    largest gives exactly the logit probabilities (the noise's scale is the logit's).
+
+    Args:
+        noise: (n, offers + 1) Gumbel draws of the logit's scale, the last column the
+            defer option's; drawn by the caller, so that a row's draws stay its own.
 
     Returns:
         index of the chosen offer per row, or -1 where the buyer defers.
     """
     n, m = utility.shape
-    noise = rng.gumbel(0.0, scale, size=(n, m + 1))
     scored = np.where(available, utility, -np.inf) + noise[:, :m]
     best = np.argmax(scored, axis=1)
     defer = defer_utility + noise[:, m]
@@ -76,8 +78,7 @@ def brand_choice(
     available: np.ndarray,
     brand: np.ndarray,
     defer_utility: float,
-    scale: float,
-    rng: np.random.Generator,
+    noise: np.ndarray,
 ) -> np.ndarray:
     """Choose a brand by logit (with defer), then that brand's best offer.
 
@@ -92,6 +93,8 @@ def brand_choice(
         available: (n, offers) which offers were made.
         brand: brand index of each offer: (offers,) for every row alike, or (n, offers)
             when the brand behind an offer column differs from row to row.
+        noise: (n, brands + 1) Gumbel draws of the logit's scale: brand b's taste shock
+            in column b, the defer option's in the last.
 
     Returns:
         index of the chosen offer per row, or -1 where the buyer defers.
@@ -100,18 +103,18 @@ def brand_choice(
     if n == 0:
         return np.empty(0, dtype=np.int64)
     brand = np.broadcast_to(brand, utility.shape)
-    brands = np.unique(brand)
+    brands = noise.shape[1] - 1
     masked = np.where(available, utility, -np.inf)
-    best_offer = np.empty((n, brands.size), dtype=np.int64)
-    best_value = np.empty((n, brands.size))
+    best_offer = np.empty((n, brands), dtype=np.int64)
+    best_value = np.empty((n, brands))
     every = np.arange(n)
-    for j, b in enumerate(brands):
+    for b in range(brands):
         # the first of the brand's best offers (an offer of another brand is never taken:
         # where the brand made none, its value is -inf and it is not available)
         pick = np.argmax(np.where(brand == b, masked, -np.inf), axis=1)
-        best_offer[:, j] = pick
-        best_value[:, j] = np.where(brand[every, pick] == b, masked[every, pick], -np.inf)
-    chosen = logit_choice(best_value, np.isfinite(best_value), defer_utility, scale, rng)
+        best_offer[:, b] = pick
+        best_value[:, b] = np.where(brand[every, pick] == b, masked[every, pick], -np.inf)
+    chosen = logit_choice(best_value, np.isfinite(best_value), defer_utility, noise)
     return np.where(chosen >= 0, best_offer[every, np.maximum(chosen, 0)], -1)
 
 

@@ -28,15 +28,25 @@ def satisfaction(previous: np.ndarray, target: np.ndarray, speed: float) -> np.n
     return np.clip(previous + speed * (target - previous), 0.0, 1.0)
 
 
-def tiers(strength: np.ndarray, active: np.ndarray, top_share: float) -> np.ndarray:
-    """Tier 1 for the strongest active partners (by strength), tier 2 for the rest."""
+def tiers(
+    strength: np.ndarray, active: np.ndarray, top_share: float, error: float, draw: np.ndarray
+) -> np.ndarray:
+    """Tier 1 for the active partners a review judges among the strongest `top_share`:
+    above the strength that share exceeds, judged with a logistic error of scale `error`
+    (`judged_weak`) against `draw`, one uniform a partner; tier 2 for the rest."""
     tier = np.full(strength.shape, 2, dtype=np.int8)
-    idx = np.flatnonzero(active)
-    if idx.size:
-        n_top = max(1, round(top_share * idx.size))
-        order = idx[np.argsort(-strength[idx], kind="stable")]
-        tier[order[:n_top]] = 1
+    if active.any():
+        cutoff = np.quantile(strength[active], 1.0 - top_share)
+        strong = draw < 1.0 - judged_weak(strength, cutoff, error)
+        tier[active & strong] = 1
     return tier
+
+
+def judged_weak(strength: np.ndarray, cutoff: float, error: float) -> np.ndarray:
+    """The chance that a review with a logistic error of scale `error` judges a partner of
+    this strength below the cutoff: 1/2 at it, towards 1 well below, towards 0 well above."""
+    z = np.clip((strength - cutoff) / error, -700.0, 700.0)  # numerical: exp stays finite
+    return 1.0 / (1.0 + np.exp(z))
 
 
 def credit_line(capital: np.ndarray, multiple: float, reputable: np.ndarray) -> np.ndarray:

@@ -14,11 +14,12 @@ def channel_cost(
     special: np.ndarray,
     distributor_margin: float,
 ) -> np.ndarray:
-    """What a reseller pays a unit: wholesale, regional promotion, special discount, distributor."""
+    """What a reseller pays a unit: wholesale, regional promotion, special discount, distributor.
+    Discounts take at most the whole price: a reseller is never paid to take a unit."""
     return (
         list_price
         * (1.0 - wholesale_discount)
-        * (1.0 + promo - special)
+        * np.maximum(1.0 + promo - special, 0.0)
         * (1.0 + distributor_margin)
     )
 
