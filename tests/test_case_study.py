@@ -81,12 +81,32 @@ FINDINGS = {
     "audits and penalties lower conflict_index": (
         "audits anger partners that diverted nothing as much as they deter diversion"
     ),
+    "tiering raises the vendor's profit, net of its cost": (
+        "an eliminated partner takes its joint teams' relationships with it, and a new "
+        "team needs a year to build them again"
+    ),
 }
 
 
-def settled(fact) -> bool:
-    """Every claim of the fact holds but the findings."""
-    return all(c.holds for c in fact.claims if c.text not in FINDINGS)
+# Claims that one perturbed market no longer settles, with the mechanism (README,
+# "Relationships that take time"). They are not judged there; every other claim is.
+REVERSAL = "history: key share 2005-H2 above 2003-H2"
+PERTURBED_FINDINGS = {
+    ("market.learn_face_to_face", 0.8): {
+        REVERSAL: "joint teams build at the face-to-face rate: 20% slower, two years bring "
+        "the key share back to about its 2003-H2 level, not clearly above it"
+    },
+    ("market.key_units_per_year", 0.8): {
+        REVERSAL: "smaller key projects leave the vendor more key accounts in 2003-H2, and "
+        "relationships built over two years lift it only to about that level by 2005-H2"
+    },
+}
+
+
+def settled(fact, market: tuple[str, float] = DEFAULT) -> bool:
+    """Every claim of the fact holds but the findings (in `market`, its own too)."""
+    exempt = FINDINGS.keys() | PERTURBED_FINDINGS.get(market, {}).keys()
+    return all(c.holds for c in fact.claims if c.text not in exempt)
 
 
 def explain(fact) -> str:
@@ -186,7 +206,7 @@ def perturbed(configs, first_look):
     """
     markets, first = MARKETS, first_look
     found = {m: judge(first[m]) for m in markets}
-    again = {m: [f.number for f in found[m] if not settled(f)] for m in markets}
+    again = {m: [f.number for f in found[m] if not settled(f, m)] for m in markets}
     rest = ALL_SEEDS[len(FIRST_SEEDS) :]
     second_jobs = [
         job
@@ -208,7 +228,9 @@ def perturbed(configs, first_look):
 @pytest.mark.parametrize("factor", FACTORS)
 @pytest.mark.parametrize("key", MAIN_PARAMETERS)
 def test_facts_hold_when_a_main_parameter_moves_20_percent(perturbed, key, factor):
-    failing = [f for f in perturbed[(key, factor)] if not settled(f)]
+    claims = {c.text for f in perturbed[(key, factor)] for c in f.claims}
+    assert PERTURBED_FINDINGS.get((key, factor), {}).keys() <= claims  # findings name claims
+    failing = [f for f in perturbed[(key, factor)] if not settled(f, (key, factor))]
     assert not failing, "\n".join(f"fact {f.number}:\n{explain(f)}" for f in failing)
 
 

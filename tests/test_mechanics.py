@@ -16,6 +16,13 @@ def test_grow_follows_the_update_rule():
     assert out == pytest.approx([0.2, 0.5 + 0.2 * 0.5 * 0.5 - 0.05, 0.9])
 
 
+def test_build_grows_towards_its_ceiling_and_never_past_it():
+    r = np.array([0.0, 0.5, 0.2])
+    out = relationships.build(r, np.array([0.6, 0.4, 0.8]), np.array([0.1, 0.1, 0.0]), 0.01)
+    # 0 + 0.1 * 0.6; 0.5 over a ceiling of 0.4 is held to it; untended, 0.2 fades by 1%
+    assert out == pytest.approx([0.06, 0.4, 0.198])
+
+
 def test_grow_stays_in_unit_interval():
     r = np.array([0.99])
     assert relationships.grow(r, np.array([1.0]), 5.0, 0.0)[0] == 1.0

@@ -347,3 +347,32 @@ def test_a_leaving_partner_s_debt_is_partly_bad_debt(small_overrides):
     lost = 100.0 * (1 - m.market.partners.default_recovery)
     assert m.bad_debt == pytest.approx([0.0, lost])  # the vendor's, whose partner it was
     assert t.receivable[row] == 0.0
+
+
+def test_relationships_and_trust_take_time_after_a_policy_switch(small_overrides):
+    """The relationship channel from 2004-01 (history): joint teams form at once, but what
+    a partner offers a buyer (its own tie, or what its team has built; the trust lent
+    to it) rises month by month within the learning rule's bound, never in one step."""
+    model = ChannelModel(compose([*small_overrides, "scenario=history", "steps=30"]))
+    m, a = model.market, model.accounts
+    team_rate = m.learn_face_to_face * m.partners.team_learning
+    # the most a tie can gain in a month: the fastest partner's face-to-face learning in a
+    # team and an order won, or what a team builds
+    partner_rate = (
+        m.learn_face_to_face * (m.partners.skill_learning + 1.0) * m.partners.team_learning
+    )
+    bound = max(partner_rate + m.buyers.win_tie, team_rate)
+    offered, trust, cover = np.maximum(a.rel_partner, a.rel_team), a.team_trust, a.cover.copy()
+    rises, teams_before = [], False
+    for _ in range(30):
+        model.step()
+        now = np.maximum(a.rel_partner, a.rel_team)
+        kept = a.cover == cover  # a slot whose partner left starts again from nothing
+        rises.append(float((now - offered)[kept].max()))
+        assert (a.team_trust - trust)[kept].max() <= team_rate + 1e-12
+        if not teams_before and model.joint.any():  # the month the teams formed
+            assert a.rel_team.max() <= team_rate + 1e-12
+        teams_before = teams_before or bool(model.joint.any())
+        offered, trust, cover = now, a.team_trust.copy(), a.cover.copy()
+    assert max(rises) <= bound + 1e-12, max(rises)
+    assert teams_before and a.team_trust.max() > 2 * team_rate  # the teams built up

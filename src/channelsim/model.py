@@ -163,6 +163,8 @@ class ChannelModel(mesa.Model):
             # the sellers' columns: the direct seller's, then the vendor's (Seller.row)
             rel=np.vstack([rel_direct, rel_vendor]),
             rel_partner=rel_partner,
+            rel_team=z((n, k)),  # no joint team has worked an account yet
+            team_trust=z((n, k)),
             holder=np.full((2, n), -1, np.int64),
             owner=np.full((2, n), -1, np.int64),
             incumbent=incumbent,

@@ -108,6 +108,13 @@ def tend_relationships(model: ChannelModel) -> float:
     )
     rate = m.learn_face_to_face * a.effort + m.learn_phone * a.phone
     a.rel[:] = relationships.grow(a.rel, 1.0, rate, m.relationship_decay)
+    # a joint team builds by working the account together: the relationship its members
+    # hold between them (noisy-OR) and the buyer's trust in its partner as in the seller
+    # grow at the team's face-to-face rate, and fade like any tie once the team stops
+    rate_team = m.learn_face_to_face * m.partners.team_learning * team
+    pooled = relationships.noisy_or(a.rel_partner, model.by_slot(a.rel))
+    a.rel_team[:] = relationships.build(a.rel_team, pooled, rate_team, m.relationship_decay)
+    a.team_trust[:] = relationships.grow(a.team_trust, 1.0, rate_team, m.relationship_decay)
 
     # departures: every seller's field reps, then the partners' reps
     lost = 0.0
@@ -200,7 +207,6 @@ def decide(model: ChannelModel) -> Decisions:
     units = a.opp_units[rows]
     brand = t.seller[cov]  # the seller whose products each covering partner sells
     own_route = model.by_slot(model.served, rows)
-    joint = model.by_slot(model.joint, rows) & t.relationship_partner[cov]
     offers = Pick.PARTNER + k  # each seller's own offer, then each partner slot
     attr = np.zeros((nd, offers, len(Attribute)))
     avail = np.zeros((nd, offers), dtype=bool)
@@ -230,7 +236,6 @@ def decide(model: ChannelModel) -> Decisions:
     push = model.partner_lever("rebate_rate", cov) * b.rebate_pass_through
     markup = pricing.bid_markup(np.maximum(t.markup[cov] - push, 0.0), bidders)
     price = cost * (1.0 + markup)
-    rel_team = model.by_slot(a.rel, rows)
     standing = (
         b.standing_capital
         * np.minimum(1.0, np.maximum(t.capital[cov], 0) / (2 * m.partner_capital))
@@ -248,12 +253,13 @@ def decide(model: ChannelModel) -> Decisions:
     knows = b.proposal_competition
     proposal = (1 - knows) * t.knowledge[cov] + knows * t.competition[cov]
     attr[:, Pick.PARTNER :, Attribute.PRICE] = price
-    attr[:, Pick.PARTNER :, Attribute.RELATIONSHIP] = np.where(
-        joint, relationships.noisy_or(a.rel_partner[rows], rel_team), a.rel_partner[rows]
+    # a partner's own tie, or what its joint team has built together; its trust, raised
+    # towards its seller's as far as the team has earned the buyer's
+    attr[:, Pick.PARTNER :, Attribute.RELATIONSHIP] = np.maximum(
+        a.rel_partner[rows], a.rel_team[rows]
     )
-    attr[:, Pick.PARTNER :, Attribute.TRUST] = np.where(
-        joint, np.maximum(trust, brand_trust), trust
-    )
+    lent = a.team_trust[rows] * np.maximum(brand_trust - trust, 0.0)
+    attr[:, Pick.PARTNER :, Attribute.TRUST] = trust + lent
     attr[:, Pick.PARTNER :, Attribute.FIT] = fit * (1 - b.proposal_fit + b.proposal_fit * proposal)
     attr[:, Pick.PARTNER :, Attribute.SERVICE] = t.service[cov]
     avail[:, Pick.PARTNER :] = bid

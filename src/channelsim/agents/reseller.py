@@ -278,6 +278,8 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
         moved_rows = orphan[ok]
         a.cover[moved_rows, slot] = heir[ok]
         a.rel_partner[moved_rows, slot] = 0.0
+        a.rel_team[moved_rows, slot] = 0.0
+        a.team_trust[moved_rows, slot] = 0.0
         # the heir has not heard of the leaver's open projects, nor holds its registrations
         a.found_partner[moved_rows, slot] = False
         held = a.registered[:, moved_rows]

@@ -36,6 +36,10 @@ class AccountTable:
     # seller's entries lie together in memory
     rel: np.ndarray  # (sellers, n) held by the seller's field rep (and company)
     rel_partner: np.ndarray  # (n, K) held by the covering resellers' reps
+    # (n, K) built by the joint team of the slot's partner and its seller's reps: the
+    # relationship they hold together, and how far buyers trust the partner as the seller
+    rel_team: np.ndarray
+    team_trust: np.ndarray
     holder: np.ndarray  # (sellers, n) the seller's field rep holding the account, -1 none
     owner: np.ndarray  # planned owner slot in cover, -1 none
     incumbent: np.ndarray  # int8, Supplier

@@ -17,6 +17,20 @@ def grow(r: np.ndarray, effort: np.ndarray, rate: np.ndarray | float, decay: flo
     return np.clip(r + rate * effort * (1.0 - r) - decay * r, 0.0, 1.0)
 
 
+def build(r: np.ndarray, ceiling: np.ndarray, rate: np.ndarray | float, decay: float) -> np.ndarray:
+    """One month of building a tie towards a ceiling: ``r + rate * (ceiling - r) - decay *
+    r``, kept in [0, ceiling]: what a team holds together grows by working the account
+    together, up to what its members hold between them, and fades like any tie.
+
+    Args:
+        r: strengths in [0, 1].
+        ceiling: the most each can reach now, in [0, 1].
+        rate: the month's learning rate (0 where nobody works the account together).
+        decay: share that fades each month.
+    """
+    return np.clip(r + rate * np.maximum(ceiling - r, 0.0) - decay * r, 0.0, ceiling)
+
+
 def depart(r: np.ndarray, leaving: np.ndarray, keep: float) -> tuple[np.ndarray, np.ndarray]:
     """People leave: the relationships they held fall to the part the company keeps.
 
