@@ -21,7 +21,7 @@ from channelsim import compose
 from channelsim.config.schema import StrategyConfig
 from channelsim.experiment.run import simulate
 
-SEEDS = 5
+SEEDS = 4
 STEPS = 36
 TAIL = 24
 
