@@ -40,7 +40,15 @@ COST_CASES = [
     ("training_competition", [], ["strategy.training_competition=false"]),
     ("coop_budget", [], ["strategy.coop_budget=0"]),
     ("rebate_rate", [], ["strategy.rebate_rate=0"]),
-    ("payment_terms", ["strategy.credit_multiple=10"], ["strategy.payment_terms=0"]),
+    (
+        "payment_terms",
+        ["strategy.partner_selection_volume=0", "market.partner_capital=50"],
+        [
+            "strategy.partner_selection_volume=0",
+            "market.partner_capital=50",
+            "strategy.payment_terms=0",
+        ],
+    ),
     ("customer_care", [], ["strategy.customer_care=false"]),
     ("erp_integration", [], ["strategy.erp_integration=false"]),
     ("approval_levels", [], ["strategy.approval_levels=1"]),

@@ -51,10 +51,38 @@ def check_step(model: ChannelModel) -> None:
         assert np.all((arr >= 0.0) & (arr <= 1.0))
     assert np.isfinite(t.capital).all()
     assert np.isfinite(t.receivable).all() and (t.receivable >= -1e-9).all()
+    check_partner_books(model)
     assert (a.opp_units[a.opp_open] > 0).all()
     for name, value in last.items():
         if not name.startswith("share_"):
             assert math.isfinite(value), name
+
+
+def check_partner_books(model: ChannelModel) -> None:
+    """Credit and cash: what partners owe is what falls due, and what each seller's own
+    books say it is owed; a partner's cash moves only by what it made, bought on credit,
+    repaid and paid its owners; an active partner has cash."""
+    t = model.resellers
+    close = dict(rel=1e-9, abs=1e-6)
+    assert t.receivable == pytest.approx(t.due.sum(axis=1), **close)
+    for seller in model.sellers:
+        owed = float(t.receivable[t.seller == seller.row].sum())
+        assert seller.lent == pytest.approx(owed, **close), f"{seller.name}: its loans"
+    assert (t.repaid >= 0).all() and (t.drawn >= 0).all() and (t.credited >= 0).all()
+    assert (t.capital[t.active] >= -1e-9).all()
+    previous = getattr(model, "cash_seen_by_test", None)  # last step's, on this model
+    if previous is not None:
+        before, was_active = previous
+        n = before.size  # rows added since (room for entrants) were not active
+        flows = (t.profit, t.credited, t.repaid, t.drawn)
+        moved = t.profit + t.credited - t.repaid - t.drawn
+        # rounding: relative to the largest amount that moved (sums of large flows)
+        scale = np.abs(before) + sum(np.abs(f[:n]) for f in flows)
+        gap = np.abs(t.capital[:n] - before - moved[:n])
+        assert (gap[was_active] <= 1e-9 * scale[was_active] + 1e-6).all(), (
+            "a partner's cash against its profit, credit, repayments and draws"
+        )
+    model.cash_seen_by_test = t.capital.copy(), t.active.copy()
 
 
 def check_books(name: str, led: dict[str, float]) -> None:
@@ -127,6 +155,56 @@ def test_distributors_that_pay_half_fail_the_invariants(monkeypatch):
     monkeypatch.setattr(DistributorTable, "pass_on", half)
     with pytest.raises(AssertionError, match="vendor: the channel's payments to the seller"):
         run_checked(["strategy=traditional_channel"], 6)
+
+
+# partners short of cash, on long credit: they buy on credit and repay within a run
+ON_CREDIT = [
+    "strategy=relationship_channel",
+    "strategy.credit_multiple=20",
+    "strategy.payment_terms=3",
+    "strategy.partner_selection_volume=0",
+    "market.partner_capital=5",
+]
+
+
+def test_owners_draws_left_off_the_books_fail_the_invariants(monkeypatch):
+    from channelsim.agents import reseller
+
+    model = ChannelModel(compose([*SMALL, *ON_CREDIT]))
+    drawn = credited = repaid = 0.0
+    for _ in range(12):
+        model.step()
+        check_step(model)
+        t = model.resellers
+        drawn, credited, repaid = (
+            drawn + t.drawn.sum(),
+            credited + t.credited.sum(),
+            repaid + t.repaid.sum(),
+        )
+    assert drawn > 0 and credited > 0 and repaid > 0  # every flow the books check moved
+    draw = reseller.draw
+
+    def unrecorded(model):
+        draw(model)
+        model.resellers.drawn[:] = 0.0
+
+    monkeypatch.setattr(reseller, "draw", unrecorded)
+    with pytest.raises(AssertionError, match="a partner's cash against"):
+        run_checked(ON_CREDIT, 12)
+
+
+def test_credit_the_seller_does_not_book_fails_the_invariants(monkeypatch):
+    from channelsim.agents import account
+
+    lend = account.lend
+
+    def unbooked(model, rows, amounts):
+        lend(model, rows, amounts)
+        model.vendor.lent -= float(amounts.sum())
+
+    monkeypatch.setattr(account, "lend", unbooked)
+    with pytest.raises(AssertionError, match="vendor: its loans"):
+        run_checked(ON_CREDIT, 12)
 
 
 @pytest.mark.parametrize("scenario", ["history", "stay_traditional", "copy_direct"])

@@ -48,7 +48,15 @@ CASES = [
     ("training_competition", "false", "true", "mean_partner_capability", +1, []),
     ("coop_budget", 0, 1000, "share_vendor_txn", +1, []),
     ("credit_multiple", 0, 5, "share_vendor_key", +1, []),
-    ("payment_terms", 1, 12, "bad_debt_vendor", +1, []),
+    # partners short of cash, each a relationship partner, buy on credit
+    (
+        "payment_terms",
+        1,
+        12,
+        "bad_debt_vendor",
+        +1,
+        ["strategy.partner_selection_volume=0", "market.partner_capital=50"],
+    ),
     ("deal_registration", "false", "true", "conflict_index", -1, []),
     ("account_planning", "false", "true", "share_vendor_key", +1, []),
     ("erp_integration", "false", "true", "share_vendor_key", +1, []),
@@ -73,14 +81,8 @@ CASES = [
         -1,
         ["strategy.recruit_relationship_partners=false"],
     ),
-    (
-        "recruit_relationship_partners",
-        "false",
-        "true",
-        "relationship_partners",
-        +1,
-        ["strategy.partner_selection_volume=5000"],
-    ),
+    # recruiting around key accounts adds ties or skill to the volume a partner needs
+    ("recruit_relationship_partners", "false", "true", "relationship_partners", -1, []),
     ("direct_assist", "false", "true", "share_vendor_key", +1, ["strategy.credit_multiple=0"]),
     ("audit_probability", 0.0, 0.6, "gray_market_units", -1, ["strategy=traditional_channel"]),
     ("diversion_penalty", 0.0, 1.0, "gray_market_units", -1, ["strategy=traditional_channel"]),

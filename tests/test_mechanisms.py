@@ -338,15 +338,109 @@ def test_exits_hand_accounts_to_partners_not_already_covering_them(small_overrid
 
 
 def test_a_leaving_partner_s_debt_is_partly_bad_debt(small_overrides):
-    m = model_with([], small_overrides)
+    m = model_with(["strategy=relationship_channel"], small_overrides)
     t = m.resellers
     row = int(np.flatnonzero(t.active)[0])
-    t.receivable[row] = 100.0
+    reseller_rules.lend(m, np.array([row]), np.array([100.0]))
+    assert m.vendor.lent == 100.0
     m.bad_debt[:] = 0.0
     reseller_rules.retire(m, np.array([row]))
     lost = 100.0 * (1 - m.market.partners.default_recovery)
     assert m.bad_debt == pytest.approx([0.0, lost])  # the vendor's, whose partner it was
-    assert t.receivable[row] == 0.0
+    assert t.receivable[row] == 0.0 and m.vendor.lent == 0.0 and t.due[row].sum() == 0.0
+
+
+def test_a_purchase_on_credit_is_paid_from_cash_when_it_falls_due(small_overrides):
+    """Bought on credit in month 3 on 2 months' terms: nothing is paid in months 3 and 4,
+    the whole amount leaves the partner's cash in month 5; a partner short of cash then
+    pays what it has and defaults on the rest."""
+    m = model_with(["strategy=relationship_channel", "strategy.payment_terms=2"], small_overrides)
+    t = m.resellers
+    rich, poor = np.flatnonzero(t.active)[:2]
+    rows = np.array([rich, poor])
+    m.steps = 3
+    reseller_rules.lend(m, rows, np.array([100.0, 100.0]))
+    t.capital[rows] = [500.0, 30.0]
+    for month in (3, 4):
+        m.steps = month
+        missed = reseller_rules.collect(m)
+        assert t.capital[rows] == pytest.approx([500.0, 30.0]) and not missed[rows].any()
+    m.steps = 5
+    missed = reseller_rules.collect(m)
+    assert t.repaid[rows] == pytest.approx([100.0, 30.0])
+    assert t.capital[rows] == pytest.approx([400.0, 0.0])
+    assert t.receivable[rows] == pytest.approx([0.0, 70.0]) and m.vendor.lent == 70.0
+    assert missed[rows].tolist() == [False, True]
+    m.bad_debt[:] = 0.0
+    reseller_rules.retire(m, np.flatnonzero(missed))
+    assert m.bad_debt[m.vendor.row] == pytest.approx(70.0 * 0.6)  # 40% recovered
+
+
+def test_owners_draw_from_profitable_partners_above_what_the_business_keeps(small_overrides):
+    """A partner keeps the usual capital for its staff (150 for 3 reps, 300 for 6); after a
+    profitable month its owners take a tenth of the rest, after a loss nothing."""
+    m = model_with(["strategy=relationship_channel"], small_overrides)
+    t, p = m.resellers, m.market.partners
+    rows = np.flatnonzero(t.active)[:3]
+    usual = m.market.partner_capital * p.reserve / m.market.partner_reps  # a rep's share
+    t.reps[rows] = [3.0, 6.0, 3.0]
+    t.capital[rows] = [3 * usual + 500.0, 6 * usual + 500.0, 3 * usual + 500.0]
+    t.profit[rows] = [10.0, 10.0, -10.0]  # the third lost money this month
+    reseller_rules.draw(m)
+    drawn = p.owner_draw * 500.0
+    assert t.drawn[rows] == pytest.approx([drawn, drawn, 0.0])
+    assert t.capital[rows] == pytest.approx(
+        [3 * usual + 500.0 - drawn, 6 * usual + 500.0 - drawn, 3 * usual + 500.0]
+    )
+
+
+def test_diverters_pay_the_transport_of_what_they_divert(small_overrides):
+    """Unaudited (no fines), a partner's month moves by the transport of what it diverted
+    to the dear region: market.transport_cost of the list price a unit."""
+    from channelsim.agents import regional_market
+    from channelsim.agents.seller import LIST_PRICE
+
+    overrides = [
+        "strategy=traditional_channel",
+        "strategy.audit_probability=0",
+        "strategy.map_enforced=false",
+        "market.regional_price_spread=0.3",
+    ]
+    m = model_with(overrides, small_overrides)
+    m.step()
+    t = m.resellers
+    t.profit[:] = 0.0
+    sales = regional_market.transactional(m)
+    regional_market.divert(m, sales, m.vendor)
+    assert t.diverted.sum() > 0  # some diverted, and only they paid
+    transport = m.market.transport_cost * LIST_PRICE
+    assert t.profit == pytest.approx(-t.diverted * transport)
+
+
+def test_a_relationship_partner_needs_the_volume_and_when_recruiting_ties_or_skill(
+    small_overrides,
+):
+    """The case's two principles: annual volume above the threshold, and, recruiting
+    around key accounts, a strong key-account tie or key-account skill as well."""
+    for recruit, expected in (("true", [True, True, False, False]), ("false", [True] * 3 + [0])):
+        m = model_with(
+            [
+                "strategy.partner_selection_volume=1000",
+                f"strategy.recruit_relationship_partners={recruit}",
+            ],
+            small_overrides,
+        )
+        t, a, p = m.resellers, m.accounts, m.market.partners
+        a.rel_partner[:] = 0.0
+        t.skill[:] = 0.0
+        rows = np.flatnonzero(t.active)[:4]
+        t.year_units[rows] = [1000.0, 1000.0, 1000.0, 999.0]
+        t.skill[rows[0]] = p.recruit_skill  # skill
+        key = np.flatnonzero((a.segment != Segment.MID) & (a.cover == rows[1]).any(axis=1))
+        a.rel_partner[key[0], a.cover[key[0]] == rows[1]] = p.recruit_ties  # a tie
+        t.skill[rows[3]] = 1.0  # skill without the volume
+        reseller_rules.select_partners(m)
+        assert t.relationship_partner[rows].tolist() == [bool(e) for e in expected], recruit
 
 
 def test_relationships_and_trust_take_time_after_a_policy_switch(small_overrides):

@@ -342,6 +342,9 @@ class ChannelModel(mesa.Model):
             "key_wins",
             "gray_lost",
             "diverted",
+            "credited",
+            "repaid",
+            "drawn",
         ):
             getattr(t, name)[:] = 0.0
         month = books.Month(

@@ -12,6 +12,7 @@ import numpy as np
 
 from channelsim.agents.base import Column, RowAgent
 from channelsim.agents.records import Decisions, Pick
+from channelsim.agents.reseller import lend
 from channelsim.domain import MONTHS_PER_YEAR, Attribute, Segment, Stage, Supplier
 from channelsim.mechanics import choice, pricing, relationships
 
@@ -320,11 +321,12 @@ def decide(model: ChannelModel) -> Decisions:
     sale_price = price[i, slot[i]]
     sale_cost = cost[i, slot[i]]
     u = units[i]
+    # what its cash does not cover it buys on credit, due `payment_terms` months on
     credit_used = np.maximum(0.0, u * sale_cost - np.maximum(t.capital[r], 0.0))
     np.add.at(t.units, r, u)
     np.add.at(t.revenue, r, u * sale_price)
     np.add.at(t.purchases, r, u * sale_cost)
-    np.add.at(t.receivable, r, credit_used)
+    lend(model, r, credit_used)
     big = a.segment[rows[i]] != Segment.MID
     np.add.at(t.key_wins, r[big], 1.0)
     a.rel_partner[rows[i], slot[i]] += buyers.win_tie * (1 - a.rel_partner[rows[i], slot[i]])

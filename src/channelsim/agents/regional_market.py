@@ -186,6 +186,8 @@ def divert(model: ChannelModel, txn: RetailSales, seller) -> GrayFlows:
         lost[victims] = total * retail[victims] / retail[victims].sum()
     t.diverted[mine] = diverted[mine]
     t.gray_lost[mine] = lost[mine]
+    # the diverters carry the goods to the dear region at their own cost
+    t.profit[mine] -= diverted[mine] * m.transport_cost * LIST_PRICE
     txn.retail_units = retail + diverted - lost
     premium = np.where(diverted > 0, rules.diversion_premium * np.maximum(gap, 0), 0.0) * (
         diverted / np.maximum(retail + diverted - lost, 1e-12)  # numerical: > 0

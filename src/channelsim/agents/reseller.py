@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.base import Column, RowAgent
-from channelsim.agents.tables import draw_reseller
+from channelsim.agents.tables import DUE_SLOTS, draw_reseller
 from channelsim.domain import PartnerStatus, Segment, Tier
 from channelsim.mechanics import partners as rules
 
@@ -68,8 +68,11 @@ def train(model: ChannelModel) -> None:
 
 
 def settle(model: ChannelModel) -> None:
-    """Profit into capital, repay credited projects, and fail (the vendor's loss on what a
-    leaving partner still owes is booked by `retire`)."""
+    """The month into the partners' cash: what it made, less what it bought on credit (paid
+    when due), less what falls due now; a partner that cannot pay what is due defaults,
+    as does one that fails by chance or runs out of cash (its seller's loss on what it
+    leaves unpaid is booked by `retire`). Then the owners of profitable partners take
+    out part of the cash their business does not need."""
     t, m, lever = model.resellers, model.market, model.partner_lever
     p = m.partners
     budget = lever("coop_budget")
@@ -79,16 +82,58 @@ def settle(model: ChannelModel) -> None:
     coop = coop / total * budget * p.coop_to_partners
     fixed = t.reps * m.partner_fixed_cost
     t.profit += (t.revenue - t.purchases - fixed + coop) * t.active
-    t.capital += t.profit
-    terms = lever("payment_terms")
-    repay = np.where(terms > 0, t.receivable / np.maximum(terms, 1), t.receivable)
-    t.receivable -= repay
+    t.capital += t.profit + t.credited
+    missed = collect(model)
     hazard = rules.default_hazard(
         m.default_hazard, t.capital, t.receivable, m.partner_capital, p.distress, p.leverage_cushion
     )
     default = model.streams("defaults").random(t.n) < hazard * (t.receivable > 0)
-    fails = t.active & (default | (t.capital < 0))
+    fails = t.active & (default | missed | (t.capital < 0))
     retire(model, np.flatnonzero(fails))
+    draw(model)
+
+
+def lend(model: ChannelModel, rows: np.ndarray, amounts: np.ndarray) -> None:
+    """Partners `rows` buy `amounts` on credit: each falls due its seller's payment terms
+    later, and the seller enters it in its own books (`Seller.lent`)."""
+    t = model.resellers
+    terms = np.broadcast_to(model.partner_lever("payment_terms", rows), rows.shape)
+    np.add.at(t.due, (rows, (model.steps + terms) % DUE_SLOTS), amounts)
+    np.add.at(t.receivable, rows, amounts)
+    np.add.at(t.credited, rows, amounts)
+    for seller in model.sellers:
+        seller.lent += float(amounts[t.seller[rows] == seller.row].sum())
+
+
+def collect(model: ChannelModel) -> np.ndarray:
+    """Each partner pays its seller what falls due this month, as far as its cash goes.
+
+    Returns:
+        whether each partner left part of what fell due unpaid (it defaults).
+    """
+    t = model.resellers
+    slot = model.steps % DUE_SLOTS
+    due = t.due[:, slot].copy()
+    paid = np.minimum(due, np.maximum(t.capital, 0.0))
+    t.due[:, slot] = due - paid  # unpaid: still owed, written off when the partner leaves
+    t.capital -= paid
+    t.receivable -= paid
+    t.repaid[:] = paid
+    for seller in model.sellers:
+        seller.lent -= float(paid[seller.partners()].sum())
+    return due - paid > 1e-9 * np.maximum(due, 1.0)  # numerical: rounding is not a default
+
+
+def draw(model: ChannelModel) -> None:
+    """Owners' draws: after a profitable month, the owners take out `partners.owner_draw`
+    of the cash above what the business keeps: `partners.reserve` times the market's
+    usual capital for a partner of its staff (`partner_capital` per `partner_reps` reps)."""
+    t, m = model.resellers, model.market
+    p = m.partners
+    keep = p.reserve * m.partner_capital * t.reps / m.partner_reps
+    drawn = p.owner_draw * np.maximum(t.capital - keep, 0.0)
+    t.drawn[:] = np.where(t.active & (t.profit > 0), drawn, 0.0)
+    t.capital -= t.drawn
 
 
 def feel(model: ChannelModel) -> None:
@@ -173,16 +218,17 @@ def close_quarter(model: ChannelModel) -> np.ndarray:
 
 
 def select_partners(model: ChannelModel) -> None:
-    """Who is a relationship partner (发展关系型代理商的原则), by its seller's policy:
-    annual volume above the threshold, or, when recruiting, strong key-account ties or
-    key-account skill."""
+    """Who is a relationship partner, by its seller's policy. The case's two principles
+    (发展关系型代理商的原则): annual volume above the threshold, for only then can a
+    partner profit from key-account business; and, when recruiting around key accounts,
+    strong key-account ties or key-account skill as well."""
     t, a, lever, p = model.resellers, model.accounts, model.partner_lever, model.market.partners
     key = a.segment != Segment.MID
     ties = np.zeros(t.n)
     np.maximum.at(ties, a.cover[key].ravel(), a.rel_partner[key].ravel())
     qualified = t.year_units >= lever("partner_selection_volume")
     strong = (ties >= p.recruit_ties) | (t.skill >= p.recruit_skill)
-    qualified |= lever("recruit_relationship_partners") & strong
+    qualified &= strong | ~np.asarray(lever("recruit_relationship_partners"))
     t.relationship_partner[:] = t.active & qualified
 
 
@@ -231,7 +277,6 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     np.add.at(model.exits, t.seller[rows], 1)
     for row in rows:  # gone from the market; the row keeps its history
         model.reseller_agents.pop(int(row)).remove()
-    # whatever a leaving partner still owes its seller for credited projects is partly lost
     p = model.market.partners
     strength = np.where(t.active, t.skill + t.service + p.heir_tier * (t.tier == Tier.ONE), -np.inf)
     g, k = model.market.n_regions, a.cover.shape[1]
@@ -250,14 +295,17 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
         theirs = rows[t.seller[rows] == seller.row]
         if theirs.size == 0:
             continue
-        owed = t.receivable[theirs].sum()
-        model.bad_debt[seller.row] += float(owed * (1.0 - p.default_recovery))
+        # what a leaving partner still owes: its seller recovers part, the rest is lost
+        owed = float(t.receivable[theirs].sum())
+        model.bad_debt[seller.row] += owed * (1.0 - p.default_recovery)
+        seller.lent -= owed
         # its strongest partner in the region takes on part of the staff
         own = ranked if single == seller.row else by_seller[seller.row]
         successor = own[t.region[theirs], 0]
         moved = successor >= 0
         np.add.at(t.reps, successor[moved], p.staff_moving * t.reps[theirs[moved]])
     t.receivable[rows] = 0.0
+    t.due[rows] = 0.0
     # each orphaned slot goes to the strongest partner not already covering the account,
     # of the leaver's seller first
     for slot in range(k):

@@ -87,6 +87,7 @@ class Seller(RowAgent):
         self.rep_margin: deque[float] = deque(maxlen=months)  # the margin its reps won
         self.hires = 0  # reps hired at the last quarter's close, charged the next month
         self.tally = dict.fromkeys(TALLIES, 0.0)  # what its levers did this month
+        self.lent = 0.0  # what its partners owe it for purchases on credit, by its books
 
     @property
     def capabilities(self) -> SellerConfig:
@@ -262,8 +263,10 @@ class Seller(RowAgent):
         )
         capital = t.capital[mine]
         reputable = active & t.relationship_partner[mine] & (capital > 0)
-        credit = partner_rules.credit_line(capital, s.credit_multiple, reputable)
-        model.credit[mine] = credit if s.payment_terms > 0 else 0.0
+        line = partner_rules.credit_line(capital, s.credit_multiple, reputable)
+        # what it may still buy on credit: its line less what it already owes
+        room = np.maximum(line - t.receivable[mine], 0.0)
+        model.credit[mine] = room if s.payment_terms > 0 else 0.0
 
     def partners(self) -> slice | np.ndarray:
         """The reseller rows that carry its products (active or not): an index of the
@@ -310,7 +313,7 @@ class Seller(RowAgent):
             else 0.0,
             "coop_budget": s.coop_budget if partners else 0.0,
             "rebate_rate": rebates,
-            "payment_terms": m.credit_interest * float(t.receivable[mine].sum()),
+            "payment_terms": m.credit_interest * self.lent,
             "customer_care": s.care_cost * int(np.count_nonzero(a.segment != Segment.MID))
             if s.customer_care
             else 0.0,

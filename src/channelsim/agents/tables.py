@@ -6,10 +6,15 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from channelsim.config.schema import MarketConfig
+from channelsim.config.schema import MarketConfig, StrategyConfig
 from channelsim.domain import Segment
 
 VENDOR = 1  # the vendor's row among the sellers: every reseller sells its products
+# a purchase on credit falls due `payment_terms` months later: one slot a month, reused
+# when the month comes round again, one more than the longest terms allowed
+DUE_SLOTS = int(
+    next(f for f in fields(StrategyConfig) if f.name == "payment_terms").metadata["hi"] + 1
+)
 
 
 def centre_alpha(buyers) -> dict[Segment, list[float]]:
@@ -76,8 +81,9 @@ class ResellerTable:
     knowledge: np.ndarray  # product knowledge
     competition: np.ndarray  # knowledge of the direct seller's offers
     service: np.ndarray  # after-sales service quality
-    capital: np.ndarray
-    receivable: np.ndarray  # owed to the vendor for credited projects
+    capital: np.ndarray  # its cash: the owners' money in the business
+    receivable: np.ndarray  # owed to its seller for projects bought on credit
+    due: np.ndarray  # (rows, DUE_SLOTS): what falls due in each month, by month mod DUE_SLOTS
     reps: np.ndarray
     markup: np.ndarray
     satisfaction: np.ndarray
@@ -101,6 +107,9 @@ class ResellerTable:
     low_months: np.ndarray  # consecutive months of very low satisfaction
     weak_quarters: np.ndarray  # consecutive quarters in the weakest group
     training: np.ndarray  # training spend this month
+    credited: np.ndarray  # bought on credit this month (paid when due)
+    repaid: np.ndarray  # paid to its seller this month for what fell due
+    drawn: np.ndarray  # taken out by its owners this month
 
     @property
     def n(self) -> int:
@@ -136,6 +145,7 @@ def empty_resellers(capacity: int) -> ResellerTable:
         service=f(capacity),
         capital=f(capacity),
         receivable=f(capacity),
+        due=f((capacity, DUE_SLOTS)),
         reps=f(capacity),
         markup=f(capacity),
         satisfaction=f(capacity),
@@ -159,6 +169,9 @@ def empty_resellers(capacity: int) -> ResellerTable:
         low_months=f(capacity, np.int32),
         weak_quarters=f(capacity, np.int32),
         training=f(capacity),
+        credited=f(capacity),
+        repaid=f(capacity),
+        drawn=f(capacity),
     )
 
 
@@ -211,6 +224,7 @@ def draw_reseller(
     capital = each(rng.lognormal(-spread * spread / 2, spread, n))
     t.capital[rows] = m.partner_capital * scale * capital
     t.receivable[rows] = 0.0
+    t.due[rows] = 0.0
     reps = m.partner_reps * each(rng.lognormal(d.reps_log_mean, d.reps_spread, n))
     t.reps[rows] = np.maximum(1.0, np.round(reps))
     markup = m.partner_markup + each(rng.normal(0, d.markup_spread, n))

@@ -588,6 +588,24 @@ class PartnerBehaviour:
         hi=1.0,
         source="case: strong partners are supported (CASE.md 5); share judgement",
     )
+    owner_draw: float = lever(
+        0.1,
+        "share of a partner's cash above what its business keeps that its owners take out "
+        "after a profitable month",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: small owner-run firms with little capital (CASE.md 2) live off "
+        "their profit; a tenth a month halves the excess in about half a year",
+    )
+    reserve: float = lever(
+        1.0,
+        "cash a partner's owners keep in the business, as a multiple of the market's usual "
+        "capital for a partner of its staff (market.partner_capital per market.partner_reps reps)",
+        lo=0.0,
+        hi=100.0,
+        source="judgement: small firms with little capital (CASE.md 2) keep what such a firm "
+        "usually has, and grow it as they take on staff",
+    )
     default_recovery: float = lever(
         0.4,
         "share of a failed partner's debt its seller recovers",

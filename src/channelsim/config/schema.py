@@ -275,7 +275,7 @@ class StrategyConfig:
     )
     payment_terms: int = lever(
         2,
-        "mean months a partner takes to pay for a credited project (0: no credit)",
+        "months after which a partner pays for what it bought on credit (0: no credit)",
         lo=0,
         hi=24,
         cost="interest on what partners owe (market.credit_interest): cost_payment_terms",
@@ -377,8 +377,8 @@ class StrategyConfig:
         "them until others take it over",
     )
     partner_selection_volume: float = lever(
-        600.0,
-        "annual units that qualify a reseller as relationship partner",
+        3000.0,
+        "annual units a reseller must sell to qualify as relationship partner",
         lo=0.0,
         hi=1e9,
         cost="none of its own: it decides who takes the relationship partners' share of training "
@@ -391,8 +391,8 @@ class StrategyConfig:
         "recruit resellers with strong key-account relationships or skill",
         cost="screening each partner for ties and skill each quarter (market.costs.screening): "
         "cost_recruit_relationship_partners",
-        downside="partners recruited for ties, not volume, dilute the training the biggest "
-        "sellers get",
+        downside="it passes over partners with the volume but neither ties nor skill: fewer "
+        "relationship partners, and key accounts without one",
     )
     direct_assist: bool = lever(
         True,
