@@ -94,14 +94,19 @@ dashboard: $(VENV)/.viz fonts
 
 # The suite on both cores; the tests import the installed package, not src/. Two test
 # processes (pytest-xdist) take a test file each at a time, longest first (tests/conftest.py);
-# the stylized facts, whose batches of runs fill both cores themselves, run after them in
-# one process.
+# beside them, in a process of its own, the stylized facts, whose batches of runs fill both
+# cores themselves: either side fills the other's idle moments. Its report follows theirs.
 CASE_STUDY := tests/test_case_study.py
 test: $(VENV)/.dev debs-test
 	@echo "• ruff check and ruff format --check"
 	@$(VENV)/bin/ruff check -q . && $(VENV)/bin/ruff format --check -q .
-	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 --ignore=$(CASE_STUDY)
-	$(PY) -m pytest -q --durations=25 $(CASE_STUDY)
+	@log=$$(mktemp); \
+	$(PY) -m pytest -q -p no:cacheprovider --durations=25 $(CASE_STUDY) > $$log 2>&1 & facts=$$!; \
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 \
+		--ignore=$(CASE_STUDY); rest=$$?; \
+	wait $$facts; status=$$?; \
+	echo "• $(CASE_STUDY)"; cat $$log; rm -f $$log; \
+	test $$rest -eq 0 && test $$status -eq 0
 
 # timings against the targets and Mesa's Boltzmann-wealth example (BENCHMARKS.md), then
 # this checkout against BENCH_AGAINST side by side, alternating (its package built once

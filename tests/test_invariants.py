@@ -334,7 +334,7 @@ def base_config(strategy: str, scenario: str):
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 @given(
     levers=st.fixed_dictionaries({k: any_value(r) for k, r in ROWS.items()}),

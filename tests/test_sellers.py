@@ -173,8 +173,9 @@ def test_a_direct_seller_given_the_relationship_channel_sells_through_partners(m
 
 def test_two_sellers_alike_with_channels_of_their_own_share_the_key_accounts_evenly():
     """The symmetric test again, both on the relationship channel with half the resellers
-    each: a channel gives neither seller an edge of its own."""
-    vendor, direct = key_shares(with_a_channel(alike(DIRECT, DIRECT)), range(80))
+    each: a channel gives neither seller an edge of its own. (The seeds' difference has a
+    standard deviation of about 0.026: at 40 seeds an edge of 0.012 fails the test.)"""
+    vendor, direct = key_shares(with_a_channel(alike(DIRECT, DIRECT)), range(40))
     assert direct.mean() > 0.3  # both sell, through their partners and joint teams
     low, high = interval(vendor - direct)
     assert low > -0.02 and high < 0.02, (low, high)
