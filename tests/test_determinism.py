@@ -46,6 +46,18 @@ def test_same_seed_same_parquet_in_two_processes(tmp_path):
     pd.testing.assert_frame_equal(one, here, check_exact=True)
 
 
+@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1, 2**32, 2**40 + 3])
+def test_a_stream_is_the_generator_of_seed_mechanism_month_and_seller(seed):
+    from channelsim.streams import MECHANISMS, Streams
+
+    streams = Streams(seed)
+    streams.month = 17
+    for number, mechanism in enumerate(MECHANISMS[:3]):
+        drawn = streams(mechanism, 2).random(4)
+        expected = np.random.default_rng([seed, number, 17, 2]).random(4)
+        np.testing.assert_array_equal(drawn, expected)
+
+
 # ---------------------------------------------------------------- comparable runs
 # Runs at one seed that differ a little in a parameter differ a little in their results
 # (channelsim.streams): each mechanism draws from its own stream, a fixed count a month.
