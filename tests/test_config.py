@@ -9,8 +9,10 @@ import pytest
 
 from channelsim import ChannelConfig, ConfigError, compose
 from channelsim.agents.records import Pick
+from channelsim.config.compose import compose_run
 from channelsim.config.schema import ScenarioEvent, StrategyConfig
 from channelsim.config.validate import validate
+from channelsim.experiment.run import config_hash
 from channelsim.model import ChannelModel
 
 from .conftest import SMALL
@@ -308,3 +310,39 @@ def test_a_list_parameter_is_checked_for_its_length_and_range():
         with pytest.raises(ConfigError) as err:
             compose([f"market.buyers.centre_key={bad}"])
         assert str(err.value).endswith("expected a list of 4 numbers in [0.01, 100]")
+
+
+SHARES = ["market.direct.partner_share=0.3", "market.vendor.partner_share=0.7"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["market.n_regions=2", "market.key_accounts_per_region=20"],
+        ["scenario=history", "strategy.rebate_rate=0.05", "market.n_regions=2"],
+        ["strategy=direct", "market.direct.policy.markup=0.2", "strategy.markup=0.1"],
+        ["market.growth=0.1", "market=linear_duopoly", "seed=3"],
+        ["experiment=optimize_online_gap", "steps=12", "strategy.online_price_gap=0.1"],
+        ["strategy@market.direct.policy=relationship_channel", "scenario=copy_direct", *SHARES],
+        ["strategy.partner_tiering=true", "market.growth=1e-1", "strategy.training_budget=5"],
+        ["scenario=copy_direct", "market.start=2004-06", "steps=12", "market.growth=0.2"],
+    ],
+)
+def test_compose_sets_values_on_a_kept_base_exactly_as_hydra_composes_them(overrides):
+    """`compose` has Hydra compose the config of the other overrides once and sets the
+    strategy and market values on a copy: the same config, hash included, every time."""
+    whole = compose_run(overrides).config
+    for _ in range(2):  # the base composed, then kept
+        fast = compose(overrides)
+        assert fast == whole and repr(fast) == repr(whole)
+        assert config_hash(fast) == config_hash(whole)
+    fast.strategy.rebate_rate = 0.5  # a copy: the kept base stays as it was
+    assert compose(overrides) == whole
+
+
+def test_a_value_valid_only_with_the_rest_is_judged_with_it():
+    with pytest.raises(ConfigError, match="partner_share"):
+        compose(["strategy@market.direct.policy=relationship_channel"])
+    assert compose(["strategy@market.direct.policy=relationship_channel", *SHARES]) == (
+        compose_run(["strategy@market.direct.policy=relationship_channel", *SHARES]).config
+    )

@@ -15,7 +15,7 @@ import pytest
 
 import channelsim
 from channelsim import cli
-from channelsim.config.compose import compose, with_values
+from channelsim.config.compose import compose, compose_run, with_values
 from channelsim.experiment.run import config_hash
 from channelsim.experiment.sensitivity import ishigami
 
@@ -113,7 +113,7 @@ def test_values_set_directly_equal_composing_again():
         "market.price_sensitivity": 5,
     }
     fast = with_values(compose(base), values)
-    slow = compose([*base, *(f"{k}={v}" for k, v in values.items())])
+    slow = compose_run([*base, *(f"{k}={v}" for k, v in values.items())]).config
     assert fast == slow and config_hash(fast) == config_hash(slow)
 
 

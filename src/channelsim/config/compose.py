@@ -424,4 +424,36 @@ def compose(overrides: list[str] | None = None, config_dir: str | None = None) -
     Raises:
         ConfigError: one line naming the bad key, the value and what is allowed.
     """
+    overrides = upgrade_overrides(overrides or [])
+    values = {k: v for k, v in check_overrides(overrides, config_dir).items() if k not in READ}
+    if not values:
+        return compose_run(overrides, config_dir).config
+    # the strategy and market values set directly on the config the other overrides
+    # compose (kept while the preset files stay as they are): Hydra composes a base once
+    parsed = parse_overrides(overrides)
+    rest = [line for line, o in zip(overrides, parsed, strict=True) if o.key_or_group not in values]
+    key = (tuple(rest), config_dir, _preset_files(config_dir))
+    base = _BASES.get(key, _UNKNOWN)
+    if base is _UNKNOWN:
+        try:
+            base = compose_run(rest, config_dir).config
+        except ConfigError:  # valid only with its values (partner shares, ...)
+            base = None
+        if len(_BASES) >= _PRESETS_KEPT:
+            _BASES.clear()
+        _BASES[key] = base
+    try:
+        if base is not None:
+            return with_values(base, values)
+    except ConfigError:  # a value judged with the rest of the config: the message says so
+        pass
     return compose_run(overrides, config_dir).config
+
+
+# configs composed without their strategy and market values, by the other overrides (None:
+# not valid without them)
+_BASES: dict[tuple[Any, ...], ChannelConfig | None] = {}
+_UNKNOWN = object()
+# values composition reads (the start decides which preset is in force at first): never
+# set on a kept base
+READ = frozenset({"market.start"})
