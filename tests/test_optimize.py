@@ -23,6 +23,7 @@ from channelsim.config.compose import compose
 from channelsim.config.schema import OptimizeSpec
 from channelsim.experiment import budget
 from channelsim.experiment import optimize as optimize_module
+from channelsim.experiment import search as search_module
 from channelsim.experiment.budget import give_back, trials_done, within_budget
 from channelsim.experiment.optimize import objective
 
@@ -226,7 +227,7 @@ def test_a_trial_asked_beyond_the_budget_is_given_back():
 
 def test_a_shared_study_fails_a_trial_whose_process_stopped(tmp_path, monkeypatch):
     monkeypatch.setattr(budget, "STALE_S", 0.5)
-    monkeypatch.setattr(optimize_module, "POLL_S", 0.1)
+    monkeypatch.setattr(search_module, "POLL_S", 0.1)
     journal = tmp_path / "study.log"
     storage = JournalStorage(JournalFileBackend(str(journal)))
     study = optuna.create_study(

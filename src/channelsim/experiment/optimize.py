@@ -35,17 +35,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import re
 import time
 import traceback
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 from omegaconf import OmegaConf
@@ -62,27 +59,22 @@ from channelsim.config.compose import (
 )
 from channelsim.config.schema import ChannelConfig, OptimizeSpec
 from channelsim.config.validate import ConfigError, check_value, listed, schema_rows
-from channelsim.experiment.batch import Progress, pin_threads
-from channelsim.experiment.budget import (
-    ERROR,
-    HEARTBEAT,
-    OWNER,
-    SURPLUS,
-    Watch,
-    counts,
-    give_back,
-    heartbeat,
-    interrupt,
-    owner,
-    trials_done,
-    within_budget,
-)
+from channelsim.experiment.batch import Progress
+from channelsim.experiment.budget import ERROR, SURPLUS, trials_done
 from channelsim.experiment.io import (
     atomic_write_json,
     atomic_write_parquet,
     atomic_write_text,
 )
 from channelsim.experiment.run import config_hash, version
+from channelsim.experiment.search import (
+    StudyPlan,
+    TrialResult,
+    check_storage,
+    open_study,
+    search,
+    shown_storage,
+)
 from channelsim.experiment.studies import (
     check_resume,
     check_section,
@@ -97,15 +89,12 @@ from channelsim.model import METRICS
 from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "optimize_policy"
-STUDY_FILE = "study.db"
 PLAN_FILE = "optimize.json"
 TRIALS = "trials"
 POLICY = "best_policy"
 SAMPLERS = ("tpe", "random")
 OBJECTIVE_KEYS = ("kpi", "seeds", "floor_kpi", "floor", "penalty")
 
-PLAN_ATTR = "channelsim"  # the study's user attribute holding its plan record
-POLL_S = 1.0  # seconds between looks at a shared study that others' trials fill
 
 # where the settings of Hydra's Optuna sweeper and its launcher went
 MOVED = {
@@ -144,7 +133,7 @@ class TrialFailed(Exception):
 
 
 @dataclass
-class OptimizePlan:
+class OptimizePlan(StudyPlan):
     """A validated optimisation: its search space, budget, objective, folder and study."""
 
     experiment: str
@@ -158,14 +147,28 @@ class OptimizePlan:
     base: ChannelConfig
     storage: str | None  # optimize.storage, a journal's path made absolute
 
-    @property
-    def study_name(self) -> str:
-        return self.experiment
+    section = "optimize"  # its config section, in messages
+    direction = "maximize"
 
     @property
-    def shared(self) -> bool:
-        """Whether other processes may work on the study at the same time."""
-        return self.storage is not None
+    def budget(self) -> int:
+        return self.spec.n_trials
+
+    def sampler(self, seed: int) -> Any:
+        return make_sampler(self.spec, seed)
+
+    def task(self, trial: Any) -> TrialTask:
+        return trial_task(self, trial)
+
+    def runner(self) -> Callable[[TrialTask], TrialResult]:
+        return run_trial
+
+    def record(self) -> dict[str, Any]:
+        return _plan_record(self)
+
+    @property
+    def same_study(self) -> dict[str, str]:
+        return SAME_STUDY
 
 
 @dataclass
@@ -188,15 +191,6 @@ class TrialTask:
     base: ChannelConfig
     spec: OptimizeSpec
     out_dir: str
-
-
-@dataclass(frozen=True)
-class TrialResult:
-    """A trial's value, or why it failed."""
-
-    number: int
-    value: float | None
-    error: str | None
 
 
 def require_optuna() -> None:
@@ -316,38 +310,6 @@ def search_space(space: dict[str, str]) -> dict[str, Any]:
     return distributions
 
 
-def check_storage(storage: str | None) -> str | None:
-    """optimize.storage as the study will open it (a journal's path made absolute)."""
-    if storage is None:
-        return None
-    text = str(storage).strip()
-    if text.startswith("journal:") and text != "journal:":
-        return "journal:" + str(Path(text.removeprefix("journal:")).expanduser().resolve())
-    if re.fullmatch(r"[A-Za-z][\w+.-]*://.*", text):
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            make_url(text)
-        except ArgumentError as exc:
-            raise ConfigError(f"optimize.storage: not a database URL ({exc})") from None
-        return text
-    raise ConfigError(
-        f"optimize.storage={storage!r} is not allowed: expected journal:PATH (a file on a "
-        "shared file system), an RDB URL (sqlite:///PATH, postgresql://USER@HOST/DB) or "
-        "null (study.db in the output folder)"
-    )
-
-
-def shown_storage(storage: str | None) -> str | None:
-    """The storage as it may be printed and recorded: an RDB URL's password hidden."""
-    if storage is None or storage.startswith("journal:"):
-        return storage
-    from sqlalchemy.engine import make_url
-
-    return make_url(storage).render_as_string(hide_password=True)
-
-
 def check_spec(spec: OptimizeSpec) -> None:
     for name, kpi in (("optimize.kpi", spec.kpi), ("optimize.floor_kpi", spec.floor_kpi)):
         if kpi not in METRICS:
@@ -416,7 +378,7 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
             "(a sweep runs with channelsim sweep)"
         )
     check_spec(spec)
-    storage = check_storage(spec.storage)
+    storage = check_storage(spec.storage, "optimize")
     space = {moved_key(str(k)): str(v) for k, v in spec.params.items()}
     space.update(o.split("=", 1) for o in searched)
     space = {k: v for k, v in space.items() if k not in {override_key(f) for f in fixed}}
@@ -540,19 +502,6 @@ def run_trial(task: TrialTask) -> TrialResult:
         return TrialResult(task.number, None, str(exc))
 
 
-def run_trials(tasks: list[TrialTask], n_jobs: int) -> Iterator[TrialResult]:
-    """The trials' results as they finish: in this process, or on local worker processes."""
-    workers = min(n_jobs, len(tasks))
-    if workers <= 1:
-        yield from map(run_trial, tasks)
-        return
-    from joblib import Parallel, delayed
-
-    pin_threads()
-    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
-    yield from parallel(delayed(run_trial)(task) for task in tasks)
-
-
 # ---------------------------------------------------------------- the study
 
 
@@ -590,99 +539,12 @@ def _check_same_study(plan: OptimizePlan) -> None:
     check_resume(plan.out_dir / PLAN_FILE, _plan_record(plan), what, "a study", plan.out_dir)
 
 
-def _check_study_record(plan: OptimizePlan, study: Any) -> None:
-    """A shared storage's study takes only processes with the same search and objective."""
-    record = json.loads(json.dumps(_plan_record(plan)))
-    before = study.user_attrs.get(PLAN_ATTR)
-    if before is None:
-        study.set_user_attr(PLAN_ATTR, record)
-        return
-    for key, words in SAME_STUDY.items():
-        if before.get(key) != record.get(key):
-            raise ConfigError(
-                f"optimize.storage={shown_storage(plan.storage)} holds a study "
-                f"{plan.study_name!r} with other {words}; use the same settings or another "
-                "storage"
-            )
-
-
-def open_storage(plan: OptimizePlan) -> Any:
-    """The study's storage: study.db in the folder, a journal file or an RDB URL."""
-    if plan.storage is None:
-        return f"sqlite:///{plan.out_dir / STUDY_FILE}"
-    if plan.storage.startswith("journal:"):
-        from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-        path = Path(plan.storage.removeprefix("journal:"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(path)))
-    return plan.storage
-
-
-def open_study(plan: OptimizePlan) -> Any:
-    """The study, with (on the folder's own study.db) the trials a killed start left
-    running failed as interrupted.
-
-    Raises:
-        ConfigError: the storage cannot be opened, or holds another search.
-    """
-    import optuna
-    from optuna.trial import TrialState
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    where = (
-        f"optimize.storage={shown_storage(plan.storage)}"
-        if plan.shared
-        else str(plan.out_dir / STUDY_FILE)
-    )
-    try:
-        study = optuna.create_study(
-            study_name=plan.study_name,
-            storage=open_storage(plan),
-            direction="maximize",
-            load_if_exists=True,
-        )
-    except Exception as exc:
-        raise ConfigError(f"{where}: the study cannot be opened: {one_line(exc)}") from None
-    _check_study_record(plan, study)
-    if not plan.shared:
-        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            interrupt(study, trial)
-    return study
-
-
 def make_sampler(spec: OptimizeSpec, seed: int) -> Any:
     import optuna
 
     if spec.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=spec.n_startup_trials)
-
-
-def batch_seed(plan: OptimizePlan, first: int) -> int:
-    """The sampler's seed for a batch asked when the study holds `first` trials; on a
-    shared storage, this process's own too, so processes asking at once differ."""
-    entropy = [plan.seed, first]
-    if plan.shared:
-        entropy.append(zlib.crc32(owner().encode()))
-    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
-
-
-def ask(study: Any, plan: OptimizePlan, count: int, first: int) -> list[Any]:
-    """Up to `count` new trials with their levers; a trial beyond the budget (asked in a
-    race with another process) is given back as surplus, and ends the batch."""
-    study.sampler = make_sampler(plan.spec, batch_seed(plan, first))
-    asked = []
-    for _ in range(count):
-        trial = study.ask(plan.distributions)
-        trial.set_user_attr(OWNER, owner())
-        if plan.shared:
-            trial.set_user_attr(HEARTBEAT, time.time())
-        if not within_budget(study, trial, plan.spec.n_trials):
-            give_back(study, trial)
-            break
-        asked.append(trial)
-    return asked
 
 
 def trial_task(plan: OptimizePlan, trial: Any) -> TrialTask:
@@ -695,64 +557,6 @@ def trial_task(plan: OptimizePlan, trial: Any) -> TrialTask:
         spec=plan.spec,
         out_dir=str(plan.out_dir / TRIALS / str(trial.number)),
     )
-
-
-def tell(study: Any, trial: Any, result: TrialResult) -> None:
-    """The trial's value, or its failure with why."""
-    from optuna.exceptions import UpdateFinishedTrialError
-    from optuna.trial import TrialState
-
-    try:
-        if result.error is None:
-            study.tell(trial, result.value)
-        else:
-            trial.set_user_attr(ERROR, result.error)
-            study.tell(trial, state=TrialState.FAIL)
-    except UpdateFinishedTrialError:
-        pass  # failed as interrupted by another process meanwhile: its result is lost
-
-
-def run_batch(study: Any, plan: OptimizePlan, batch: list[Any], bar: Progress | None) -> None:
-    """Run the asked trials, telling each as it finishes."""
-    trials = {t.number: t for t in batch}
-    try:
-        with heartbeat(batch, plan.shared):
-            for result in run_trials([trial_task(plan, t) for t in batch], plan.spec.n_jobs):
-                tell(study, trials.pop(result.number), result)
-                if bar:
-                    bar.update()
-    finally:  # the workers failed or the start was stopped: the rest were interrupted
-        for trial in trials.values():
-            interrupt(study, trial)
-
-
-def search(study: Any, plan: OptimizePlan, bar: Progress | None) -> tuple[int, str | None]:
-    """Ask, run and tell trials until the study's counted trials reach the budget, waiting
-    for other processes' running trials; returns the trials run here and an error."""
-    from optuna.trial import TrialState
-
-    watch = Watch()
-    ran = 0
-    while True:
-        trials = study.get_trials(deepcopy=False)
-        if plan.shared:
-            for t in watch.stale(trials):
-                interrupt(study, t)
-            trials = study.get_trials(deepcopy=False)
-        done = sum(map(counts, trials))
-        running = sum(t.state == TrialState.RUNNING for t in trials)
-        if done >= plan.spec.n_trials:
-            return ran, None
-        room = plan.spec.n_trials - done - running
-        batch = ask(study, plan, min(plan.spec.n_jobs, room), len(trials)) if room > 0 else []
-        if not batch:
-            time.sleep(POLL_S)  # others' running trials fill the budget: wait for them
-            continue
-        try:
-            run_batch(study, plan, batch, bar)
-        except Exception as exc:  # a worker process died, or the pool could not start
-            return ran, f"the trial workers failed: {one_line(exc)}"
-        ran += len(batch)
 
 
 def run_optimize(
