@@ -253,10 +253,11 @@ def test_help_lists_the_packaged_presets_each_command_takes(capsys):
     assert "linear_duopoly" not in groups("study")["market"]
     experiments = names("experiment")
     assert groups("sweep")["experiment"] == [
-        n for n in experiments if not n.startswith(("optimize_", "sensitivity_"))
+        n for n in experiments if not n.startswith(("optimize_", "sensitivity_", "calibrate_"))
     ]
     assert groups("optimize")["experiment"] == [n for n in experiments if n.startswith("optim")]
     assert "sensitivity_morris" in groups("sensitivity")["experiment"]
+    assert groups("calibrate")["experiment"] == ["calibrate_china_pc"]
 
 
 def test_optimize_help_names_optuna_s_own_settings(capsys):

@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from channelsim.api import check_facts, optimize, run, run_case_study, sensitivity, sweep
+    from channelsim.api import (
+        calibrate,
+        check_facts,
+        optimize,
+        run,
+        run_case_study,
+        sensitivity,
+        sweep,
+    )
     from channelsim.config import ChannelConfig, ConfigError, compose
     from channelsim.experiment.run import RunResult
     from channelsim.model import METRICS, ChannelModel
@@ -29,6 +37,7 @@ if TYPE_CHECKING:
 
 # public name: the module that defines it
 EXPORTS = {
+    "calibrate": "channelsim.api",
     "check_facts": "channelsim.api",
     "optimize": "channelsim.api",
     "run": "channelsim.api",
@@ -54,6 +63,7 @@ __all__ = [
     "RunResult",
     "__version__",
     "build_model",
+    "calibrate",
     "check_facts",
     "compose",
     "optimize",

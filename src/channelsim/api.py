@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from channelsim.analysis.calibration import write_calibrate_report
 from channelsim.analysis.case_study import CaseStudy, read_study, write_study
 from channelsim.analysis.decision import write_optimize_report, write_sensitivity_report
 from channelsim.analysis.facts import Fact, judge
@@ -20,6 +21,7 @@ from channelsim.analysis.sweep_report import write_sweep_report
 from channelsim.config.compose import quote
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError
+from channelsim.experiment.calibrate import CalibrateOutcome, plan_calibrate, run_calibrate
 from channelsim.experiment.case_study import run_scenarios
 from channelsim.experiment.facts import run_fact_jobs
 from channelsim.experiment.optimize import OptimizeOutcome, plan_optimize, run_optimize
@@ -140,6 +142,45 @@ def optimize(
     plan = plan_optimize(overrides, config_dir)
     outcome = run_optimize(plan, progress=progress)
     write_optimize_report(plan.out_dir, outcome.trials, outcome.summary)
+    return outcome
+
+
+def calibrate(
+    overrides: Sequence[str] = (),
+    out_dir: str | Path | None = None,
+    *,
+    config_dir: str | None = None,
+    progress: bool = True,
+) -> CalibrateOutcome:
+    """Fit market parameters to observed figures, as `channelsim calibrate` does.
+
+    Args:
+        overrides: Hydra overrides: ``experiment=NAME`` (default ``calibrate_china_pc``;
+            the experiment file declares ``calibrate.targets`` and
+            ``calibrate.parameters``), fixed keys such as ``market.n_regions=2``, and the
+            calibration's own settings (``calibrate.budget=200``, ``calibrate.seeds=4``,
+            ``calibrate.n_jobs=4``, ``calibrate.storage=journal:PATH``).
+        out_dir: the calibration's folder; a later call into the same folder resumes
+            the study up to its budget. By default ``multirun/DATE/TIME``.
+        config_dir: a folder of the user's own presets and experiments.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        ``.trials`` (one row an evaluation: its loss, parameter values and simulated
+        targets), ``.parameters`` (best value, profile interval, identified),
+        ``.targets`` (every target at fresh seeds: mean, interval, z), ``.summary``,
+        ``.fresh`` (the fresh seeds' monthly metrics) and ``.out_dir``, which holds
+        ``market/calibrated.yaml``.
+
+    Raises:
+        ConfigError: a bad override, target or parameter range (one line).
+    """
+    overrides = list(overrides)
+    if out_dir is not None:
+        overrides.append(f"hydra.sweep.dir={quote(str(Path(out_dir).resolve()))}")
+    plan = plan_calibrate(overrides, config_dir)
+    outcome = run_calibrate(plan, progress=progress)
+    write_calibrate_report(plan, outcome)
     return outcome
 
 

@@ -74,3 +74,26 @@ class Attribute(IntEnum):
     TRUST = 2
     FIT = 3
     SERVICE = 4
+
+
+# ---------------------------------------------------------------- the calendar
+
+
+def half_year(label: str) -> tuple[str, str]:
+    """First and last month of a half year such as ``2003-H2``."""
+    year, half = label.split("-H")
+    return (f"{year}-01", f"{year}-06") if half == "1" else (f"{year}-07", f"{year}-12")
+
+
+def window(label: str) -> tuple[str, str]:
+    """First and last month of ``2003-H2``, ``2003-Q4``, ``2006`` or ``2002-03..2002-08``."""
+    if "-H" in label:
+        return half_year(label)
+    if "-Q" in label:
+        year, quarter = label.split("-Q")
+        last = 3 * int(quarter)
+        return f"{year}-{last - 2:02d}", f"{year}-{last:02d}"
+    if ".." in label:
+        first, last = label.split("..")
+        return first, last
+    return f"{label}-01", f"{label}-12"

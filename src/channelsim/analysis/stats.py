@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from channelsim.domain import window
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -45,22 +47,6 @@ def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> Estimate:
 
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
     return Estimate(mean, mean - half, mean + half, n)
-
-
-def half_year(label: str) -> tuple[str, str]:
-    """First and last month of a half year such as ``2003-H2``."""
-    year, half = label.split("-H")
-    return (f"{year}-01", f"{year}-06") if half == "1" else (f"{year}-07", f"{year}-12")
-
-
-def window(label: str) -> tuple[str, str]:
-    """First and last month of ``2003-H2``, ``2006`` or ``2002-03..2002-08``."""
-    if "-H" in label:
-        return half_year(label)
-    if ".." in label:
-        first, last = label.split("..")
-        return first, last
-    return f"{label}-01", f"{label}-12"
 
 
 def per_run(

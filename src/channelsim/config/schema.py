@@ -918,15 +918,52 @@ class SensitivitySpec:
 
 
 @dataclass
+class CalibrationTarget:
+    """An observed figure: the mean of `metric` over the months of `window` (``2003``,
+    ``2003-H2``, ``2003-Q4`` or ``2003-01..2003-12``), averaged over an evaluation's
+    seeds, should be `value`, give or take `sd` (where sources disagree, `sd` covers
+    them). `use` is ``fit`` (in the loss) or ``holdout`` (only reported)."""
+
+    metric: str = ""
+    window: str = ""
+    value: float = 0.0
+    sd: float = 0.0
+    source: str = ""
+    use: str = "fit"
+
+
+@dataclass
+class CalibrateSpec:
+    """What `channelsim calibrate` fits: `parameters` maps a market key to its range
+    ``[lo, hi]`` (or ``{range: [lo, hi], log: true}``) so that the model's `targets`
+    come out right. Each evaluation runs `seeds` runs, at the same seeds for every
+    evaluation; `method` is ``optuna`` (the method of simulated moments) or ``abc``
+    (pyabc's ABC-SMC); `budget` is the evaluations (for abc, the simulations) in all,
+    `n_jobs` how many run at a time; `check_seeds` fresh seeds judge the result.
+    `storage` is as `optimize.storage`."""
+
+    targets: list[CalibrationTarget] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    seeds: int = 3
+    method: str = "optuna"
+    budget: int = 60
+    n_jobs: int = 2
+    seed: int = 0
+    check_seeds: int = 20
+    storage: str | None = None
+
+
+@dataclass
 class RootConfig(ChannelConfig):
     """The root of Hydra's config: a run's config, plus the settings of the decision
     commands, which named experiments set and a run never sees."""
 
     optimize: OptimizeSpec = field(default_factory=OptimizeSpec)
     sensitivity: SensitivitySpec = field(default_factory=SensitivitySpec)
+    calibrate: CalibrateSpec = field(default_factory=CalibrateSpec)
 
 
-STUDY_KEYS = ("optimize", "sensitivity")
+STUDY_KEYS = ("optimize", "sensitivity", "calibrate")
 
 
 TOP_LEVEL_RANGES = {

@@ -1,0 +1,231 @@
+"""The report of a calibration: each targeted metric over time at the fresh seeds with
+the targets on it, each parameter's loss profile, and the tables. Figures are built
+outside pyplot's state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy.stats import t as t_dist
+
+from channelsim.analysis.decision import GREY, VENDOR, _num
+from channelsim.analysis.report import html_page, html_table, markdown_table, save_figure
+from channelsim.domain import window
+from channelsim.experiment.calibrate import IDENTIFIED, PROFILE_RISE, profile
+from channelsim.experiment.io import atomic_write_text
+
+if TYPE_CHECKING:
+    from channelsim.experiment.calibrate import CalibrateOutcome, CalibratePlan
+
+FIT, HOLDOUT = VENDOR, "#1f5fa8"
+
+
+def _month(label: str) -> pd.Timestamp:
+    return pd.Timestamp(f"{label}-01")
+
+
+def targets_figure(fresh: pd.DataFrame, targets: pd.DataFrame) -> Figure:
+    """A panel a targeted metric: its monthly mean over the fresh seeds with a 95% band,
+    and each target as a bar over its window with its sd (fit filled, hold-out open)."""
+    metrics = list(dict.fromkeys(targets["metric"]))
+    cols = min(len(metrics), 2)
+    rows = -(-len(metrics) // cols)
+    fig = Figure(figsize=(6.0 * cols, 3.4 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    months = fresh.groupby("date", sort=True)
+    for ax, metric in zip(axes, metrics, strict=False):
+        stats = months[metric].agg(["mean", "std", "count"])
+        half = t_dist.ppf(0.975, stats["count"] - 1) * stats["std"] / np.sqrt(stats["count"])
+        when = [_month(d) for d in stats.index]
+        ax.plot(when, stats["mean"], color=GREY, lw=1.5, label="model, fresh seeds")
+        ax.fill_between(when, stats["mean"] - half, stats["mean"] + half, color=GREY, alpha=0.25)
+        for _, t in targets[targets["metric"] == metric].iterrows():
+            first, last = window(str(t["window"]))
+            start, end = _month(first), _month(last) + pd.offsets.MonthEnd(0)
+            middle = start + (end - start) / 2
+            colour = FIT if t["use"] == "fit" else HOLDOUT
+            ax.hlines(t["value"], start, end, color=colour, lw=2)
+            ax.errorbar(
+                [middle],
+                [t["value"]],
+                yerr=[t["sd"]],
+                fmt="o",
+                color=colour,
+                mfc=colour if t["use"] == "fit" else "white",
+                capsize=4,
+                label=f"{t['use']} target",
+            )
+        handles, labels = ax.get_legend_handles_labels()
+        unique = dict(zip(labels, handles, strict=True))
+        ax.legend(unique.values(), unique.keys(), fontsize=8)
+        ax.set_title(metric, fontsize=10)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(metrics) :]:
+        ax.set_visible(False)
+    fig.suptitle("targets (± sd) against the calibrated model at fresh seeds (95% band)")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def profiles_figure(trials: pd.DataFrame, plan: CalibratePlan, params: pd.DataFrame) -> Figure:
+    """A panel a parameter: every evaluation's loss against its value, the profile (the
+    lowest loss in each bin), the minimum + 3.84 line and the interval it leaves."""
+    n = len(plan.parameters)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig = Figure(figsize=(4.6 * cols, 3.4 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    done = trials[trials["state"] == "COMPLETE"]
+    floor = done["loss"].min()
+    for ax, p, (_, row) in zip(axes, plan.parameters, params.iterrows(), strict=False):
+        ax.scatter(done[p.key], done["loss"], s=10, color=GREY, alpha=0.6, label="evaluation")
+        table = profile(trials, p).dropna()
+        ax.hlines(table["loss"], table["low"], table["high"], color=VENDOR, lw=2.5, label="profile")
+        ax.axhline(floor + PROFILE_RISE, color="black", ls="--", lw=1, label="minimum + 3.84")
+        colour = VENDOR if row["identified"] else GREY
+        ax.axvspan(row["low"], row["high"], color=colour, alpha=0.12)
+        ax.axvline(row["best"], color=VENDOR, lw=1)
+        ax.set_yscale("symlog", linthresh=1.0)
+        if p.log:
+            ax.set_xscale("log")
+        word = "identified" if row["identified"] else "not identified"
+        ax.set_title(f"{p.key.removeprefix('market.')}: {word}", fontsize=10)
+        ax.set_xlabel(p.key)
+        ax.set_ylabel("loss")
+        ax.grid(alpha=0.3)
+    if n:
+        axes[0].legend(fontsize=8)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle("loss profiles: shaded, the values within 3.84 of the minimum")
+    fig.tight_layout()
+    return fig
+
+
+def write_calibrate_report(plan: CalibratePlan, outcome: CalibrateOutcome) -> None:
+    """figures/targets.png, figures/profiles.png, report.md and report.html."""
+    out, summary = outcome.out_dir, outcome.summary
+    best = summary.get("best")
+    judged = summary["status"] == "ok" and len(outcome.targets)
+    if judged:
+        save_figure(targets_figure(outcome.fresh, outcome.targets), out / "figures/targets.png")
+        save_figure(
+            profiles_figure(outcome.trials, plan, outcome.parameters), out / "figures/profiles.png"
+        )
+    goal = (
+        f"the sum over fitted targets of ((simulated - value) / sd)^2, each target the mean "
+        f"over seeds {plan.seeds[0]}-{plan.seeds[-1]}"
+    )
+    tables = _tables(outcome) if judged else {}
+    lines = [
+        f"# Calibration: {summary['experiment']}",
+        "",
+        f"Method: {summary['method']} (Optuna TPE) minimising {goal}. Budget "
+        f"{summary['budget']} evaluations: {summary['evaluations']} done, "
+        f"{summary['evaluations_failed']} failed.",
+        "",
+    ]
+    if judged:
+        lines += [
+            f"## Best: evaluation {best['trial']}, loss {best['loss']:.4g}",
+            "",
+            f"Each interval is the profile's: the values whose best loss is within "
+            f"{PROFILE_RISE} of the minimum. A parameter is identified when its interval is "
+            f"narrower than {IDENTIFIED:g} of its range.",
+            "",
+            markdown_table(*tables["parameters"]),
+            "",
+            f"As a market preset: `{summary['market']}`; run it with "
+            f"`channelsim run --config-dir {out} market=calibrated`.",
+            "",
+            f"## Targets at {len(summary['fresh_seeds'])} fresh seeds",
+            "",
+            markdown_table(*tables["targets"]),
+            "",
+            _verdict(outcome.targets),
+            "",
+            "![targets](figures/targets.png)",
+            "",
+            "![profiles](figures/profiles.png)",
+            "",
+        ]
+    if summary.get("error"):
+        lines += [f"**The calibration did not finish:** {summary['error']}", ""]
+    atomic_write_text(out / "report.md", "\n".join(lines))
+    body = [f"<h1>Calibration: {summary['experiment']}</h1>", f"<p>{lines[2]}</p>"]
+    if judged:
+        body += [
+            f"<h2>Best: evaluation {best['trial']}, loss {best['loss']:.4g}</h2>",
+            html_table(*tables["parameters"]),
+            f"<h2>Targets at {len(summary['fresh_seeds'])} fresh seeds</h2>",
+            html_table(*tables["targets"]),
+            f"<p>{_verdict(outcome.targets)}</p>",
+            "<img src='figures/targets.png' style='max-width:100%'>",
+            "<img src='figures/profiles.png' style='max-width:100%'>",
+        ]
+    if summary.get("error"):
+        body.append(f"<p><b>The calibration did not finish:</b> {summary['error']}</p>")
+    atomic_write_text(out / "report.html", html_page("channelsim calibrate", body))
+
+
+def _tables(outcome: CalibrateOutcome) -> dict[str, tuple[list[str], list[list[str]]]]:
+    params = [
+        [
+            r["key"],
+            _num(r["lo"]),
+            _num(r["hi"]),
+            _num(r["best"]),
+            _num(r["low"]),
+            _num(r["high"]),
+            "yes" if r["identified"] else "no",
+        ]
+        for _, r in outcome.parameters.iterrows()
+    ]
+    targets = [
+        [
+            r["metric"],
+            r["window"],
+            r["use"],
+            _num(r["value"]),
+            _num(r["sd"]),
+            _num(r["mean"]),
+            f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+            _num(r["z"], "+.2f"),
+        ]
+        for _, r in outcome.targets.iterrows()
+    ]
+    return {
+        "parameters": (["parameter", "lo", "hi", "best", "low", "high", "identified"], params),
+        "targets": (["metric", "window", "use", "value", "sd", "mean", "95% CI", "z"], targets),
+    }
+
+
+def _verdict(targets: pd.DataFrame) -> str:
+    """Where the model misses: every target more than 2 sd off, fitted or held out."""
+    missed = targets[targets["z"].abs() > 2]
+    if missed.empty:
+        return "Every target, fitted and held out, is within 2 sd."
+    shown = "; ".join(
+        f"{r['metric']} {r['window']} ({r['use']}): {r['mean']:.3g} against {r['value']:.3g}, "
+        f"z = {r['z']:+.1f}"
+        for _, r in missed.iterrows()
+    )
+    return f"The model misses (|z| > 2): {shown}."
+
+
+def describe(summary: dict[str, Any]) -> list[str]:
+    """The command's closing lines: each parameter and each held-out target."""
+    lines = []
+    for p in summary.get("parameters", []):
+        word = "identified" if p["identified"] else "not identified"
+        lines.append(f"  {p['key']}={_num(p['best'])} [{_num(p['low'])}, {_num(p['high'])}] {word}")
+    for t in summary.get("targets", []):
+        lines.append(
+            f"  {t['use']:<7} {t['metric']} {t['window']}: {_num(t['mean'])} against "
+            f"{_num(t['value'])} ± {_num(t['sd'])} (z {t['z']:+.2f})"
+        )
+    return lines
