@@ -23,6 +23,7 @@ LONGEST_FIRST = (
     "test_sweep.py",
     "test_levers.py",
     "test_sellers.py",
+    "test_calibrate.py",
     "test_reliability.py",
     "test_dashboard.py",
     "test_sensitivity.py",

@@ -80,7 +80,7 @@ ANALYSIS_MAY_IMPORT = {
     "experiment.case_study": {"PARTS", "SCENARIOS"},
     "experiment.theory": {"Row", "duopoly", "C_VALUES", "encroachment"},
     # a calibration's loss profile, read off its table of evaluations
-    "experiment.calibrate": {"IDENTIFIED", "PROFILE_RISE", "profile"},
+    "experiment.calibrate": {"IDENTIFIED", "PROFILE_BINS", "PROFILE_RISE", "profile"},
     # who supplies each reseller and distributor: a read of the state
     "network": {"supply_sources", "stocking_sellers"},
 }

@@ -14,7 +14,7 @@ from scipy.stats import t as t_dist
 from channelsim.analysis.decision import GREY, VENDOR, _num
 from channelsim.analysis.report import html_page, html_table, markdown_table, save_figure
 from channelsim.domain import window
-from channelsim.experiment.calibrate import IDENTIFIED, PROFILE_RISE, profile
+from channelsim.experiment.calibrate import IDENTIFIED, PROFILE_BINS, PROFILE_RISE, profile
 from channelsim.experiment.io import atomic_write_text
 
 if TYPE_CHECKING:
@@ -139,6 +139,8 @@ def write_calibrate_report(plan: CalibratePlan, outcome: CalibrateOutcome) -> No
             "",
             markdown_table(*tables["parameters"]),
             "",
+            _edges(plan, outcome.parameters),
+            "",
             f"As a market preset: `{summary['market']}`; run it with "
             f"`channelsim run --config-dir {out} market=calibrated`.",
             "",
@@ -161,6 +163,7 @@ def write_calibrate_report(plan: CalibratePlan, outcome: CalibrateOutcome) -> No
         body += [
             f"<h2>Best: evaluation {best['trial']}, loss {best['loss']:.4g}</h2>",
             html_table(*tables["parameters"]),
+            f"<p>{_edges(plan, outcome.parameters)}</p>",
             f"<h2>Targets at {len(summary['fresh_seeds'])} fresh seeds</h2>",
             html_table(*tables["targets"]),
             f"<p>{_verdict(outcome.targets)}</p>",
@@ -202,6 +205,23 @@ def _tables(outcome: CalibrateOutcome) -> dict[str, tuple[list[str], list[list[s
         "parameters": (["parameter", "lo", "hi", "best", "low", "high", "identified"], params),
         "targets": (["metric", "window", "use", "value", "sd", "mean", "95% CI", "z"], targets),
     }
+
+
+def _edges(plan: CalibratePlan, params: pd.DataFrame) -> str:
+    """Parameters whose best value lies in the first or last tenth of their range: there
+    the range binds, not the data, and an interval cut off by it says little."""
+    bound = [
+        p.key
+        for p, (_, row) in zip(plan.parameters, params.iterrows(), strict=True)
+        if min(p.scale(row["best"]), 1 - p.scale(row["best"])) < 1 / PROFILE_BINS
+    ]
+    if not bound:
+        return ""
+    return (
+        "At the edge of its range (the range binds, not the data; widen it to learn more): "
+        + ", ".join(bound)
+        + "."
+    )
 
 
 def _verdict(targets: pd.DataFrame) -> str:

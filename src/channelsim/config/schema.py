@@ -937,9 +937,9 @@ class CalibrateSpec:
     """What `channelsim calibrate` fits: `parameters` maps a market key to its range
     ``[lo, hi]`` (or ``{range: [lo, hi], log: true}``) so that the model's `targets`
     come out right. Each evaluation runs `seeds` runs, at the same seeds for every
-    evaluation; `method` is ``optuna`` (the method of simulated moments) or ``abc``
-    (pyabc's ABC-SMC); `budget` is the evaluations (for abc, the simulations) in all,
-    `n_jobs` how many run at a time; `check_seeds` fresh seeds judge the result.
+    evaluation; `method` is ``optuna`` (the method of simulated moments); `budget` is
+    the evaluations in all, `n_jobs` how many run at a time; `check_seeds` fresh seeds
+    judge the result.
     `storage` is as `optimize.storage`."""
 
     targets: list[CalibrationTarget] = field(default_factory=list)

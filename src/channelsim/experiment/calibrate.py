@@ -80,7 +80,7 @@ from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "calibrate_china_pc"
 PLAN_FILE = "calibrate.json"
-METHODS = ("optuna", "abc")
+METHODS = ("optuna",)  # abc (pyabc's ABC-SMC) is to come
 USES = ("fit", "holdout")
 PROFILE_RISE = 3.84  # the loss's rise over the minimum at a 95% profile interval
 PROFILE_BINS = 10  # the profile's bins over a parameter's range
@@ -352,7 +352,9 @@ def plan_calibrate(overrides: list[str], config_dir: str | None = None) -> Calib
         raise ConfigError("calibrate.targets: no target has use: fit")
     parameters = [check_parameter(moved_key(str(k)), v) for k, v in spec.parameters.items()]
     if spec.method not in METHODS:
-        raise ConfigError(f"calibrate.method={spec.method!r} is not allowed: one of optuna, abc")
+        raise ConfigError(
+            f"calibrate.method={spec.method!r} is not allowed: optuna (abc is not available yet)"
+        )
     for key in ("seeds", "budget", "n_jobs", "check_seeds"):
         if getattr(spec, key) < 1 or (key == "check_seeds" and spec.check_seeds < 2):
             least = 2 if key == "check_seeds" else 1
@@ -360,10 +362,7 @@ def plan_calibrate(overrides: list[str], config_dir: str | None = None) -> Calib
                 f"calibrate.{key}={getattr(spec, key)} is not allowed: expected an integer "
                 f">= {least}"
             )
-    if spec.method == "optuna":
-        require("optuna", "optuna")
-    else:
-        require("pyabc", "calibrate")
+    require("optuna", "optuna")
     storage = check_storage(spec.storage, "calibrate")
     base = compose(experiment + task, config_dir)
     refused = refusal(base.market, "calibrate")
@@ -394,8 +393,7 @@ def plan_calibrate(overrides: list[str], config_dir: str | None = None) -> Calib
             f"calibrate.targets: a window begins before the market's start "
             f"({plan.base.market.start})"
         )
-    if spec.method == "optuna":
-        plan.distributions = distributions(parameters)
+    plan.distributions = distributions(parameters)
     return plan
 
 
