@@ -44,6 +44,8 @@ class Plan:
     peer_repeats: int
     sweep_runs: int
     sweep_repeats: int
+    calibration_evaluations: int  # on 2 cores, calibrate_china_pc's own sizes
+    calibration_overrides: tuple[str, ...]
     # --against: pairs of runs (this version, the previous one) at the default market and
     # at the large one; even counts, so that each version runs first equally often
     against_default_pairs: int
@@ -63,6 +65,8 @@ FULL = Plan(
     peer_repeats=3,
     sweep_runs=40,
     sweep_repeats=2,
+    calibration_evaluations=60,
+    calibration_overrides=(),
     against_default_pairs=10,
     against_large_pairs=4,
 )
@@ -79,6 +83,8 @@ TINY = Plan(
     peer_repeats=1,
     sweep_runs=2,
     sweep_repeats=1,
+    calibration_evaluations=2,
+    calibration_overrides=("calibrate.seeds=1", *Market(regions=1, key=20, mid=60).overrides()),
     against_default_pairs=1,
     against_large_pairs=1,
 )
@@ -155,6 +161,21 @@ def measure(plan: Plan) -> dict:
             None,
             timeout_s=3600,
         )
+    print(
+        f"  calibration, {plan.calibration_evaluations} evaluations, n_jobs=2",
+        file=sys.stderr,
+        flush=True,
+    )
+    calibration = in_fresh_process(
+        "calibration",
+        {
+            "evaluations": plan.calibration_evaluations,
+            "n_jobs": 2,
+            "overrides": list(plan.calibration_overrides),
+        },
+        None,
+        timeout_s=3600,
+    )
     cases = {
         "default_60": default,
         "default_60_figures": drawn,
@@ -179,6 +200,13 @@ def measure(plan: Plan) -> dict:
             "peak_mb": result["peak_mb"],
             "runs": result,
         }
+    summary["calibration"] = {
+        "median_s": calibration["seconds"],
+        "evaluations_per_s": calibration["per_second"],
+        "us_per_agent_step": None,
+        "peak_mb": calibration["peak_mb"],
+        "runs": calibration,
+    }
     lg, sm = summary["accounts_large"], summary["accounts_small"]
     targets = [
         ("default market, one run (s)", summary["default_60"]["median_s"], "<=", 0.5),
@@ -246,6 +274,8 @@ def table(results: dict) -> str:
         "boltzmann": f"Mesa Boltzmann wealth ({results['sizes']['peer']})",
         "sweep_n_jobs_1": f"sweep, {results['sizes']['sweep_runs']} runs, n_jobs=1 (warm)",
         "sweep_n_jobs_2": f"sweep, {results['sizes']['sweep_runs']} runs, n_jobs=2 (warm)",
+        "calibration": "calibrate_china_pc, "
+        f"{results['cases']['calibration']['runs']['evaluations']} evaluations, n_jobs=2",
     }
     for key, label in names.items():
         c = results["cases"][key]
@@ -256,6 +286,11 @@ def table(results: dict) -> str:
     for t in results["targets"]:
         rows.append((t["target"], f"{t['value']:.3f}", t["rule"], "yes" if t["met"] else "NO"))
     out.append(_text(rows))
+    cal = results["cases"]["calibration"]
+    out.append(
+        f"\ncalibration: {cal['evaluations_per_s']:.2f} evaluations a second on 2 cores "
+        f"({cal['runs']['seeds']} seeds x {cal['runs']['months']} months each)"
+    )
     n1, n2 = results["cases"]["sweep_n_jobs_1"], results["cases"]["sweep_n_jobs_2"]
     out.append(
         f"\nfirst sweep call, workers starting (cold): n_jobs=1 {n1['cold_s']:.2f} s, "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import resource
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -145,4 +146,45 @@ def sweep(runs: int, n_jobs: int, repeats: int) -> dict:
     }
 
 
-CASES = {"channel_run": channel_run, "boltzmann": boltzmann, "sweep": sweep}
+def calibration(evaluations: int, n_jobs: int, overrides: list[str]) -> dict:
+    """`channelsim calibrate experiment=calibrate_china_pc`'s search alone: `evaluations`
+    evaluations, `n_jobs` at a time, into a fresh study (the worker processes start in the
+    first batch; the fresh-seed check and the report are not timed)."""
+    import tempfile
+
+    from channelsim.experiment.calibrate import plan_calibrate
+    from channelsim.experiment.search import open_study, search
+
+    with tempfile.TemporaryDirectory() as folder:
+        plan = plan_calibrate(
+            [
+                "experiment=calibrate_china_pc",
+                f"calibrate.budget={evaluations}",
+                f"calibrate.n_jobs={n_jobs}",
+                f"hydra.sweep.dir={folder}",
+                *overrides,
+            ]
+        )
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        study = open_study(plan)
+        began = time.perf_counter()
+        _, error = search(study, plan, None)
+        seconds = time.perf_counter() - began
+        assert error is None, error
+    return {
+        "seconds": seconds,
+        "evaluations": evaluations,
+        "n_jobs": n_jobs,
+        "per_second": evaluations / seconds,
+        "seeds": plan.spec.seeds,
+        "months": plan.steps(plan.fit),
+        "peak_mb": tree_peak_mb(),
+    }
+
+
+CASES = {
+    "channel_run": channel_run,
+    "boltzmann": boltzmann,
+    "sweep": sweep,
+    "calibration": calibration,
+}

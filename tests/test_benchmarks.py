@@ -51,6 +51,7 @@ def test_the_benchmark_runs_at_a_tiny_size(tmp_path):
         "boltzmann",
         "sweep_n_jobs_1",
         "sweep_n_jobs_2",
+        "calibration",
     }
     for name, case in results["cases"].items():
         assert case["median_s"] > 0 and case["peak_mb"] > 0, name
@@ -58,6 +59,8 @@ def test_the_benchmark_runs_at_a_tiny_size(tmp_path):
     assert runs[0]["accounts"] == results["sizes"]["large_accounts"] == 164
     assert 0 <= runs[0]["share_vendor_key"] <= 1  # the model ran, data collection on
     assert len(results["targets"]) == 6
+    calibration = results["cases"]["calibration"]
+    assert calibration["runs"]["evaluations"] == 2 and calibration["evaluations_per_s"] > 0
     assert all(isinstance(t["met"], bool) for t in results["targets"])
     assert "per account-step / Boltzmann per agent-step" in done.stdout
     assert results["cases"]["sweep_n_jobs_2"]["cold_s"] > 0  # the cold call, reported too
