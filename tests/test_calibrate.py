@@ -292,3 +292,12 @@ def test_calibrate_help_names_its_settings(capsys):
     text = capsys.readouterr().out
     for words in ("calibrate.budget", "calibrate.targets", "market/calibrated.yaml"):
         assert words in text
+
+
+def test_a_calibration_experiment_is_refused_by_run_and_sweep(tmp_path, capsys):
+    assert cli.main(["run", "experiment=calibrate_china_pc"]) == 2
+    assert "`channelsim calibrate experiment=calibrate_china_pc`" in capsys.readouterr().err
+    out = tmp_path / "never"
+    assert cli.main(["sweep", "experiment=calibrate_china_pc", f"hydra.sweep.dir={out}"]) == 2
+    assert "is a calibration (calibrate.targets)" in capsys.readouterr().err
+    assert not out.exists()

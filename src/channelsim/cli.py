@@ -683,7 +683,13 @@ def _refuse_experiment(overrides: list[str]) -> None:
     for o in overrides:
         key, _, value = o.partition("=")
         if key.lstrip("+~") == "experiment":
-            raise UsageError(f"experiment=... is for sweeps: `channelsim sweep experiment={value}`")
+            command = next(
+                (c for c, prefix in EXPERIMENT_PREFIXES.items() if value.startswith(prefix)),
+                "sweep",
+            )
+            raise UsageError(
+                f"experiment=... is for {command}: `channelsim {command} experiment={value}`"
+            )
 
 
 def make_folder(path: str | Path, key: str = "hydra.run.dir") -> Path:

@@ -72,11 +72,17 @@ def study_config(overrides: list[str], config_dir: str | None, section: str) -> 
 
 
 def refuse_policy_search(primary: DictConfig, name: str) -> None:
-    """An experiment that declares `optimize.params` runs with `channelsim optimize`."""
+    """An experiment that declares `optimize.params` runs with `channelsim optimize`, one
+    that declares `calibrate.targets` with `channelsim calibrate`."""
     if primary.optimize.params:
         raise ConfigError(
             f"experiment={name} is a policy search (optimize.params): run it with "
             f"`channelsim optimize experiment={name}`"
+        )
+    if primary.calibrate.targets:
+        raise ConfigError(
+            f"experiment={name} is a calibration (calibrate.targets): run it with "
+            f"`channelsim calibrate experiment={name}`"
         )
 
 
