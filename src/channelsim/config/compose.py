@@ -430,8 +430,8 @@ def compose(overrides: list[str] | None = None, config_dir: str | None = None) -
         return compose_run(overrides, config_dir).config
     # the strategy and market values set directly on the config the other overrides
     # compose (kept while the preset files stay as they are): Hydra composes a base once
-    parsed = parse_overrides(overrides)
-    rest = [line for line, o in zip(overrides, parsed, strict=True) if o.key_or_group not in values]
+    # check_overrides parsed every override: each is key=value, its key as written
+    rest = [line for line in overrides if line.split("=", 1)[0] not in values]
     key = (tuple(rest), config_dir, _preset_files(config_dir))
     base = _BASES.get(key, _UNKNOWN)
     if base is _UNKNOWN:

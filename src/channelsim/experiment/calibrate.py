@@ -63,6 +63,7 @@ from channelsim.experiment.search import (
     TrialResult,
     check_storage,
     open_study,
+    require_optuna,
     search,
     shown_storage,
 )
@@ -362,7 +363,7 @@ def plan_calibrate(overrides: list[str], config_dir: str | None = None) -> Calib
                 f"calibrate.{key}={getattr(spec, key)} is not allowed: expected an integer "
                 f">= {least}"
             )
-    require("optuna", "optuna")
+    require_optuna("calibrate")
     storage = check_storage(spec.storage, "calibrate")
     base = compose(experiment + task, config_dir)
     refused = refusal(base.market, "calibrate")
@@ -397,15 +398,6 @@ def plan_calibrate(overrides: list[str], config_dir: str | None = None) -> Calib
     return plan
 
 
-def require(module: str, extra: str) -> None:
-    try:
-        __import__(module)
-    except ImportError:
-        raise ConfigError(
-            f"calibrate.method needs {module}: pip install 'channelsim[{extra}]'"
-        ) from None
-
-
 # ---------------------------------------------------------------- one evaluation
 
 
@@ -427,9 +419,14 @@ def with_parameters(base: ChannelConfig, params: dict[str, Any]) -> ChannelConfi
 
 
 def simulated(
-    config: ChannelConfig, targets: tuple[Target, ...] | list[Target], seeds, steps: int
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Each target's value at each seed (targets x seeds), and the runs' monthly metrics."""
+    config: ChannelConfig,
+    targets: tuple[Target, ...] | list[Target],
+    seeds,
+    steps: int,
+    keep: bool = False,
+) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """Each target's value at each seed (targets x seeds), and with `keep` the runs'
+    monthly metrics (an evaluation keeps none)."""
     values = np.empty((len(targets), len(seeds)))
     frames = []
     for j, seed in enumerate(seeds):
@@ -438,8 +435,9 @@ def simulated(
         for i, t in enumerate(targets):
             inside = (dates >= t.first) & (dates <= t.last)
             values[i, j] = float(metrics.loc[inside, t.metric].mean())
-        frames.append(metrics.assign(seed=seed))
-    return values, pd.concat(frames, ignore_index=True)
+        if keep:
+            frames.append(metrics.assign(seed=seed))
+    return values, pd.concat(frames, ignore_index=True) if keep else None
 
 
 def loss(means: np.ndarray, targets: tuple[Target, ...] | list[Target]) -> float:
@@ -707,7 +705,7 @@ def _run(
             parameters = parameters_table(trials, plan, best)
             config = with_parameters(plan.base, best["params"])
             values, fresh = simulated(
-                config, plan.targets, plan.fresh_seeds, plan.steps(plan.targets)
+                config, plan.targets, plan.fresh_seeds, plan.steps(plan.targets), keep=True
             )
             targets = targets_table(plan, values)
             atomic_write_text(plan.out_dir / "parameters.csv", parameters.to_csv(index=False))

@@ -72,6 +72,7 @@ from channelsim.experiment.search import (
     TrialResult,
     check_storage,
     open_study,
+    require_optuna,
     search,
     shown_storage,
 )
@@ -191,16 +192,6 @@ class TrialTask:
     base: ChannelConfig
     spec: OptimizeSpec
     out_dir: str
-
-
-def require_optuna() -> None:
-    """One line, not a traceback, when the `optuna` extra is missing."""
-    try:
-        import optuna  # noqa: F401
-    except ImportError:
-        raise ConfigError(
-            "channelsim optimize needs the optuna extra: pip install 'channelsim[optuna]'"
-        ) from None
 
 
 # ---------------------------------------------------------------- planning
@@ -349,7 +340,7 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
     Raises:
         ConfigError: a bad override, lever range or objective (one line).
     """
-    require_optuna()
+    require_optuna("optimize")
     if config_dir:
         config_dir = str(Path(config_dir).resolve())
     hydra, experiment, own, task = split_overrides(list(overrides), "optimize")

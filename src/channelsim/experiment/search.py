@@ -111,6 +111,16 @@ class StudyPlan:
         return self.spec.n_jobs
 
 
+def require_optuna(command: str) -> None:
+    """One line, not a traceback, when the `optuna` extra is missing."""
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            f"channelsim {command} needs the optuna extra: pip install 'channelsim[optuna]'"
+        ) from None
+
+
 def check_storage(storage: str | None, section: str) -> str | None:
     """SECTION.storage as the study will open it (a journal's path made absolute)."""
     if storage is None:
