@@ -58,6 +58,51 @@ def test_a_stream_is_the_generator_of_seed_mechanism_month_and_seller(seed):
         np.testing.assert_array_equal(drawn, expected)
 
 
+def test_a_streams_gumbel_draws_are_the_generators_at_the_rows_read():
+    """Only the rows read are transformed; the numbers, and the generator's next draws,
+    are those of drawing every row with the generator's own Gumbel."""
+    from channelsim.streams import Streams
+
+    streams = Streams(5)
+    streams.month = 3
+    rows = np.array([4, 0, 2999, 17])
+    for shape, scale in ((3000, 1.0), ((3000, 3), 0.35)):
+        drawn, after = streams.gumbel("choice", shape, rows, scale, seller=1)
+        whole = streams("choice", 1)
+        np.testing.assert_array_equal(drawn, whole.gumbel(0.0, scale, shape)[rows])
+        np.testing.assert_array_equal(after.random(5), whole.random(5))
+
+
+def test_a_uniform_of_exactly_zero_takes_the_generators_own_gumbel(monkeypatch):
+    """numpy draws again for a uniform of exactly 0 (chance 2**-53): then the stream's
+    numbers are its generator's Gumbel draws, not the transformed uniforms."""
+    from channelsim.streams import Streams
+
+    class ZeroFirst:
+        def __init__(self, real):
+            self.real = real
+
+        def random(self, shape):
+            uniform = self.real.random(shape)
+            uniform.flat[0] = 0.0
+            return uniform
+
+    streams = Streams(5)
+    calls = []
+    real_call = Streams.__call__
+
+    def call(self, mechanism, seller=0):
+        calls.append(mechanism)
+        generator = real_call(self, mechanism, seller)
+        return ZeroFirst(generator) if len(calls) == 1 else generator
+
+    monkeypatch.setattr(Streams, "__call__", call)
+    drawn, _ = streams.gumbel("choice", 10, np.arange(10))
+    expected = np.random.default_rng([5, 10, 0, 0]).gumbel(0.0, 1.0, 10)
+    np.testing.assert_array_equal(drawn, expected)
+    assert calls == ["choice", "choice"]
+
+
 # ---------------------------------------------------------------- comparable runs
 # Runs at one seed that differ a little in a parameter differ a little in their results
 # (channelsim.streams): each mechanism draws from its own stream, a fixed count a month.

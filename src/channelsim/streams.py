@@ -69,3 +69,22 @@ class Streams:
         words = self._words.copy()
         words[1:] = _NUMBER[mechanism], self.month, seller
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
+
+    def gumbel(
+        self,
+        mechanism: str,
+        shape: int | tuple[int, ...],
+        rows,
+        scale: float = 1.0,
+        seller: int = 0,
+    ) -> tuple[np.ndarray, np.random.Generator]:
+        """``self(mechanism, seller).gumbel(0.0, scale, shape)[rows]``, and the generator
+        after those draws, transforming only the rows read: a Gumbel draw is
+        ``-scale * log(-log(1 - U))`` of the generator's next uniform U (numpy's own rule,
+        which draws again for a U of exactly 0: then the generator's Gumbel is used)."""
+        draws = self(mechanism, seller)
+        uniform = draws.random(shape)
+        if uniform.all():
+            return 0.0 - scale * np.log(-np.log(1.0 - uniform[rows])), draws
+        draws = self(mechanism, seller)  # a uniform of exactly 0: chance 2**-53 each
+        return draws.gumbel(0.0, scale, shape)[rows], draws

@@ -293,7 +293,7 @@ def decide(model: ChannelModel) -> Decisions:
     utility += buyers.incumbent_bonus * (offered_by == incumbent[:, None])
     # each account's taste shocks: one for each seller's brand, one for deferring
     shocks = (a.n, len(model.sellers) + 1)
-    noise = streams("choice").gumbel(0.0, m.choice_noise, shocks)[rows]
+    noise, _ = streams.gumbel("choice", shocks, rows, m.choice_noise)
     pick = choice.brand_choice(utility, avail, offered_by, m.defer_utility, noise)
 
     deferred = pick == Pick.DEFERRED

@@ -134,7 +134,6 @@ class Seller(RowAgent):
         same rep month to month; without, by old relationships and chance. Its phone
         sales reach mid and key accounts."""
         model, s, a, i = self.model, self.policy, self.model.accounts, self.row
-        draws = model.streams("rep_assignment", i)  # each account's, then each account's rep
         self.reps = min(self.reps, s.account_managers)  # a policy with fewer reps: at once
         eligible = a.segment != Segment.MID
         if s.mid_route == Route.DIRECT:
@@ -152,9 +151,10 @@ class Seller(RowAgent):
         else:
             # by old relationships and chance (Gumbel top-k sampling without replacement)
             floor = model.market.selling.unplanned_floor
-            chance = draws.gumbel(size=a.n)
+            # each account's draw, then each account's rep
+            chance, draws = model.streams.gumbel("rep_assignment", a.n, idx, seller=i)
             rep = np.floor(draws.random(a.n) * max(self.reps, 1)).astype(np.int64)
-            score = np.log(a.rel[i, idx] + floor) + chance[idx]
+            score = np.log(a.rel[i, idx] + floor) + chance
             chosen = idx[top_k(score, capacity)]
             keep = holder[chosen] >= 0
             holder[chosen] = np.where(keep, holder[chosen], rep[chosen])
