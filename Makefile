@@ -18,7 +18,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # the project's sources: the installed copy is rebuilt when one changes
 SOURCES := pyproject.toml $(shell find src -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
 # the tests run sweeps on every launcher, the dashboard and the notebooks
-TEST_EXTRAS := dev,ray,slurm,viz,notebooks,optuna,sensitivity
+TEST_EXTRAS := dev,ray,slurm,viz,notebooks,optuna,sensitivity,calibrate
 
 # Interpreter candidates, tried by running them: a pyenv shim that is on the
 # PATH but not selected fails here and is skipped.

@@ -24,6 +24,7 @@ LONGEST_FIRST = (
     "test_levers.py",
     "test_sellers.py",
     "test_calibrate.py",
+    "test_abc.py",
     "test_reliability.py",
     "test_dashboard.py",
     "test_sensitivity.py",

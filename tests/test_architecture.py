@@ -79,8 +79,15 @@ ANALYSIS_MAY_IMPORT = {
     "experiment.sweep": {"collect", "read_plan"},  # a sweep folder's tables
     "experiment.case_study": {"PARTS", "SCENARIOS"},
     "experiment.theory": {"Row", "duopoly", "C_VALUES", "encroachment"},
-    # a calibration's loss profile, read off its table of evaluations
-    "experiment.calibrate": {"IDENTIFIED", "PROFILE_BINS", "PROFILE_RISE", "profile"},
+    # a calibration's loss profile, read off its table of evaluations, and how its best
+    # values are named
+    "experiment.calibrate": {
+        "IDENTIFIED",
+        "PROFILE_BINS",
+        "PROFILE_RISE",
+        "best_text",
+        "profile",
+    },
     # who supplies each reseller and distributor: a read of the state
     "network": {"supply_sources", "stocking_sellers"},
 }

@@ -562,3 +562,19 @@ def test_the_time_left_waits_for_the_pace_of_finished_runs():
     first, second = lines_of(stream.getvalue())
     assert "left" not in first and first.endswith("1/30 runs,   20s elapsed")
     assert second.endswith("3/30 runs,   22s elapsed, ~ 27s left")  # 1 s a run since the first
+
+
+def test_runs_past_the_announced_total_raise_it_and_leave_nothing_left():
+    """ABC-SMC stops at the end of a generation, past its budget: the bar counts on."""
+    import io
+
+    from channelsim.experiment.batch import Progress
+
+    now = [0.0]
+    stream = io.StringIO()
+    bar = Progress(4, "calibrate (abc)", stream=stream, clock=lambda: now[0])
+    for _ in range(6):
+        now[0] += 1.0
+        bar.update()
+    assert bar.total == 6 and bar.left(now[0]) == 0
+    assert lines_of(stream.getvalue())[-1].endswith("4/4 runs,    4s elapsed, ~  0s left")

@@ -22,7 +22,7 @@ from tests.serving import dashboard
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src" / "channelsim"
 # every extra a user can ask for (dev is the project's own)
-EXTRAS = "viz,optuna,sensitivity,slurm,ray,notebooks"
+EXTRAS = "viz,optuna,sensitivity,slurm,ray,notebooks,calibrate"
 INSTALL_S = 900
 
 

@@ -196,28 +196,41 @@ SPECS = {
         about=(
             "Fits the experiment's calibrate.parameters (market keys with [lo, hi] ranges) so "
             "that the model's calibrate.targets (a metric's mean over a window: its value, sd, "
-            "source, and use: fit or holdout) come out right: Optuna's TPE sampler minimises "
-            "the sum of the fitted targets' squared z-scores, each evaluation averaged over "
-            "calibrate.seeds runs at the same seeds. Each parameter's interval is its loss "
-            "profile within 3.84 of the minimum; identified when narrower than half its range. "
-            "The best values are judged at calibrate.check_seeds fresh seeds on every target. "
-            "Writes market/calibrated.yaml (use it with --config-dir FOLDER market=calibrated), "
-            "targets.csv, parameters.csv, trials.csv, figures, report.html and summary.json. "
-            "A rerun into the same folder resumes the study up to its budget. Needs the "
-            "optuna extra."
+            "source, and use: fit or holdout) come out right, by the sum of the fitted "
+            "targets' squared z-scores, each evaluation averaged over calibrate.seeds runs at "
+            "the same seeds. method=optuna: Optuna's TPE sampler minimises it, and each "
+            "parameter's interval is its loss profile within 3.84 of the minimum. method=abc: "
+            "pyabc's ABC-SMC gives a posterior, each interval its 90% interval and best its "
+            "median. A parameter is identified when its interval is narrower than half its "
+            "range. The best values are judged at calibrate.check_seeds fresh seeds on every "
+            "target. Writes market/calibrated.yaml (use it with --config-dir FOLDER "
+            "market=calibrated), targets.csv, parameters.csv, trials.csv (abc: posterior.csv, "
+            "populations.csv), figures, report.html and summary.json. A rerun into the same "
+            "folder resumes the study (abc: its database) up to its budget. Needs the optuna "
+            "extra (abc: the calibrate extra)."
         ),
         options=(CONFIG_DIR,),
         settings=(
+            ("calibrate.method=M", "optuna (default) or abc"),
             ("calibrate.budget=N", "evaluations in all, counted across restarts"),
-            ("calibrate.n_jobs=N", "evaluations run at a time on this machine"),
+            (
+                "calibrate.n_jobs=N",
+                "evaluations run at a time on this machine (abc: 1 is serial and "
+                "bit-reproducible; more are not)",
+            ),
             ("calibrate.seeds=N", "runs an evaluation, at the same seeds in every one"),
             ("calibrate.seed=N", "the first of those seeds, and the sampler's seed"),
             ("calibrate.check_seeds=N", "fresh seeds the result is judged at (default 20)"),
             (
                 "calibrate.storage=S",
                 "an Optuna storage, journal:PATH or a database URL: several processes share "
-                "one study",
+                "one study (abc: pyabc's database URL, default abc.db in the folder)",
             ),
+            (
+                "calibrate.population=N",
+                "abc: particles a generation (default a fifth of the budget)",
+            ),
+            ("calibrate.dask=ADDRESS", "abc: run the simulations on that dask scheduler"),
             (
                 "calibrate.targets, calibrate.parameters",
                 "in the experiment file; copy it to FOLDER/experiment/ and pass --config-dir "
@@ -228,8 +241,8 @@ SPECS = {
         groups=("market", "strategy", "scenario", "experiment"),
         examples=(
             "channelsim calibrate experiment=calibrate_china_pc hydra.sweep.dir=results/cal",
-            "channelsim calibrate experiment=calibrate_china_pc calibrate.budget=200 "
-            "calibrate.n_jobs=4",
+            "channelsim calibrate experiment=calibrate_china_pc calibrate.method=abc "
+            "calibrate.n_jobs=1",
             "channelsim calibrate --config-dir mine experiment=my_targets market=my_market",
         ),
     ),
@@ -742,7 +755,7 @@ def _sweep_result(table, stats, sweep_dir: Path, out, runtime_s: float | None = 
 def command_calibrate(args: list[str], out=None) -> int:
     """Fit market parameters to targets; resumes its study up to the budget."""
     from channelsim.analysis.calibration import describe, write_calibrate_report
-    from channelsim.experiment.calibrate import plan_calibrate, run_calibrate
+    from channelsim.experiment.calibrate import best_text, plan_calibrate, run_calibrate
 
     config_dir, overrides, _ = split_args(args)
     plan = plan_calibrate(overrides, config_dir)  # exit 2 here on bad input
@@ -751,10 +764,9 @@ def command_calibrate(args: list[str], out=None) -> int:
     write_calibrate_report(plan, outcome)
     summary = outcome.summary
     if summary["status"] == "ok":
-        best = summary["best"]
         print(
-            f"best of {summary['evaluations']} evaluations: {best['trial']}, loss "
-            f"{best['loss']:.4g}; at {len(summary['fresh_seeds'])} fresh seeds:",
+            f"best of {summary['evaluations']} evaluations: {best_text(plan, summary['best'])}; "
+            f"at {len(summary['fresh_seeds'])} fresh seeds:",
             file=out,
         )
         for line in describe(summary):

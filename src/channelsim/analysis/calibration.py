@@ -14,7 +14,13 @@ from scipy.stats import t as t_dist
 from channelsim.analysis.decision import GREY, VENDOR, _num
 from channelsim.analysis.report import html_page, html_table, markdown_table, save_figure
 from channelsim.domain import window
-from channelsim.experiment.calibrate import IDENTIFIED, PROFILE_BINS, PROFILE_RISE, profile
+from channelsim.experiment.calibrate import (
+    IDENTIFIED,
+    PROFILE_BINS,
+    PROFILE_RISE,
+    best_text,
+    profile,
+)
 from channelsim.experiment.io import atomic_write_text
 
 if TYPE_CHECKING:
@@ -71,14 +77,44 @@ def targets_figure(fresh: pd.DataFrame, targets: pd.DataFrame) -> Figure:
     return fig
 
 
-def profiles_figure(trials: pd.DataFrame, plan: CalibratePlan, params: pd.DataFrame) -> Figure:
-    """A panel a parameter: every evaluation's loss against its value, the profile (the
-    lowest loss in each bin), the minimum + 3.84 line and the interval it leaves."""
+def _panels(plan: CalibratePlan) -> tuple[Figure, Any]:
+    """A figure with a panel a parameter, three to a row."""
     n = len(plan.parameters)
     cols = min(n, 3)
     rows = -(-n // cols)
     fig = Figure(figsize=(4.6 * cols, 3.4 * rows))
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    return fig, fig.subplots(rows, cols, squeeze=False).ravel()
+
+
+def _interval(ax: Any, p: Any, row: pd.Series, ylabel: str, **labels: str) -> None:
+    """A parameter's interval shaded (coloured when identified), its best value, its
+    scale and its title."""
+    colour = VENDOR if row["identified"] else GREY
+    ax.axvspan(row["low"], row["high"], color=colour, alpha=0.12, label=labels.get("interval"))
+    ax.axvline(row["best"], color=VENDOR, lw=1, label=labels.get("best"))
+    if p.log:
+        ax.set_xscale("log")
+    word = "identified" if row["identified"] else "not identified"
+    ax.set_title(f"{p.key.removeprefix('market.')}: {word}", fontsize=10)
+    ax.set_xlabel(p.key)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+
+
+def _finish(fig: Figure, axes: Any, n: int, title: str) -> Figure:
+    if n:
+        axes[0].legend(fontsize=8)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def profiles_figure(trials: pd.DataFrame, plan: CalibratePlan, params: pd.DataFrame) -> Figure:
+    """A panel a parameter: every evaluation's loss against its value, the profile (the
+    lowest loss in each bin), the minimum + 3.84 line and the interval it leaves."""
+    fig, axes = _panels(plan)
     done = trials[trials["state"] == "COMPLETE"]
     floor = done["loss"].min()
     for ax, p, (_, row) in zip(axes, plan.parameters, params.iterrows(), strict=False):
@@ -86,56 +122,87 @@ def profiles_figure(trials: pd.DataFrame, plan: CalibratePlan, params: pd.DataFr
         table = profile(trials, p).dropna()
         ax.hlines(table["loss"], table["low"], table["high"], color=VENDOR, lw=2.5, label="profile")
         ax.axhline(floor + PROFILE_RISE, color="black", ls="--", lw=1, label="minimum + 3.84")
-        colour = VENDOR if row["identified"] else GREY
-        ax.axvspan(row["low"], row["high"], color=colour, alpha=0.12)
-        ax.axvline(row["best"], color=VENDOR, lw=1)
         ax.set_yscale("symlog", linthresh=1.0)
-        if p.log:
-            ax.set_xscale("log")
-        word = "identified" if row["identified"] else "not identified"
-        ax.set_title(f"{p.key.removeprefix('market.')}: {word}", fontsize=10)
-        ax.set_xlabel(p.key)
-        ax.set_ylabel("loss")
-        ax.grid(alpha=0.3)
-    if n:
-        axes[0].legend(fontsize=8)
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    fig.suptitle("loss profiles: shaded, the values within 3.84 of the minimum")
-    fig.tight_layout()
-    return fig
+        _interval(ax, p, row, "loss")
+    title = "loss profiles: shaded, the values within 3.84 of the minimum"
+    return _finish(fig, axes, len(plan.parameters), title)
+
+
+def posteriors_figure(particles: pd.DataFrame, plan: CalibratePlan, params: pd.DataFrame) -> Figure:
+    """A panel a parameter: the final generation's weighted histogram over the
+    parameter's range (the prior), each earlier generation's as a faint line, the
+    posterior median and its 90% interval shaded."""
+    fig, axes = _panels(plan)
+    last = int(particles["generation"].max())
+    for ax, p, (_, row) in zip(axes, plan.parameters, params.iterrows(), strict=False):
+        edges = np.array([p.unscale(i / 20) for i in range(21)])
+        for generation, these in particles.groupby("generation"):
+            final = generation == last
+            ax.hist(
+                these[p.key],
+                bins=edges,
+                weights=these["weight"],
+                density=True,
+                histtype="stepfilled" if final else "step",
+                color=VENDOR if final else GREY,
+                alpha=0.55 if final else 0.35,
+                label=f"generation {generation}" if final else None,
+            )
+        ax.set_xlim(p.lo, p.hi)
+        _interval(ax, p, row, "posterior density", interval="90% interval", best="median")
+    title = "marginal posteriors over the prior ranges: earlier generations as lines"
+    return _finish(fig, axes, len(plan.parameters), title)
 
 
 def write_calibrate_report(plan: CalibratePlan, outcome: CalibrateOutcome) -> None:
-    """figures/targets.png, figures/profiles.png, report.md and report.html."""
+    """figures/targets.png, figures/profiles.png (optuna) or figures/posteriors.png (abc),
+    report.md and report.html."""
     out, summary = outcome.out_dir, outcome.summary
     best = summary.get("best")
     judged = summary["status"] == "ok" and len(outcome.targets)
+    abc = summary["method"] == "abc"
+    shape = "posteriors" if abc else "profiles"
     if judged:
         save_figure(targets_figure(outcome.fresh, outcome.targets), out / "figures/targets.png")
-        save_figure(
-            profiles_figure(outcome.trials, plan, outcome.parameters), out / "figures/profiles.png"
+        drawn = (
+            posteriors_figure(outcome.trials, plan, outcome.parameters)
+            if abc
+            else profiles_figure(outcome.trials, plan, outcome.parameters)
         )
+        save_figure(drawn, out / f"figures/{shape}.png")
     goal = (
         f"the sum over fitted targets of ((simulated - value) / sd)^2, each target the mean "
         f"over seeds {plan.seeds[0]}-{plan.seeds[-1]}"
     )
     tables = _tables(outcome) if judged else {}
-    lines = [
-        f"# Calibration: {summary['experiment']}",
-        "",
-        f"Method: {summary['method']} (Optuna TPE) minimising {goal}. Budget "
-        f"{summary['budget']} evaluations: {summary['evaluations']} done, "
-        f"{summary['evaluations_failed']} failed.",
-        "",
-    ]
-    if judged:
-        lines += [
-            f"## Best: evaluation {best['trial']}, loss {best['loss']:.4g}",
-            "",
+    if abc:
+        method = (
+            f"Method: abc (ABC-SMC, pyabc), {summary['sampler'].split(', ', 1)[1]}, with the "
+            f"distance {goal}. Budget {summary['budget']} simulations: "
+            f"{summary['evaluations']} run, {summary['population']} particles a generation."
+        )
+        intervals = (
+            "Each interval is the posterior's 90% interval (its weighted 5% and 95% "
+            "quantiles) and best its median, in the last generation. A parameter is "
+            f"identified when its interval is narrower than {IDENTIFIED:g} of its range."
+        )
+    else:
+        method = (
+            f"Method: {summary['method']} (Optuna TPE) minimising {goal}. Budget "
+            f"{summary['budget']} evaluations: {summary['evaluations']} done, "
+            f"{summary['evaluations_failed']} failed."
+        )
+        intervals = (
             f"Each interval is the profile's: the values whose best loss is within "
             f"{PROFILE_RISE} of the minimum. A parameter is identified when its interval is "
-            f"narrower than {IDENTIFIED:g} of its range.",
+            f"narrower than {IDENTIFIED:g} of its range."
+        )
+    lines = [f"# Calibration: {summary['experiment']}", "", method, ""]
+    if judged:
+        lines += [
+            f"## Best: {best_text(plan, best)}",
+            "",
+            intervals,
             "",
             markdown_table(*tables["parameters"]),
             "",
@@ -152,24 +219,29 @@ def write_calibrate_report(plan: CalibratePlan, outcome: CalibrateOutcome) -> No
             "",
             "![targets](figures/targets.png)",
             "",
-            "![profiles](figures/profiles.png)",
+            f"![{shape}](figures/{shape}.png)",
             "",
         ]
+        if abc and outcome.populations is not None:
+            lines += ["## Generations", "", markdown_table(*_generations(outcome)), ""]
     if summary.get("error"):
         lines += [f"**The calibration did not finish:** {summary['error']}", ""]
     atomic_write_text(out / "report.md", "\n".join(lines))
-    body = [f"<h1>Calibration: {summary['experiment']}</h1>", f"<p>{lines[2]}</p>"]
+    body = [f"<h1>Calibration: {summary['experiment']}</h1>", f"<p>{method}</p>"]
     if judged:
         body += [
-            f"<h2>Best: evaluation {best['trial']}, loss {best['loss']:.4g}</h2>",
+            f"<h2>Best: {best_text(plan, best)}</h2>",
+            f"<p>{intervals}</p>",
             html_table(*tables["parameters"]),
             f"<p>{_edges(plan, outcome.parameters)}</p>",
             f"<h2>Targets at {len(summary['fresh_seeds'])} fresh seeds</h2>",
             html_table(*tables["targets"]),
             f"<p>{_verdict(outcome.targets)}</p>",
             "<img src='figures/targets.png' style='max-width:100%'>",
-            "<img src='figures/profiles.png' style='max-width:100%'>",
+            f"<img src='figures/{shape}.png' style='max-width:100%'>",
         ]
+        if abc and outcome.populations is not None:
+            body += ["<h2>Generations</h2>", html_table(*_generations(outcome))]
     if summary.get("error"):
         body.append(f"<p><b>The calibration did not finish:</b> {summary['error']}</p>")
     atomic_write_text(out / "report.html", html_page("channelsim calibrate", body))
@@ -205,6 +277,14 @@ def _tables(outcome: CalibrateOutcome) -> dict[str, tuple[list[str], list[list[s
         "parameters": (["parameter", "lo", "hi", "best", "low", "high", "identified"], params),
         "targets": (["metric", "window", "use", "value", "sd", "mean", "95% CI", "z"], targets),
     }
+
+
+def _generations(outcome: CalibrateOutcome) -> tuple[list[str], list[list[str]]]:
+    rows = [
+        [str(int(r["generation"])), str(int(r["simulations"])), _num(r["epsilon"])]
+        for _, r in outcome.populations.iterrows()
+    ]
+    return ["generation", "simulations", "threshold (distance)"], rows
 
 
 def _edges(plan: CalibratePlan, params: pd.DataFrame) -> str:

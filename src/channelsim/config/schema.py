@@ -937,10 +937,12 @@ class CalibrateSpec:
     """What `channelsim calibrate` fits: `parameters` maps a market key to its range
     ``[lo, hi]`` (or ``{range: [lo, hi], log: true}``) so that the model's `targets`
     come out right. Each evaluation runs `seeds` runs, at the same seeds for every
-    evaluation; `method` is ``optuna`` (the method of simulated moments); `budget` is
-    the evaluations in all, `n_jobs` how many run at a time; `check_seeds` fresh seeds
-    judge the result.
-    `storage` is as `optimize.storage`."""
+    evaluation; `method` is ``optuna`` (the method of simulated moments) or ``abc``
+    (pyabc's ABC-SMC, a posterior); `budget` is the evaluations in all, `n_jobs` how many
+    run at a time; `check_seeds` fresh seeds judge the result.
+    `storage` is as `optimize.storage` (for ``abc``, pyabc's database URL). For ``abc``,
+    `population` is the particles of a generation (0: a fifth of the budget, 10 to 200)
+    and `dask` the address of a dask distributed scheduler to run on."""
 
     targets: list[CalibrationTarget] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -951,6 +953,8 @@ class CalibrateSpec:
     seed: int = 0
     check_seeds: int = 20
     storage: str | None = None
+    population: int = 0
+    dask: str | None = None
 
 
 @dataclass

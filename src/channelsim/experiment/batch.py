@@ -108,6 +108,7 @@ class Progress:
 
     def update(self, n: int = 1) -> None:
         self.done += n
+        self.total = max(self.total, self.done)  # more runs than announced: they count
         now = self.clock()
         if self.first is None:
             self.first = (now, self.done)

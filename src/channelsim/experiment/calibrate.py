@@ -81,7 +81,7 @@ from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "calibrate_china_pc"
 PLAN_FILE = "calibrate.json"
-METHODS = ("optuna",)  # abc (pyabc's ABC-SMC) is to come
+METHODS = ("optuna", "abc")  # the method of simulated moments; pyabc's ABC-SMC
 USES = ("fit", "holdout")
 PROFILE_RISE = 3.84  # the loss's rise over the minimum at a 95% profile interval
 PROFILE_BINS = 10  # the profile's bins over a parameter's range
@@ -354,16 +354,24 @@ def plan_calibrate(overrides: list[str], config_dir: str | None = None) -> Calib
     parameters = [check_parameter(moved_key(str(k)), v) for k, v in spec.parameters.items()]
     if spec.method not in METHODS:
         raise ConfigError(
-            f"calibrate.method={spec.method!r} is not allowed: optuna (abc is not available yet)"
+            f"calibrate.method={spec.method!r} is not allowed: one of {', '.join(METHODS)}"
         )
-    for key in ("seeds", "budget", "n_jobs", "check_seeds"):
-        if getattr(spec, key) < 1 or (key == "check_seeds" and spec.check_seeds < 2):
-            least = 2 if key == "check_seeds" else 1
+    for key in ("seeds", "budget", "n_jobs", "check_seeds", "population"):
+        least = {"check_seeds": 2, "population": 0}.get(key, 1)
+        if getattr(spec, key) < least:
             raise ConfigError(
                 f"calibrate.{key}={getattr(spec, key)} is not allowed: expected an integer "
                 f">= {least}"
             )
-    require_optuna("calibrate")
+    if spec.method == "abc":
+        from channelsim.experiment.abc_smc import require_pyabc
+
+        require_pyabc()
+    else:
+        require_optuna("calibrate")
+        for key in ("population", "dask"):
+            if getattr(spec, key):
+                raise ConfigError(f"calibrate.{key} is not allowed: it is for method=abc")
     storage = check_storage(spec.storage, "calibrate")
     base = compose(experiment + task, config_dir)
     refused = refusal(base.market, "calibrate")
@@ -394,7 +402,12 @@ def plan_calibrate(overrides: list[str], config_dir: str | None = None) -> Calib
             f"calibrate.targets: a window begins before the market's start "
             f"({plan.base.market.start})"
         )
-    plan.distributions = distributions(parameters)
+    if spec.method == "abc":
+        from channelsim.experiment.abc_smc import check_database
+
+        check_database(storage, out_dir)
+    else:
+        plan.distributions = distributions(parameters)
     return plan
 
 
@@ -588,13 +601,23 @@ def targets_table(plan: CalibratePlan, values: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*columns, "source"])
 
 
+def best_text(plan: CalibratePlan, best: dict[str, Any]) -> str:
+    """Which values are best: optuna's best evaluation, or abc's posterior medians."""
+    if plan.spec.method == "abc":
+        return (
+            f"the posterior medians of generation {best['generation']} ({best['particles']} "
+            f"particles, threshold {best['epsilon']:.4g})"
+        )
+    return f"evaluation {best['trial']}, loss {best['loss']:.4g}"
+
+
 def market_preset(plan: CalibratePlan, best: dict[str, Any]) -> str:
     """The fitted market as a preset of the market group: the source market with the
     fitted values, for ``--config-dir FOLDER market=calibrated``."""
     source = plan.base.market.name
     lines = [
         f"# The market {source} calibrated by channelsim calibrate experiment="
-        f"{plan.experiment} (evaluation {best['trial']}, loss {best['loss']:.4g}, seeds "
+        f"{plan.experiment} ({plan.spec.method}: {best_text(plan, best)}; seeds "
         f"{plan.seeds[0]}-{plan.seeds[-1]}).",
         f"# Every value not below is {source}'s.",
         "defaults:",
@@ -639,6 +662,7 @@ class CalibrateOutcome:
     summary: dict[str, Any]
     out_dir: Path
     fresh: pd.DataFrame  # the fresh seeds' monthly metrics at the best values
+    populations: pd.DataFrame | None = None  # abc: its generations
 
 
 def run_calibrate(
@@ -650,9 +674,110 @@ def run_calibrate(
     the tables, the calibrated market and summary.json (the report and figures:
     `channelsim.analysis.calibration.write_calibrate_report`)."""
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    held = nullcontext() if plan.shared else folder_lock(plan.out_dir, "channelsim calibrate")
+    shared = plan.shared and plan.spec.method == "optuna"  # pyabc's run has one driver
+    held = nullcontext() if shared else folder_lock(plan.out_dir, "channelsim calibrate")
     with held:
         return _run(plan, progress, announce)
+
+
+@dataclass
+class Fitted:
+    """What a method found: its evaluations' table (abc: its particles), the best values
+    (None when nothing finished), why it stopped early, its parameter table and the
+    summary's entries of its own."""
+
+    trials: pd.DataFrame
+    best: dict[str, Any] | None
+    error: str | None
+    parameters: Callable[[], pd.DataFrame]
+    summary: dict[str, Any]
+    populations: pd.DataFrame | None = None
+
+
+def _fit_optuna(
+    plan: CalibratePlan, progress: bool, announce: Callable[[str], object] | None
+) -> Fitted:
+    study = open_study(plan)
+    done = trials_done(study)
+    left = max(0, plan.budget - done)
+    if announce:
+        where = f", study {shown_storage(plan.storage)}" if plan.shared else ""
+        announce(
+            f"calibrate: {plan.experiment} (optuna), {len(plan.parameters)} parameters, "
+            f"{len(plan.fit)} fitted targets, budget {plan.budget} evaluations ({done} done, "
+            f"{left} to run, {plan.n_jobs} at a time, {len(plan.seeds)} seeds each, "
+            f"{plan.steps(plan.fit)} months) in {plan.out_dir}{where}"
+        )
+    bar = Progress(left, f"calibrate ({plan.n_jobs} at a time)") if progress and left else None
+    _, error = search(study, plan, bar)
+    trials = trials_table(study, plan)
+    best = best_trial(study)
+    atomic_write_text(plan.out_dir / "trials.csv", trials.to_csv(index=False))
+    atomic_write_parquet(plan.out_dir / "trials.parquet", trials)
+    return Fitted(
+        trials,
+        best,
+        error,
+        lambda: parameters_table(trials, plan, best),
+        {
+            "sampler": "tpe",
+            "evaluations": int((trials["state"] == "COMPLETE").sum()),
+            "evaluations_failed": int((trials["state"] == "FAIL").sum()),
+            "storage": shown_storage(plan.storage),
+        },
+    )
+
+
+def _fit_abc(
+    plan: CalibratePlan, progress: bool, announce: Callable[[str], object] | None
+) -> Fitted:
+    from channelsim.experiment.abc_smc import (
+        check_database,
+        population_size,
+        posterior_table,
+        run_abc,
+        sampler_text,
+    )
+
+    how, reproducible = sampler_text(plan)
+    database = check_database(plan.storage, plan.out_dir)
+    if announce:
+        announce(
+            f"calibrate: {plan.experiment} (abc, ABC-SMC), {len(plan.parameters)} parameters, "
+            f"{len(plan.fit)} fitted targets, budget {plan.budget} simulations, "
+            f"{population_size(plan)} particles a generation, {len(plan.seeds)} seeds each, "
+            f"{plan.steps(plan.fit)} months, {how}, in {plan.out_dir}"
+        )
+    own = {
+        "sampler": f"ABC-SMC (pyabc), {how}",
+        "reproducible": reproducible,
+        "population": population_size(plan),
+        "storage": shown_storage(database),
+    }
+    bar = Progress(plan.budget, "calibrate (abc)") if progress and reproducible else None
+    try:
+        result = run_abc(plan, bar)
+    except Exception as exc:
+        atomic_write_text(plan.out_dir / "error.log", traceback.format_exc())
+        own.update(evaluations=0, evaluations_failed=None)
+        return Fitted(pd.DataFrame(), None, f"abc: {one_line(exc)}", pd.DataFrame, own)
+    particles, populations = result.particles, result.populations
+    atomic_write_text(plan.out_dir / "posterior.csv", particles.to_csv(index=False))
+    atomic_write_parquet(plan.out_dir / "posterior.parquet", particles)
+    atomic_write_text(plan.out_dir / "populations.csv", populations.to_csv(index=False))
+    own.update(
+        evaluations=result.simulations,
+        evaluations_failed=None,
+        generations=json.loads(populations.to_json(orient="records")),
+    )
+    return Fitted(
+        particles,
+        result.best,
+        None,
+        lambda: posterior_table(result, plan),
+        own,
+        populations,
+    )
 
 
 def _run(
@@ -662,39 +787,22 @@ def _run(
     what = {**SAME_STUDY, "storage": "storage (calibrate.storage)"}
     check_resume(plan.out_dir / PLAN_FILE, plan.record(), what, "a calibration", plan.out_dir)
     atomic_write_json(plan.out_dir / PLAN_FILE, plan.record())
-    study = open_study(plan)
-    done = trials_done(study)
-    left = max(0, plan.budget - done)
-    if announce:
-        where = f", study {shown_storage(plan.storage)}" if plan.shared else ""
-        announce(
-            f"calibrate: {plan.experiment} ({plan.spec.method}), {len(plan.parameters)} "
-            f"parameters, {len(plan.fit)} fitted targets, budget {plan.budget} evaluations "
-            f"({done} done, {left} to run, {plan.n_jobs} at a time, {len(plan.seeds)} seeds "
-            f"each, {plan.steps(plan.fit)} months) in {plan.out_dir}{where}"
-        )
-    bar = Progress(left, f"calibrate ({plan.n_jobs} at a time)") if progress and left else None
-    _, error = search(study, plan, bar)
-    trials = trials_table(study, plan)
-    best = best_trial(study)
+    fit = _fit_abc if plan.spec.method == "abc" else _fit_optuna
+    fitted = fit(plan, progress, announce)
+    trials, best, error = fitted.trials, fitted.best, fitted.error
     summary: dict[str, Any] = {
         "status": "ok",
         "error": error,
         "experiment": plan.experiment,
         "method": plan.spec.method,
-        "sampler": "tpe",
         "seed": plan.seed,
         "seeds": plan.seeds,
         "fresh_seeds": plan.fresh_seeds,
         "budget": plan.budget,
-        "evaluations": int((trials["state"] == "COMPLETE").sum()),
-        "evaluations_failed": int((trials["state"] == "FAIL").sum()),
-        "storage": shown_storage(plan.storage),
+        **fitted.summary,
         "best": best,
         "version": version(),
     }
-    atomic_write_text(plan.out_dir / "trials.csv", trials.to_csv(index=False))
-    atomic_write_parquet(plan.out_dir / "trials.parquet", trials)
     parameters = pd.DataFrame()
     targets = pd.DataFrame()
     fresh = pd.DataFrame()
@@ -702,7 +810,7 @@ def _run(
         summary.update(status="failed", error=error or "no evaluation finished")
     else:
         try:
-            parameters = parameters_table(trials, plan, best)
+            parameters = fitted.parameters()
             config = with_parameters(plan.base, best["params"])
             values, fresh = simulated(
                 config, plan.targets, plan.fresh_seeds, plan.steps(plan.targets), keep=True
@@ -723,4 +831,6 @@ def _run(
             summary.update(status="failed", error=f"the result cannot be judged: {one_line(exc)}")
     summary["runtime_s"] = round(time.perf_counter() - began, 3)
     atomic_write_json(plan.out_dir / "summary.json", summary)
-    return CalibrateOutcome(trials, parameters, targets, summary, plan.out_dir, fresh)
+    return CalibrateOutcome(
+        trials, parameters, targets, summary, plan.out_dir, fresh, fitted.populations
+    )
