@@ -92,18 +92,17 @@ run: $(VENV)/.installed fonts
 dashboard: $(VENV)/.viz fonts
 	$(VENV)/bin/channelsim dashboard $(ARGS)
 
-# The suite on both cores; the tests import the installed package, not src/. Three test
-# processes (pytest-xdist) take a test file each at a time, longest first (tests/conftest.py):
-# one more than the cores, as many tests wait on subprocesses, servers and browsers. Beside
-# them, in a process of its own, the stylized facts, whose batches of runs fill both cores
-# themselves: either side fills the other's idle moments. Its report follows theirs.
+# The suite on both cores; the tests import the installed package, not src/. Two test
+# processes (pytest-xdist) take a test file each at a time, longest first (tests/conftest.py);
+# beside them, in a process of its own, the stylized facts, whose batches of runs fill both
+# cores themselves: either side fills the other's idle moments. Its report follows theirs.
 CASE_STUDY := tests/test_case_study.py
 test: $(VENV)/.dev debs-test
 	@echo "• ruff check and ruff format --check"
 	@$(VENV)/bin/ruff check -q . && $(VENV)/bin/ruff format --check -q .
 	@log=$$(mktemp); \
 	$(PY) -m pytest -q -p no:cacheprovider --durations=25 $(CASE_STUDY) > $$log 2>&1 & facts=$$!; \
-	$(PY) -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder --durations=25 \
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 \
 		--ignore=$(CASE_STUDY); rest=$$?; \
 	wait $$facts; status=$$?; \
 	echo "• $(CASE_STUDY)"; cat $$log; rm -f $$log; \
