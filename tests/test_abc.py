@@ -1,7 +1,8 @@
-"""`channelsim calibrate` with `calibrate.method=abc` (pyabc's ABC-SMC): a posterior on
-targets the model made itself, the files it writes, the same posterior from the same
-seed in one process, resuming its database, the parallel samplers (local processes, a
-dask cluster) saying they are not bit-reproducible, and one-line errors."""
+"""`channelsim calibrate` with `calibrate.method=abc` (pyabc's ABC-SMC): a posterior and
+the files it writes, the same posterior from the same seed in one process, resuming its
+database, the parallel samplers (local processes, a dask cluster) saying they are not
+bit-reproducible, and one-line errors. (Its parameter recovery at full size:
+experiments/calibration/README.md.)"""
 
 from __future__ import annotations
 
@@ -13,16 +14,10 @@ import pytest
 import channelsim
 from channelsim import cli
 from channelsim.experiment.calibrate import DUMMY, plan_calibrate
-from tests.test_calibrate import experiment_file, made_targets
+from tests.test_calibrate import experiment_file
 
-# the recovery's targets (2002-2003) and ranges, at a budget the suite can afford
-RANGES = {
-    "market.direct.consumer_availability": [0.02, 0.3],
-    "market.direct.field_reps": [6, 20],
-    DUMMY: [0.0, 1.0],
-}
 SETTINGS = {"method": "abc", "seeds": 1, "budget": 40, "population": 10, "check_seeds": 3}
-# one cheap target for the samplers' and the errors' tests
+# one cheap target
 TARGET = {
     "metric": "share_vendor_total",
     "window": "2002-H1",
@@ -34,12 +29,7 @@ TARGET = {
 SMALL = ["market.n_regions=1"]
 
 
-@pytest.fixture(scope="module")
-def targets():
-    return made_targets()
-
-
-def calibrate(folder, targets, ranges=RANGES, overrides=(), **settings):
+def calibrate(folder, targets, ranges, overrides=(), **settings):
     experiment_file(folder, targets, ranges, **{**SETTINGS, "n_jobs": 1, **settings})
     return channelsim.calibrate(
         ["experiment=recover", *overrides],
@@ -49,11 +39,16 @@ def calibrate(folder, targets, ranges=RANGES, overrides=(), **settings):
     )
 
 
+# the serial calibration the tests read: the direct seller's field force, which the
+# vendor's share in 2002-H1 depends on, and the dummy, which nothing reads
+RANGES = {"market.direct.field_reps": [6, 20], DUMMY: [0.0, 1.0]}
+
+
 @pytest.fixture(scope="module")
-def serial(tmp_path_factory, targets):
-    """One serial ABC-SMC on the recovery's targets, read by several tests."""
+def serial(tmp_path_factory):
+    """One serial ABC-SMC on a small market, read by several tests."""
     folder = tmp_path_factory.mktemp("abc")
-    return folder, calibrate(folder, targets)
+    return folder, calibrate(folder, [TARGET], RANGES, SMALL)
 
 
 def test_abc_writes_a_posterior_its_generations_and_the_report(serial):
@@ -96,9 +91,9 @@ def test_abc_writes_a_posterior_its_generations_and_the_report(serial):
     assert "## Generations" in report
 
 
-def test_the_same_seed_gives_the_same_posterior_in_one_process(serial, tmp_path, targets):
+def test_the_same_seed_gives_the_same_posterior_in_one_process(serial, tmp_path):
     folder, _ = serial
-    again = calibrate(tmp_path, targets)
+    again = calibrate(tmp_path, [TARGET], RANGES, SMALL)
     assert again.summary["status"] == "ok", again.summary["error"]
     for name in ("posterior.csv", "populations.csv", "parameters.csv", "targets.csv"):
         assert (tmp_path / "out" / name).read_text() == (folder / "out" / name).read_text()

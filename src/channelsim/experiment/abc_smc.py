@@ -16,7 +16,8 @@ the same posterior bit for bit; on ``n_jobs`` local processes; or on a dask dist
 cluster (``calibrate.dask=tcp://HOST:PORT``). pyabc's parallel samplers draw from
 freshly seeded generators, so those posteriors are not bit-reproducible, and the
 summary says so. The history is pyabc's database (``calibrate.storage``, by default
-``abc.db`` in the output folder); a later run with the same plan resumes it.
+``abc.db`` in the output folder); a later run with the same plan resumes it from its
+last generation (not the same, bit for bit, as a run that went through at once).
 """
 
 from __future__ import annotations
