@@ -28,7 +28,7 @@ DIRECT = {
     "brand_trust": 0.8,
     "build_to_order": 0.9,
     "service": 0.55,
-    "consumer_availability": 0.09,
+    "consumer_availability": 0.056,
     "field_reps": 12,
     "rep_capacity": 10,
 }

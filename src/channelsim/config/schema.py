@@ -44,7 +44,10 @@ class SellerConfig:
         "trust large buyers place in its brand",
         lo=0.0,
         hi=1.0,
-        source="calibrated: key-account share about 0.45 in 2002-H1",
+        source=(
+            "calibrated: by hand, key-account share about 0.45 in 2002-H1; calibrate_china_pc "
+            "leaves it open (abc 90%: 0.713-0.933)"
+        ),
     )
     build_to_order: float = lever(
         0.45,
@@ -528,14 +531,22 @@ class DirectSellerConfig(SellerConfig):
     service: float = own_default("service", 0.55, source="judgement")
     consumer_availability: float = own_default(
         "consumer_availability",
-        0.09,
-        source="calibrated: the vendor's 2003 share of the two firms' units, 0.76",
+        0.056,
+        source=(
+            "calibrated: calibrate_china_pc (optuna best 0.0563, profile 0.03-0.098; abc "
+            "median 0.058, 90% 0.033-0.116)"
+        ),
     )
     partner_share: float = own_default(
         "partner_share", 0.0, source="case: it sells direct, without resellers (CASE.md 2)"
     )
     field_reps: int = own_default(
-        "field_reps", 12, source="calibrated: key-account loss over 2002-2003"
+        "field_reps",
+        12,
+        source=(
+            "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc leaves "
+            "it open (abc 90%: 6-18; optuna's profile at the range's top, 15.8-20)"
+        ),
     )
     rep_capacity: int = own_default("rep_capacity", 10, source="judgement")
     incumbent_mid: float = own_default(
@@ -625,7 +636,10 @@ class MarketConfig:
         "transactional units a region buys a month at the start",
         lo=0.0,
         hi=1e9,
-        source="calibrated: transactional buyers about 2/3 of the two firms' units",
+        source=(
+            "calibrated: by hand, transactional buyers about 2/3 of the two firms' units; "
+            "calibrate_china_pc leaves it open (abc 90%: 8472-13797)"
+        ),
     )
     growth: float = lever(
         0.10,
@@ -681,7 +695,10 @@ class MarketConfig:
         "relationship learning rate face to face",
         lo=0.0,
         hi=1.0,
-        source="calibrated: key-account loss over 2002-2003",
+        source=(
+            "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc leaves "
+            "it open (abc 90%: 0.085-0.235)"
+        ),
     )
     learn_phone: float = lever(
         0.04,
@@ -695,7 +712,10 @@ class MarketConfig:
         "monthly decay of an untended relationship",
         lo=0.0,
         hi=1.0,
-        source="calibrated: key-account loss over 2002-2003",
+        source=(
+            "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc leaves "
+            "it open (abc 90%: 0.015-0.037)"
+        ),
     )
     company_retention: float = lever(
         0.15,
