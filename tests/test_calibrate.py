@@ -301,3 +301,47 @@ def test_a_calibration_experiment_is_refused_by_run_and_sweep(tmp_path, capsys):
     assert cli.main(["sweep", "experiment=calibrate_china_pc", f"hydra.sweep.dir={out}"]) == 2
     assert "is a calibration (calibrate.targets)" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_processes_started_together_share_one_calibration_study(tmp_path):
+    """calibrate.storage as optimize.storage: two processes on one journal run the
+    budget's evaluations between them, each once, and both write the result."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    experiment_file(
+        tmp_path,
+        [{**TARGET, "window": "2002-H1"}],
+        {"market.direct.field_reps": [6, 20]},
+        seeds=1,
+        budget=8,
+        n_jobs=1,
+        check_seeds=2,
+    )
+    journal = tmp_path / "shared" / "study.log"
+    script = Path(sys.executable).parent / "channelsim"
+    args = [str(script), "calibrate", "--config-dir", str(tmp_path), "experiment=recover"]
+    args += [*SMALL, f"calibrate.storage=journal:{journal}"]
+    processes = [
+        subprocess.Popen(
+            [*args, f"hydra.sweep.dir={tmp_path / name}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("one", "two")
+    ]
+    try:
+        outputs = [process.communicate(timeout=300) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()  # only one still running after the timeout
+    for process, (_, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+    tables = [pd.read_csv(tmp_path / name / "trials.csv") for name in ("one", "two")]
+    for table in tables:  # each reads the whole study: the budget's evaluations, once each
+        assert (table["state"] == "COMPLETE").sum() == 8
+        assert table["trial"].is_unique
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert not (tmp_path / "one" / "study.db").exists()
