@@ -306,25 +306,3 @@ def test_named_sweeps_are_refused_by_run_and_may_not_instantiate(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2 and "_target_" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
-
-
-@pytest.mark.parametrize("launcher", ["ray", "submitit_local"])
-def test_the_same_sweep_runs_on_ray_and_on_submitit(tmp_path, launcher):
-    """A local Ray started for the sweep, and Hydra's submitit_local launcher (what
-    Slurm uses, as local processes): four jobs each, the same table as in-process."""
-    out = tmp_path / launcher
-    env = {"RAY_AUTH_MODE": "disabled"} if launcher == "ray" else {}
-    done = sweep_cli(
-        "strategy=direct,relationship_channel",
-        "seed=0,1",
-        *TINY,
-        f"hydra/launcher={launcher}",
-        f"hydra.sweep.dir={out}",
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert f"4 to run on {launcher}" in done.stdout
-    expected = channelsim.sweep(
-        ["strategy=direct,relationship_channel", *TINY], seeds=[0, 1], n_jobs=1, progress=False
-    )
-    pd.testing.assert_frame_equal(collect(out), expected)
