@@ -94,15 +94,14 @@ dashboard: $(VENV)/.viz fonts
 
 # The suite on both cores; the tests import the installed package, not src/. Two test
 # processes (pytest-xdist) take a test file each at a time, longest first (tests/conftest.py);
-# beside them, in a process of its own at a lower priority (nice), the stylized facts, whose
-# batches of runs take the cores whenever the other tests wait (on subprocesses, servers,
-# browsers) and both once those are done. Its report follows theirs.
+# beside them, in a process of its own, the stylized facts, whose batches of runs fill both
+# cores themselves: either side fills the other's idle moments. Its report follows theirs.
 CASE_STUDY := tests/test_case_study.py
 test: $(VENV)/.dev debs-test
 	@echo "• ruff check and ruff format --check"
 	@$(VENV)/bin/ruff check -q . && $(VENV)/bin/ruff format --check -q .
 	@log=$$(mktemp); \
-	nice -n 10 $(PY) -m pytest -q -p no:cacheprovider --durations=25 $(CASE_STUDY) > $$log 2>&1 & facts=$$!; \
+	$(PY) -m pytest -q -p no:cacheprovider --durations=25 $(CASE_STUDY) > $$log 2>&1 & facts=$$!; \
 	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 \
 		--ignore=$(CASE_STUDY); rest=$$?; \
 	wait $$facts; status=$$?; \
