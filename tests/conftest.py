@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +71,22 @@ def small_overrides() -> list[str]:
 @pytest.fixture
 def default_config():
     return compose([])
+
+
+SCRIPT = Path(sys.executable).parent / "channelsim"  # the installed console script
+
+
+def run_together(*commands: list[str], timeout: float = 300) -> list[tuple[int, str, str]]:
+    """Start `channelsim` commands at once; each one's exit code, output and errors."""
+    processes = [
+        subprocess.Popen(
+            [str(SCRIPT), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for args in commands
+    ]
+    try:
+        outputs = [process.communicate(timeout=timeout) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()  # only one still running after the timeout
+    return [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs, strict=True)]

@@ -24,7 +24,7 @@ from channelsim.experiment.calibrate import (
     profile_interval,
 )
 from channelsim.experiment.run import simulate
-from tests.conftest import SMALL
+from tests.conftest import SMALL, run_together
 
 # two parameters of the default market, each moved more than a quarter of its range off
 # its default, and a dummy the model never reads
@@ -306,10 +306,6 @@ def test_a_calibration_experiment_is_refused_by_run_and_sweep(tmp_path, capsys):
 def test_processes_started_together_share_one_calibration_study(tmp_path):
     """calibrate.storage as optimize.storage: two processes on one journal run the
     budget's evaluations between them, each once, and both write the result."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     experiment_file(
         tmp_path,
         [{**TARGET, "window": "2002-H1"}],
@@ -320,25 +316,11 @@ def test_processes_started_together_share_one_calibration_study(tmp_path):
         check_seeds=2,
     )
     journal = tmp_path / "shared" / "study.log"
-    script = Path(sys.executable).parent / "channelsim"
-    args = [str(script), "calibrate", "--config-dir", str(tmp_path), "experiment=recover"]
+    args = ["calibrate", "--config-dir", str(tmp_path), "experiment=recover"]
     args += [*SMALL, f"calibrate.storage=journal:{journal}"]
-    processes = [
-        subprocess.Popen(
-            [*args, f"hydra.sweep.dir={tmp_path / name}"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("one", "two")
-    ]
-    try:
-        outputs = [process.communicate(timeout=300) for process in processes]
-    finally:
-        for process in processes:
-            process.kill()  # only one still running after the timeout
-    for process, (_, err) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, err
+    commands = [[*args, f"hydra.sweep.dir={tmp_path / name}"] for name in ("one", "two")]
+    for code, _, err in run_together(*commands):
+        assert code == 0, err
     tables = [pd.read_csv(tmp_path / name / "trials.csv") for name in ("one", "two")]
     for table in tables:  # each reads the whole study: the budget's evaluations, once each
         assert (table["state"] == "COMPLETE").sum() == 8

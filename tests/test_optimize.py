@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from importlib import resources
-from pathlib import Path
 
 import optuna
 import pandas as pd
@@ -26,8 +23,8 @@ from channelsim.experiment import optimize as optimize_module
 from channelsim.experiment import search as search_module
 from channelsim.experiment.budget import give_back, trials_done, within_budget
 from channelsim.experiment.optimize import objective
+from tests.conftest import run_together
 
-SCRIPT = Path(sys.executable).parent / "channelsim"
 KNOWN = ["experiment=optimize_online_gap"]
 # the same market and strategy as a plain sweep
 ONLINE = ["market=online_optimum", "strategy=traditional_channel", "strategy.online_store=true"]
@@ -57,16 +54,6 @@ def known_optimum() -> float:
     m, s = cfg.market, cfg.strategy
     audit = s.audit_probability * (1.5 if s.map_enforced else 1.0)
     return m.transport_cost + audit * s.diversion_penalty + 0.3 / m.diversion_elasticity
-
-
-def optimize(*args: str) -> subprocess.Popen:
-    """`channelsim optimize ARGS` started as its own process."""
-    return subprocess.Popen(
-        [str(SCRIPT), "optimize", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def test_the_constructed_market_has_an_interior_optimum_at_its_closed_form():
@@ -192,14 +179,8 @@ def test_processes_started_together_share_one_study_up_to_its_budget(tmp_path):
     journal = tmp_path / "shared" / "study.log"
     args = [*KNOWN, "steps=24", "optimize.n_trials=8", "optimize.n_jobs=1"]
     args += [f"optimize.storage=journal:{journal}", f"hydra.sweep.dir={tmp_path / 'out'}"]
-    processes = [optimize(*args) for _ in range(2)]
-    try:
-        outputs = [process.communicate(timeout=300) for process in processes]
-    finally:
-        for process in processes:
-            process.kill()  # only one still running after the timeout
-    for process, (out, err) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, err
+    for code, out, err in run_together(["optimize", *args], ["optimize", *args]):
+        assert code == 0, err
         assert "best of 8 trials" in out
     study = optuna.load_study(
         study_name="optimize_online_gap", storage=JournalStorage(JournalFileBackend(str(journal)))
