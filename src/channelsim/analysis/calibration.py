@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy.stats import t as t_dist
 
 from channelsim.analysis.decision import GREY, VENDOR, _num
 from channelsim.analysis.report import html_page, html_table, markdown_table, save_figure
+from channelsim.analysis.stats import t_quantile
 from channelsim.domain import window
 from channelsim.experiment.calibrate import (
     IDENTIFIED,
@@ -44,7 +44,7 @@ def targets_figure(fresh: pd.DataFrame, targets: pd.DataFrame) -> Figure:
     months = fresh.groupby("date", sort=True)
     for ax, metric in zip(axes, metrics, strict=False):
         stats = months[metric].agg(["mean", "std", "count"])
-        half = t_dist.ppf(0.975, stats["count"] - 1) * stats["std"] / np.sqrt(stats["count"])
+        half = t_quantile(0.975, stats["count"] - 1) * stats["std"] / np.sqrt(stats["count"])
         when = [_month(d) for d in stats.index]
         ax.plot(when, stats["mean"], color=GREY, lw=1.5, label="model, fresh seeds")
         ax.fill_between(when, stats["mean"] - half, stats["mean"] + half, color=GREY, alpha=0.25)

@@ -43,10 +43,16 @@ def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> Estimate:
     mean = float(v.mean())
     if n == 1:
         return Estimate(mean, float("nan"), float("nan"), 1)
-    from scipy import stats  # on first use: it takes most of a second to import
-
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
+    half = float(t_quantile(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
     return Estimate(mean, mean - half, mean + half, n)
+
+
+def t_quantile(q: float, df: np.ndarray | pd.Series | float) -> np.ndarray | float:
+    """Student t's quantile `q` at `df` degrees of freedom. SciPy's statistics load on
+    first use: they take about a second, which every run's process would otherwise pay."""
+    from scipy import stats
+
+    return stats.t.ppf(q, df)
 
 
 def per_run(

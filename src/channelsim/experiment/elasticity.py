@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from channelsim.config.schema import ChannelConfig
 from channelsim.experiment.batch import Job, replicate, run_jobs
@@ -65,6 +64,8 @@ def estimate(
 ) -> list[Elasticity]:
     """Each seller's elasticity from the runs of `jobs` (their tidy metrics, one row a run
     and month, with the labels `seller`, `sign`, `seed`)."""
+    from scipy import stats  # on first use: it takes about a second to import
+
     window = metrics[metrics.groupby(["seller", "sign", "seed"]).cumcount() >= first_month - 1]
     out = []
     for seller in SELLERS:
