@@ -18,7 +18,10 @@ def test_the_same_sweep_runs_on_ray_and_on_submitit(tmp_path, launcher):
     """A local Ray started for the sweep, and Hydra's submitit_local launcher (what
     Slurm uses, as local processes): four jobs each, the same table as in-process."""
     out = tmp_path / launcher
-    env = {"RAY_AUTH_MODE": "disabled"} if launcher == "ray" else {}
+    # Ray starts its workers at niceness 15: beside the suite's other processes, which
+    # keep both cores busy, they would wait minutes for a core (277 s for this test)
+    ray_env = {"RAY_AUTH_MODE": "disabled", "RAY_worker_niceness": "0"}
+    env = ray_env if launcher == "ray" else {}
     done = sweep_cli(
         "strategy=direct,relationship_channel",
         "seed=0,1",
