@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +16,8 @@ import pytest
 from channelsim import cli
 from channelsim.model import ChannelModel
 
-from .conftest import SMALL
+from .conftest import SCRIPT, SMALL
 
-SCRIPT = Path(sys.executable).parent / "channelsim"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -148,7 +148,10 @@ def test_installed_console_script_end_to_end(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == str(out)
-    assert json.loads((out / "summary.json").read_text())["strategy"] == "direct"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["strategy"] == "direct"
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        assert summary["version"] == tomllib.load(f)["project"]["version"]
     bad = subprocess.run(
         [str(SCRIPT), "run", "steps=-5"], capture_output=True, text=True, timeout=300, cwd=tmp_path
     )
