@@ -5,8 +5,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
-# every installer's output goes here; a failed step names it
+# every installer's output goes here; a failed step names it. apt-get's has a file of its
+# own, outside .venv: it may run while make creates .venv
 LOG := $(VENV)/install.log
+APT_LOG := .apt-install.log
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 # uv uses the interpreter make found, never one of its own downloads
 export UV_PYTHON_DOWNLOADS := never
@@ -33,11 +35,12 @@ for c in $(CANDIDATES); do \
 done; exit 1
 endef
 
-# $(call step,WHAT,COMMAND): one line for the step, the command's output in the log
+# $(call step,WHAT,COMMAND[,LOG]): one line for the step, the command's output in the log
 define step
 echo "• $(1)"; \
-{ echo "=== $(1)"; $(2); } >>$(LOG) 2>&1 \
-|| { echo "error: $(1) failed; the installers' output is in $(LOG):" >&2; tail -n 15 $(LOG) >&2; exit 1; }
+{ echo "=== $(1)"; $(2); } >>$(or $(3),$(LOG)) 2>&1 \
+|| { echo "error: $(1) failed; the installers' output is in $(or $(3),$(LOG)):" >&2; \
+     tail -n 15 $(or $(3),$(LOG)) >&2; exit 1; }
 endef
 
 $(VENV)/.created:
@@ -68,7 +71,7 @@ define install_debs
 if [ -n "$(strip $(1))" ]; then \
   if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
     export DEBIAN_FRONTEND=noninteractive; \
-    $(call step,installing $(1) with apt-get,apt-get update -q && apt-get install -y -q --no-install-recommends $(1)); \
+    $(call step,installing $(1) with apt-get,apt-get update -q && apt-get install -y -q --no-install-recommends $(1),$(APT_LOG)); \
   else echo "note: as root, apt-get install $(1) ($(2))" >&2; fi; \
 fi
 endef
@@ -76,8 +79,12 @@ endef
 fonts: $(VENV)/.installed
 	@$(HAS_FONT) || { $(call install_debs,fonts-wqy-zenhei,for --lang zh); }
 
-debs-test: $(VENV)/.installed
-	@debs=""; $(HAS_FONT) || debs="fonts-wqy-zenhei"; \
+# The tests' packages, checked without the venv (fontconfig knows the fonts by the names in
+# labels.CJK_FONTS), so that apt-get runs while uv installs the Python packages
+HAS_FONT_FC := fc-list : family 2>/dev/null | grep -q -e 'WenQuanYi Zen Hei' -e 'Noto Sans CJK SC' \
+	-e 'Noto Sans SC' -e 'Source Han Sans SC'
+debs-test:
+	@debs=""; $(HAS_FONT_FC) || debs="fonts-wqy-zenhei"; \
 	test -x /usr/bin/chromium || debs="$$debs chromium"; \
 	$(call install_debs,$$debs,for --lang zh and the browser test)
 
@@ -97,7 +104,8 @@ dashboard: $(VENV)/.viz fonts
 # beside them, in a process of its own, the stylized facts, whose batches of runs fill both
 # cores themselves: either side fills the other's idle moments. Its report follows theirs.
 CASE_STUDY := tests/test_case_study.py
-test: $(VENV)/.dev debs-test
+test:
+	@$(MAKE) --no-print-directory -j 2 $(VENV)/.dev debs-test
 	@echo "• ruff check and ruff format --check"
 	@$(VENV)/bin/ruff check -q . && $(VENV)/bin/ruff format --check -q .
 	@log=$$(mktemp); \
@@ -132,4 +140,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache outputs
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache outputs $(APT_LOG)
