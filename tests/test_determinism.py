@@ -10,6 +10,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from channelsim import compose
 from channelsim.analysis.stats import per_run
@@ -48,14 +50,28 @@ def test_same_seed_same_parquet_in_two_processes(tmp_path):
 
 @pytest.mark.parametrize("seed", [0, 7, 2**32 - 1, 2**32, 2**40 + 3])
 def test_a_stream_is_the_generator_of_seed_mechanism_month_and_seller(seed):
-    from channelsim.streams import MECHANISMS, Streams
+    """Across the blocks of months whose states are hashed ahead, for sellers past the
+    block's first ones, and whichever month a run starts or resumes at."""
+    from channelsim.streams import BLOCK_MONTHS, BLOCK_SELLERS, MECHANISMS, Streams
 
     streams = Streams(seed)
-    streams.month = 17
-    for number, mechanism in enumerate(MECHANISMS[:3]):
-        drawn = streams(mechanism, 2).random(4)
-        expected = np.random.default_rng([seed, number, 17, 2]).random(4)
-        np.testing.assert_array_equal(drawn, expected)
+    months = [17, 18, 17 + BLOCK_MONTHS, 5, 400]
+    for month in months:
+        streams.month = month
+        for number in (0, 1, len(MECHANISMS) - 1):
+            for seller in (0, 2, BLOCK_SELLERS + 3):
+                drawn = streams(MECHANISMS[number], seller).random(4)
+                expected = np.random.default_rng([seed, number, month, seller]).random(4)
+                np.testing.assert_array_equal(drawn, expected)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=4, max_size=4))
+def test_the_hash_of_a_streams_words_is_numpys_seed_sequence(words):
+    from channelsim.streams import seed_sequence_states
+
+    expected = np.random.SeedSequence(words).generate_state(4, np.uint64)
+    np.testing.assert_array_equal(seed_sequence_states(np.array([words]))[0], expected)
 
 
 def test_a_streams_gumbel_draws_are_the_generators_at_the_rows_read():
