@@ -20,7 +20,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,18 +325,21 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SweepTask:
-    """The task function Hydra's launchers call in their workers: one job, from the
-    job's own overrides, into the job's output folder."""
+    """The task function Hydra's launchers call in their workers: one job, into the
+    job's output folder. Its config is the one the plan composed when it checked the
+    job (`configs`, by job folder, sent to the workers with the task), or else composed
+    from the job's own overrides."""
 
     config_dir: str | None = None
     network: bool = True
+    configs: Mapping[str, ChannelConfig] = field(default_factory=dict, hash=False, compare=False)
 
     def __call__(self, cfg: DictConfig) -> str:
         hc = HydraConfig.get()
         out = Path(hc.runtime.output_dir)
-        spec = JobSpec(
-            out.name, tuple(hc.overrides.task), self.config_dir, str(out), network=self.network
-        )
+        overrides = tuple(hc.overrides.task)
+        config = self.configs.get(out.name)
+        spec = JobSpec(out.name, overrides, self.config_dir, str(out), config, self.network)
         return run_job(spec)["status"]
 
 
@@ -437,7 +440,9 @@ def launch(plan: SweepPlan, pending: list[PlannedJob], progress: bool = True) ->
         callbacks.on_multirun_start(config=primary, config_name="config")
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=HydraContext(config_loader=hydra.config_loader, callbacks=callbacks),
-            task_function=SweepTask(plan.config_dir, plan.network),
+            task_function=SweepTask(
+                plan.config_dir, plan.network, {j.job: j.config for j in pending if j.config}
+            ),
             config=primary,
         )
         stop = threading.Event()
