@@ -23,8 +23,8 @@ if "PYTEST_XDIST_WORKER" in os.environ:
 # long for the other (longest processing time first). Files not named go last, in the
 # order they were collected; the order changes the suite's time only, never a result.
 LONGEST_FIRST = (
-    "test_launchers.py",  # first though not longest: Ray's start-up waits on its own
-    # processes, and that wait then overlaps the stylized facts' busiest minutes
+    "test_launchers.py",  # first though not longest: Ray and submitit start many
+    # processes, and their start-up then overlaps the stylized facts' busiest minutes
     "test_sweep.py",
     "test_levers.py",
     "test_determinism.py",

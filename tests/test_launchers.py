@@ -1,7 +1,7 @@
 """A sweep on Hydra's other launchers: a local Ray cluster started for it, and
 submitit_local (what Slurm uses, as local processes). In a file of its own, first in
-the suite's order (tests/conftest.py): starting Ray mostly waits, and its waiting then
-overlaps the stylized facts' busiest minutes rather than the suite's last ones."""
+the suite's order (tests/conftest.py): its many processes start while the stylized
+facts run beside it, rather than in the suite's last minutes."""
 
 from __future__ import annotations
 

@@ -15,23 +15,25 @@ from channelsim import compose
 from channelsim.agents import account as account_rules
 from channelsim.agents.records import Pick
 from channelsim.agents.seller import Seller
-from channelsim.config.schema import ScenarioEvent
+from channelsim.config.schema import DirectSellerConfig, ScenarioEvent
 from channelsim.domain import Segment, Supplier
 from channelsim.experiment.run import simulate
 from channelsim.model import ChannelModel
 
 from .conftest import SMALL
 
-# the direct seller's capabilities (market/china_pc_2002.yaml), given to the vendor too
-DIRECT = {
-    "unit_cost": 0.8,
-    "brand_trust": 0.8,
-    "build_to_order": 0.9,
-    "service": 0.55,
-    "consumer_availability": 0.056,
-    "field_reps": 12,
-    "rep_capacity": 10,
-}
+# the direct seller's capabilities (its defaults, as market/china_pc_2002.yaml has them),
+# given to the vendor too
+CAPABILITIES = (
+    "unit_cost",
+    "brand_trust",
+    "build_to_order",
+    "service",
+    "consumer_availability",
+    "field_reps",
+    "rep_capacity",
+)
+DIRECT = {name: getattr(DirectSellerConfig(), name) for name in CAPABILITIES}
 # many key accounts, so that a run's key-account share is more than noise
 BIG_KEY = ["market.key_accounts_per_region=500", "market.mid_accounts_per_region=100"]
 

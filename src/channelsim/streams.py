@@ -58,7 +58,7 @@ class Streams:
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
         self.month = 0  # the month being simulated, from 1; set by the model each step
-        # the generators' states, hashed ahead for a block of months (see _Hashed)
+        # the generators' states, hashed ahead for a block of months (seed_sequence_states)
         self._block_month = 0
         self._block: np.ndarray | None = None  # (month, mechanism, seller, 4 words)
 

@@ -435,14 +435,13 @@ def launch(plan: SweepPlan, pending: list[PlannedJob], progress: bool = True) ->
     overrides += [o for o in plan.overrides if o.startswith("experiment=")]
     pin_threads()
     error = None
+    configs = {j.job: j.config for j in pending if j.config is not None}  # sent with the task
     with hydra_session(overrides, plan.config_dir) as (hydra, primary):
         callbacks = Callbacks(primary)
         callbacks.on_multirun_start(config=primary, config_name="config")
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=HydraContext(config_loader=hydra.config_loader, callbacks=callbacks),
-            task_function=SweepTask(
-                plan.config_dir, plan.network, {j.job: j.config for j in pending if j.config}
-            ),
+            task_function=SweepTask(plan.config_dir, plan.network, configs),
             config=primary,
         )
         stop = threading.Event()
