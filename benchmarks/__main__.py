@@ -44,6 +44,7 @@ class Plan:
     peer_repeats: int
     sweep_runs: int
     sweep_repeats: int
+    sweep_overrides: tuple[str, ...]  # the swept runs' market and months
     calibration_evaluations: int  # on 2 cores, calibrate_china_pc's own sizes
     calibration_overrides: tuple[str, ...]
     # --against: pairs of runs (this version, the previous one) at the default market and
@@ -65,6 +66,7 @@ FULL = Plan(
     peer_repeats=3,
     sweep_runs=40,
     sweep_repeats=2,
+    sweep_overrides=(),  # the default market, 60 months
     calibration_evaluations=60,
     calibration_overrides=(),
     against_default_pairs=10,
@@ -83,6 +85,7 @@ TINY = Plan(
     peer_repeats=1,
     sweep_runs=2,
     sweep_repeats=1,
+    sweep_overrides=(*Market(regions=1, key=20, mid=60, resellers=10).overrides(), "steps=6"),
     calibration_evaluations=2,
     calibration_overrides=("calibrate.seeds=1", *Market(regions=1, key=20, mid=60).overrides()),
     against_default_pairs=1,
@@ -157,7 +160,12 @@ def measure(plan: Plan) -> dict:
         print(f"  sweep of {plan.sweep_runs} runs, n_jobs={n_jobs}", file=sys.stderr, flush=True)
         sweeps[n_jobs] = in_fresh_process(
             "sweep",
-            {"runs": plan.sweep_runs, "n_jobs": n_jobs, "repeats": plan.sweep_repeats},
+            {
+                "runs": plan.sweep_runs,
+                "n_jobs": n_jobs,
+                "repeats": plan.sweep_repeats,
+                "overrides": list(plan.sweep_overrides),
+            },
             None,
             timeout_s=3600,
         )
@@ -245,6 +253,7 @@ def measure(plan: Plan) -> dict:
             "peer": f"{plan.peer_agents} agents, {plan.peer_side}x{plan.peer_side}, "
             f"{plan.peer_steps} steps",
             "sweep_runs": plan.sweep_runs,
+            "sweep_overrides": list(plan.sweep_overrides),
         },
         "cases": summary,
         "targets": [

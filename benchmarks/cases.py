@@ -126,15 +126,16 @@ def tree_peak_mb() -> float:
     return total or peak_mb()
 
 
-def sweep(runs: int, n_jobs: int, repeats: int) -> dict:
-    """`channelsim.sweep` of `runs` default runs. The first call (cold: it starts the
-    worker processes) is timed on its own; the next `repeats` reuse the workers."""
+def sweep(runs: int, n_jobs: int, repeats: int, overrides: list[str]) -> dict:
+    """`channelsim.sweep` of `runs` runs of the market `overrides` set. The first call
+    (cold: it starts the worker processes) is timed on its own; the next `repeats` reuse
+    the workers."""
     import channelsim
 
     times = []
     for _ in range(repeats + 1):
         began = time.perf_counter()
-        table = channelsim.sweep([], seeds=range(runs), n_jobs=n_jobs, progress=False)
+        table = channelsim.sweep(overrides, seeds=range(runs), n_jobs=n_jobs, progress=False)
         times.append(time.perf_counter() - began)
         assert (table["status"] == "ok").all(), table["error"].dropna().tolist()
     return {
