@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -243,6 +244,38 @@ def test_a_scenario_reads_its_presets_again_once_their_files_change(tmp_path):
     changed = compose(["scenario=switch", "strategy.rebate_rate=0.02"], str(tmp_path))
     assert changed.presets["mine"].rebate_rate == 0.02  # the user's levers still win
     assert compose(*args).presets["mine"].rebate_rate == 0.05  # and leave the kept preset
+
+
+def test_a_kept_parse_loads_what_omegaconf_loads_and_each_load_is_a_copy(tmp_path):
+    from importlib import resources
+
+    from channelsim.config import hydra_speed
+
+    files = sorted(Path(str(resources.files("channelsim.configs"))).rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            assert hydra_speed.load(f) == hydra_speed.OMEGACONF_LOAD(str(path)), path
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("levels: [1, 2]\n")
+    first = hydra_speed.load(mine)
+    first.levels.append(3)  # a caller's change stays its own
+    assert hydra_speed.load(mine).levels == [1, 2]
+    mine.write_text("levels: [4]\n")  # a changed file is parsed anew
+    assert hydra_speed.load(mine).levels == [4]
+
+
+def test_hydra_shares_the_one_config_store_and_composes_as_before():
+    import copy
+
+    from hydra.core.config_store import ConfigStore
+
+    compose([])  # installs the speed-ups
+    store = ConfigStore.instance()
+    assert copy.deepcopy(store) is store
+    node = store.load("base_config.yaml").node
+    node.seed = 99  # a loaded schema is still a copy
+    assert store.load("base_config.yaml").node.seed == 0
 
 
 def test_user_preset_values_are_validated(tmp_path):

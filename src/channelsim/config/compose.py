@@ -32,6 +32,7 @@ from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from channelsim.config import hydra_speed
 from channelsim.config.schema import (
     STUDY_KEYS,
     ChannelConfig,
@@ -219,9 +220,11 @@ def hydra_initialized() -> Iterator[Any]:
     """Hydra initialised on channelsim's packaged configs; yields its Hydra object.
 
     Whatever Hydra state there was before (inside a sweep's job, the job's own) is
-    restored afterwards.
+    restored afterwards. Two costs each composition repeats are paid once a process
+    (`channelsim.config.hydra_speed`).
     """
     with _HYDRA_LOCK:  # one process-wide Hydra: threads (dashboard sessions) take turns
+        hydra_speed.install()
         register_configs()
         setup_globals()
         backup = get_gh_backup()
