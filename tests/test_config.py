@@ -278,6 +278,21 @@ def test_hydra_shares_the_one_config_store_and_composes_as_before():
     assert store.load("base_config.yaml").node.seed == 0
 
 
+def test_a_config_composed_again_is_equal_and_a_copy():
+    first = compose(["strategy=direct"])
+    first.strategy.rebate_rate = 0.42
+    again = compose(["strategy=direct"])
+    assert again.strategy.rebate_rate != 0.42
+    first.strategy.rebate_rate = again.strategy.rebate_rate
+    assert again == first
+    # the run's seed and months are set on the kept config, as composing would set them
+    args = ["strategy=direct", "seed=5", "steps=7", "strategy.rebate_rate=0.03"]
+    assert compose(args) == compose_run(args).config
+    assert compose(args[:3]) == compose_run(args[:3]).config
+    with pytest.raises(ConfigError, match="steps"):
+        compose(["strategy=direct", "steps=0"])
+
+
 def test_user_preset_values_are_validated(tmp_path):
     (tmp_path / "strategy").mkdir()
     (tmp_path / "strategy" / "bad.yaml").write_text("rebate_rate: 7\n")

@@ -152,7 +152,8 @@ def parse_overrides(overrides: list[str]) -> list[Any]:
 
 def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict[str, Any]:
     """Check overrides against the schema; return the strategy and market values they set,
-    by key (``strategy.rebate_rate``, ``market.direct.policy.markup``).
+    by key (``strategy.rebate_rate``, ``market.direct.policy.markup``), and the run's
+    `seed` and `steps` if they set them.
 
     Raises ConfigError with one line naming the key and what is allowed.
     """
@@ -190,7 +191,7 @@ def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict
         if key not in rows:
             raise ConfigError(closest(f"unknown key {key!r}", key, keys))
         converted = check_value(key, value, rows[key])
-        if key.startswith(("strategy.", "market.")):
+        if key.startswith(("strategy.", "market.")) or key in RUN_KEYS:
             levers[key] = converted
     return levers
 
@@ -429,12 +430,12 @@ def compose(overrides: list[str] | None = None, config_dir: str | None = None) -
     """
     overrides = upgrade_overrides(overrides or [])
     values = {k: v for k, v in check_overrides(overrides, config_dir).items() if k not in READ}
-    if not values:
-        return compose_run(overrides, config_dir).config
+    run = {k: values.pop(k) for k in RUN_KEYS if k in values}
     # the strategy and market values set directly on the config the other overrides
-    # compose (kept while the preset files stay as they are): Hydra composes a base once
+    # compose (kept while the preset files stay as they are), and the run's seed and
+    # months: Hydra composes a base once, and without values the config is a copy of it.
     # check_overrides parsed every override: each is key=value, its key as written
-    rest = [line for line in overrides if line.split("=", 1)[0] not in values]
+    rest = [line for line in overrides if line.split("=", 1)[0] not in values | run.keys()]
     key = (tuple(rest), config_dir, _preset_files(config_dir))
     base = _BASES.get(key, _UNKNOWN)
     if base is _UNKNOWN:
@@ -442,21 +443,38 @@ def compose(overrides: list[str] | None = None, config_dir: str | None = None) -
             base = compose_run(rest, config_dir).config
         except ConfigError:  # valid only with its values (partner shares, ...)
             base = None
-        if len(_BASES) >= _PRESETS_KEPT:
-            _BASES.clear()
-        _BASES[key] = base
+        _keep(key, base)
     try:
         if base is not None:
-            return with_values(base, values)
+            config = with_values(base, values) if values else copy.deepcopy(base)
+            return _with_run(config, run)
     except ConfigError:  # a value judged with the rest of the config: the message says so
         pass
     return compose_run(overrides, config_dir).config
+
+
+def _with_run(config: ChannelConfig, run: dict[str, Any]) -> ChannelConfig:
+    """`config` (the caller's own copy) with the run's seed and months set, validated."""
+    if run:
+        for name, value in run.items():
+            setattr(config, name, value)
+        validate(config)
+    return config
 
 
 # configs composed without their strategy and market values, by the other overrides (None:
 # not valid without them)
 _BASES: dict[tuple[Any, ...], ChannelConfig | None] = {}
 _UNKNOWN = object()
+
 # values composition reads (the start decides which preset is in force at first): never
 # set on a kept base
 READ = frozenset({"market.start"})
+# the run's own settings, set on a kept config like the values
+RUN_KEYS = ("seed", "steps")
+
+
+def _keep(key: tuple[Any, ...], base: ChannelConfig | None) -> None:
+    if len(_BASES) >= _PRESETS_KEPT:
+        _BASES.clear()
+    _BASES[key] = base
