@@ -33,6 +33,7 @@ from omegaconf._utils import get_yaml_loader
 PARSES_KEPT = 256  # distinct texts kept (a few dozen preset files, and the user's own)
 OMEGACONF_LOAD = OmegaConf.load  # OmegaConf's own, which `load` stands in for
 _parsed: dict[str | bytes, Any] = {}
+_MISSING = object()
 _installed = False
 
 
@@ -43,14 +44,15 @@ def _the_store(self: ConfigStore, memo: dict[int, Any]) -> ConfigStore:
 def parsed(text: str | bytes, name: str) -> Any:
     """The objects PyYAML builds from `text` with OmegaConf's loader, a fresh copy; a
     parse error names the file `name`, as it would reading the file."""
-    if text not in _parsed:
+    obj = _parsed.get(text, _MISSING)  # one look: another thread may clear the dict
+    if obj is _MISSING:
         stream = io.BytesIO(text) if isinstance(text, bytes) else io.StringIO(text)
         stream.name = name
         obj = yaml.load(stream, Loader=get_yaml_loader())
         if len(_parsed) >= PARSES_KEPT:
             _parsed.clear()
         _parsed[text] = obj
-    return copy.deepcopy(_parsed[text])
+    return copy.deepcopy(obj)
 
 
 def load(file_: str | pathlib.Path | IO[Any]) -> DictConfig | ListConfig:
