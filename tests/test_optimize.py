@@ -21,7 +21,7 @@ from channelsim.config.schema import OptimizeSpec
 from channelsim.experiment import budget
 from channelsim.experiment import optimize as optimize_module
 from channelsim.experiment import search as search_module
-from channelsim.experiment.budget import give_back, trials_done, within_budget
+from channelsim.experiment.budget import give_back, tabled, trials_done, within_budget
 from channelsim.experiment.optimize import objective
 from tests.conftest import run_together
 
@@ -204,6 +204,20 @@ def test_a_trial_asked_beyond_the_budget_is_given_back():
     give_back(study, third)
     study.tell(second, 2.0)
     assert trials_done(study) == 2  # the given-back trial does not count
+
+
+def test_tables_leave_out_a_trial_asked_beyond_the_budget_before_it_is_given_back():
+    study = optuna.create_study(direction="maximize")
+    first, second, third, fourth = (study.ask() for _ in range(4))
+    study.tell(first, 1.0)
+    study.tell(second, state=optuna.trial.TrialState.FAIL)  # interrupted: not counted
+    study.tell(third, 2.0)
+    # the fourth: running, with two trials counted before it, so beyond a budget of 2 (its
+    # process has yet to give it back) and within a budget of 3
+    assert [t.number for t in tabled(study, 2)] == [0, 1, 2]
+    assert [t.number for t in tabled(study, 3)] == [0, 1, 2, 3]
+    give_back(study, fourth)
+    assert [t.number for t in tabled(study, 3)] == [0, 1, 2]
 
 
 def test_a_shared_study_fails_a_trial_whose_process_stopped(tmp_path, monkeypatch):

@@ -63,6 +63,24 @@ def within_budget(study: Any, trial: Any, budget: int) -> bool:
     return ahead < budget
 
 
+def tabled(study: Any, budget: int) -> list[Any]:
+    """The trials a results table lists, by number: all but the surplus ones, given back
+    or still to be. A trial asked beyond the budget runs until the process that asked it
+    gives it back; a table written in between leaves it out as well, so processes that
+    share a study write the same table. (A trial's count of counted or running trials
+    before it never grows, so a trial asked within the budget stays within it.)"""
+    from optuna.trial import TrialState
+
+    kept, ahead = [], 0
+    for trial in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
+        running = trial.state == TrialState.RUNNING
+        beyond = running and ahead >= budget
+        ahead += counts(trial) or running
+        if not (trial.user_attrs.get(SURPLUS) or beyond):
+            kept.append(trial)
+    return kept
+
+
 def give_back(study: Any, trial: Any) -> None:
     """A trial asked beyond the budget: failed at once as surplus, never run."""
     from optuna.trial import TrialState

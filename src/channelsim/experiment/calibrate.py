@@ -55,7 +55,7 @@ from channelsim.config.schema import CalibrateSpec, CalibrationTarget, ChannelCo
 from channelsim.config.validate import ConfigError, check_value, listed, schema_rows
 from channelsim.domain import window
 from channelsim.experiment.batch import Progress
-from channelsim.experiment.budget import ERROR, SURPLUS, trials_done
+from channelsim.experiment.budget import ERROR, tabled, trials_done
 from channelsim.experiment.io import atomic_write_json, atomic_write_parquet, atomic_write_text
 from channelsim.experiment.run import config_hash, simulate, version
 from channelsim.experiment.search import (
@@ -488,9 +488,7 @@ def trials_table(study: Any, plan: CalibratePlan) -> pd.DataFrame:
     keys = [p.key for p in plan.parameters]
     fit = plan.fit
     rows = []
-    for t in study.get_trials(deepcopy=False):
-        if t.user_attrs.get(SURPLUS):
-            continue
+    for t in tabled(study, plan.budget):
         error = t.user_attrs.get(ERROR)
         if t.state == TrialState.FAIL and error is None:
             error = "interrupted: the start that ran it was stopped"

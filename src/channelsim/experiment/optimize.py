@@ -60,7 +60,7 @@ from channelsim.config.compose import (
 from channelsim.config.schema import ChannelConfig, OptimizeSpec
 from channelsim.config.validate import ConfigError, check_value, listed, schema_rows
 from channelsim.experiment.batch import Progress
-from channelsim.experiment.budget import ERROR, SURPLUS, trials_done
+from channelsim.experiment.budget import ERROR, tabled, trials_done
 from channelsim.experiment.io import (
     atomic_write_json,
     atomic_write_parquet,
@@ -629,9 +629,7 @@ def trials_table(study: Any, plan: OptimizePlan) -> pd.DataFrame:
 
     keys = list(plan.space)
     rows = []
-    for t in study.get_trials(deepcopy=False):
-        if t.user_attrs.get(SURPLUS):
-            continue
+    for t in tabled(study, plan.budget):
         folder = plan.out_dir / TRIALS / str(t.number)
         try:
             record = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
