@@ -268,15 +268,21 @@ _PRESETS: dict[tuple[Any, ...], StrategyConfig] = {}
 _PRESETS_KEPT = 64
 
 
+def _keep(kept: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+    """Keep `value` under `key`, the dict emptied first once it holds _PRESETS_KEPT."""
+    if len(kept) >= _PRESETS_KEPT:
+        kept.clear()
+    kept[key] = value
+
+
 def _strategy_preset(name: str, levers: dict[str, Any], config_dir: str | None) -> StrategyConfig:
     """The strategy preset `name` with the user's levers set; a scenario names several,
     and composing each through Hydra is most of the cost of composing a run, so the
     preset as read from its files is kept for as long as they stay as they are."""
     key = (name, config_dir, _preset_files(config_dir))
     if key not in _PRESETS:
-        if len(_PRESETS) >= _PRESETS_KEPT:
-            _PRESETS.clear()
-        _PRESETS[key] = _to_typed(_hydra_compose([f"strategy={name}"], config_dir)).strategy
+        preset = _to_typed(_hydra_compose([f"strategy={name}"], config_dir)).strategy
+        _keep(_PRESETS, key, preset)
     preset = copy.deepcopy(_PRESETS[key])
     preset.name = name
     for key, value in levers.items():
@@ -386,12 +392,14 @@ def initial_strategy(cfg: ChannelConfig) -> str | None:
 
 
 def with_values(config: ChannelConfig, values: dict[str, Any]) -> ChannelConfig:
-    """`config` with lever and market values set as command-line overrides would set
-    them (held through the scenario's preset switches), checked and validated; equal to
-    composing again with ``key=value`` overrides, at a fraction of the cost.
+    """`config` with lever and market values, and the run's `seed` and `steps`, set as
+    command-line overrides would set them (levers held through the scenario's preset
+    switches), checked and validated; equal to composing again with ``key=value``
+    overrides, at a fraction of the cost.
 
     Raises:
-        ConfigError: a key that is not a lever or market parameter, or a bad value.
+        ConfigError: a key that is not a lever, a market parameter, `seed` or `steps`, or
+        a bad value.
     """
     rows = schema_rows()
     cfg = copy.deepcopy(config)
@@ -400,6 +408,9 @@ def with_values(config: ChannelConfig, values: dict[str, Any]) -> ChannelConfig:
         if key == f"{DIRECT_POLICY}.name":
             raise ConfigError(f"{key} is not set here: compose with {DIRECT_POLICY}=PRESET")
         section, _, name = key.partition(".")
+        if key in RUN_KEYS:
+            setattr(cfg, key, check_value(key, value, rows[key]))
+            continue
         if key not in rows or section not in ("strategy", "market"):
             raise ConfigError(closest(f"unknown key {key!r}", key, list(rows)))
         value = check_value(key, value, rows[key])
@@ -430,12 +441,11 @@ def compose(overrides: list[str] | None = None, config_dir: str | None = None) -
     """
     overrides = upgrade_overrides(overrides or [])
     values = {k: v for k, v in check_overrides(overrides, config_dir).items() if k not in READ}
-    run = {k: values.pop(k) for k in RUN_KEYS if k in values}
     # the strategy and market values set directly on the config the other overrides
     # compose (kept while the preset files stay as they are), and the run's seed and
     # months: Hydra composes a base once, and without values the config is a copy of it.
     # check_overrides parsed every override: each is key=value, its key as written
-    rest = [line for line in overrides if line.split("=", 1)[0] not in values | run.keys()]
+    rest = [line for line in overrides if line.split("=", 1)[0] not in values]
     key = (tuple(rest), config_dir, _preset_files(config_dir))
     base = _BASES.get(key, _UNKNOWN)
     if base is _UNKNOWN:
@@ -443,23 +453,13 @@ def compose(overrides: list[str] | None = None, config_dir: str | None = None) -
             base = compose_run(rest, config_dir).config
         except ConfigError:  # valid only with its values (partner shares, ...)
             base = None
-        _keep(key, base)
+        _keep(_BASES, key, base)
     try:
         if base is not None:
-            config = with_values(base, values) if values else copy.deepcopy(base)
-            return _with_run(config, run)
+            return with_values(base, values) if values else copy.deepcopy(base)
     except ConfigError:  # a value judged with the rest of the config: the message says so
         pass
     return compose_run(overrides, config_dir).config
-
-
-def _with_run(config: ChannelConfig, run: dict[str, Any]) -> ChannelConfig:
-    """`config` (the caller's own copy) with the run's seed and months set, validated."""
-    if run:
-        for name, value in run.items():
-            setattr(config, name, value)
-        validate(config)
-    return config
 
 
 # configs composed without their strategy and market values, by the other overrides (None:
@@ -470,11 +470,5 @@ _UNKNOWN = object()
 # values composition reads (the start decides which preset is in force at first): never
 # set on a kept base
 READ = frozenset({"market.start"})
-# the run's own settings, set on a kept config like the values
+# the run's own settings, set on a kept config like lever and market values
 RUN_KEYS = ("seed", "steps")
-
-
-def _keep(key: tuple[Any, ...], base: ChannelConfig | None) -> None:
-    if len(_BASES) >= _PRESETS_KEPT:
-        _BASES.clear()
-    _BASES[key] = base
