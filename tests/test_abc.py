@@ -41,7 +41,7 @@ def calibrate(folder, targets, ranges, overrides=(), **settings):
 
 # the serial calibration the tests read: the direct seller's field force, which the
 # vendor's share in 2002-H1 depends on, and the dummy, which nothing reads
-RANGES = {"market.direct.field_reps": [6, 20], DUMMY: [0.0, 1.0]}
+RANGES = {"market.sellers.direct.field_reps": [6, 20], DUMMY: [0.0, 1.0]}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_abc_writes_a_posterior_its_generations_and_the_report(serial):
         assert lo <= row["low"] <= row["best"] <= row["high"] <= hi, key
         assert last[key].between(lo, hi).all(), key
     assert not table.loc[DUMMY, "identified"]  # what the targets never read stays open
-    assert float(table.loc["market.direct.field_reps", "best"]).is_integer()
+    assert float(table.loc["market.sellers.direct.field_reps", "best"]).is_integer()
     report = (out / "report.md").read_text()
     assert "posterior medians of generation" in report and "90% interval" in report
     assert "## Generations" in report
@@ -100,7 +100,7 @@ def test_the_same_seed_gives_the_same_posterior_in_one_process(serial, tmp_path)
 
 
 def test_a_rerun_resumes_the_database_up_to_the_new_budget(tmp_path, capsys):
-    experiment_file(tmp_path, [TARGET], {"market.direct.field_reps": [6, 20]}, **SETTINGS)
+    experiment_file(tmp_path, [TARGET], {"market.sellers.direct.field_reps": [6, 20]}, **SETTINGS)
     args = ["--config-dir", str(tmp_path), "experiment=recover", *SMALL]
     args += ["calibrate.n_jobs=1", "calibrate.budget=12", "calibrate.population=4"]
     out = tmp_path / "out"
@@ -128,7 +128,7 @@ def test_the_parallel_samplers_run_and_say_they_are_not_bit_reproducible(tmp_pat
     )
     with cluster:
         how = [f"calibrate.dask={cluster.scheduler_address}"] if where == "dask" else []
-        ranges = {"market.direct.field_reps": [6, 20]}
+        ranges = {"market.sellers.direct.field_reps": [6, 20]}
         jobs = 2 if where == "processes" else 1
         outcome = calibrate(
             tmp_path, [TARGET], ranges, [*SMALL, *how], budget=12, population=4, n_jobs=jobs

@@ -17,7 +17,7 @@ from channelsim.agents.reseller import Reseller
 from channelsim.agents.seller import Seller
 from channelsim.cli import SPECS
 from channelsim.config.validate import ConfigError
-from channelsim.domain import PartnerStatus, Segment, Supplier, Tier
+from channelsim.domain import PartnerStatus, Segment, Tier
 from channelsim.mechanics.partners import capability
 from channelsim.models import build_model
 from channelsim.pricing_model import LinearDuopoly, LinearMonopoly, PricingModel
@@ -79,7 +79,7 @@ def test_agent_attributes_read_and_write_their_rows():
         assert [account.relationship(s.row) for s in model.sellers] == a.rel[:, i].tolist()
         assert account.opp_open == a.opp_open[i]
         assert account.segment == Segment(a.segment[i])
-        assert account.incumbent == Supplier(a.incumbent[i])
+        assert account.incumbent == model.sellers[a.incumbent[i]].name
         assert (account.rel_partner == a.rel_partner[i]).all()
     for partner in model.agents_by_type[Reseller]:
         r = partner.row

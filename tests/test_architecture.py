@@ -89,7 +89,7 @@ ANALYSIS_MAY_IMPORT = {
         "profile",
     },
     # who supplies each reseller and distributor: a read of the state
-    "network": {"supply_sources", "stocking_sellers"},
+    "network": {"supply_sources", "stocking_sellers", "node"},
 }
 ANALYSIS = sorted((PACKAGE / "analysis").glob("*.py"))
 

@@ -29,11 +29,14 @@ from tests.conftest import SMALL, run_together
 # two parameters of the default market, each moved more than a quarter of its range off
 # its default, and a dummy the model never reads
 RANGES = {
-    "market.direct.consumer_availability": [0.02, 0.3],
-    "market.direct.field_reps": [6, 20],
+    "market.sellers.direct.consumer_availability": [0.02, 0.3],
+    "market.sellers.direct.field_reps": [6, 20],
     DUMMY: [0.0, 1.0],
 }
-TRUTH = {"market.direct.consumer_availability": 0.17, "market.direct.field_reps": 17}
+TRUTH = {
+    "market.sellers.direct.consumer_availability": 0.17,
+    "market.sellers.direct.field_reps": 17,
+}
 # realistic uncertainties: one to two points of share
 TARGETS = [
     ("share_vendor_total", "2003", 0.01),
@@ -106,7 +109,7 @@ def test_identified_parameters_are_recovered_and_the_dummy_is_not_identified(rec
         assert row["low"] <= truth <= row["high"], (key, row.to_dict())
         start = default.market
         for part in key.removeprefix("market.").split("."):
-            start = getattr(start, part)
+            start = start[part] if isinstance(start, dict) else getattr(start, part)
         # moved from the default towards the truth by at least half the way
         assert abs(row["best"] - truth) <= 0.5 * abs(start - truth), (key, row["best"])
     # the transactional share pins down how much the direct seller sells to consumers,
@@ -152,8 +155,10 @@ def test_a_calibration_writes_its_tables_market_and_report(recovery):
     # the fitted market is a preset that keeps the default market's other values
     market = compose(["market=calibrated"], config_dir=str(out)).market
     best = summary["best"]["params"]
-    assert market.direct.consumer_availability == best["market.direct.consumer_availability"]
-    assert market.direct.field_reps == best["market.direct.field_reps"]
+    assert (
+        market.direct.consumer_availability == best["market.sellers.direct.consumer_availability"]
+    )
+    assert market.direct.field_reps == best["market.sellers.direct.field_reps"]
     assert market.n_regions == compose([]).market.n_regions
     assert "calibrated: recover" in (out / "market/calibrated.yaml").read_text()
 
@@ -309,7 +314,7 @@ def test_processes_started_together_share_one_calibration_study(tmp_path):
     experiment_file(
         tmp_path,
         [{**TARGET, "window": "2002-H1"}],
-        {"market.direct.field_reps": [6, 20]},
+        {"market.sellers.direct.field_reps": [6, 20]},
         seeds=1,
         budget=8,
         n_jobs=1,

@@ -28,7 +28,7 @@ MAIN_PARAMETERS = (
     "market.price_sensitivity",
     "market.learn_face_to_face",
     "market.relationship_decay",
-    "market.direct.field_reps",
+    "market.sellers.direct.field_reps",
 )
 FACTORS = (0.8, 1.2)
 # the facts judged in every perturbed market: the case's strategic facts (the traditional

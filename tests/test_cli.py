@@ -129,9 +129,9 @@ def test_levers_lists_every_key_with_its_range(capsys):
         "market.mid_accounts_per_region",
         "market.global_accounts",
         "market.growth",
-        "market.direct.policy.markup",
-        "market.direct.policy.phone_sales",
-        "market.direct.field_reps",
+        "market.sellers.direct.policy.markup",
+        "market.sellers.direct.policy.phone_sales",
+        "market.sellers.direct.field_reps",
     ):
         assert key in out
     assert "[0, 0.3]" in out
@@ -315,7 +315,7 @@ def test_help_is_quick_and_needs_neither_the_model_nor_the_extras():
         ["study", "market=linear_monopoly"],
         # errors of the config layer, whose lists of names are cut to fit
         ["run", "strategy=nosuch"],
-        ["run", "market.direct.fild_reps=3"],
+        ["run", "market.sellers.direct.fild_reps=3"],
         ["run", "strategy.rebat=0.1"],
         ["run", "market.structure=XX"],
         ["sweep", "market=nosuch"],
@@ -352,9 +352,9 @@ def test_levers_come_in_groups_the_vendor_s_first(capsys):
     headings = [line for line in lines_of(out) if line and not line.startswith(" ")][1:]
     assert [h.split(":")[0] for h in headings] == [
         "strategy.*",
-        "market.vendor.*",
-        "market.direct.policy.*",
-        "market.direct.*",
+        "market.sellers.vendor.*",
+        "market.sellers.direct.policy.*",
+        "market.sellers.direct.*",
         "market.*",
         "market.buyers.*",
         "market.selling.*",
@@ -365,12 +365,19 @@ def test_levers_come_in_groups_the_vendor_s_first(capsys):
         "seed, steps",
     ]
     listed = [line.split()[0] for line in lines_of(out) if line.startswith("  ") and line[2] != " "]
-    assert sorted(listed) == sorted(schema_rows())
+    # every key once, a seller's once for each seller (the vendor's policy is strategy.*)
+    expected = [
+        key.replace(".NAME.", f".{name}.")
+        for key in schema_rows()
+        for name in (("vendor", "direct") if ".NAME." in key else ("",))
+        if not key.startswith("market.sellers.NAME.policy.") or name == "direct"
+    ]
+    assert sorted(listed) == sorted(expected)
     order = [
         "strategy.rebate_rate",
-        "market.vendor.brand_trust",
-        "market.direct.policy.markup",
-        "market.direct.brand_trust",
+        "market.sellers.vendor.brand_trust",
+        "market.sellers.direct.policy.markup",
+        "market.sellers.direct.brand_trust",
         "market.n_regions",
     ]
     assert [listed.index(key) for key in order] == sorted(listed.index(key) for key in order)
@@ -411,8 +418,8 @@ def test_levers_of_one_group_with_the_values_the_overrides_compose(capsys):
 def test_a_bad_lever_group_names_the_allowed_ones(capsys):
     assert cli.main(["levers", "--group", "vendor"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "channelsim: error: --group='vendor' is not allowed: one of strategy, market.vendor, "
-        "+10 more"
+        "channelsim: error: --group='vendor' is not allowed: one of strategy, "
+        "market.sellers.vendor, +10 more"
     )
 
 

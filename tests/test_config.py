@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from channelsim import ChannelConfig, ConfigError, compose
-from channelsim.agents.records import Pick
 from channelsim.config.compose import compose_run
 from channelsim.config.schema import ScenarioEvent, StrategyConfig
 from channelsim.config.validate import validate
@@ -73,8 +72,14 @@ def test_strategy_choice_is_ignored_under_a_scenario():
         ("strategy.map_enforced=maybe", ["strategy.map_enforced", "true or false"]),
         ("strategy.key_route=phone", ["strategy.key_route", "reseller", "+2 more"]),
         ("market.start=2002-13", ["market.start", "YYYY-MM"]),
-        ("market.direct.policy.markup=2", ["market.direct.policy.markup", "[0, 1]"]),
-        ("market.direct.policy=nosuch", ["market.direct.policy", "nosuch", "direct"]),
+        (
+            "market.sellers.direct.policy.markup=2",
+            ["market.sellers.direct.policy.markup", "[0, 1]"],
+        ),
+        (
+            "market.sellers.direct.policy=nosuch",
+            ["market.sellers.direct.policy", "nosuch", "direct"],
+        ),
         ("strategy.approval_levels=2.5", ["strategy.approval_levels", "integer"]),
         ("nosuch=1", ["nosuch", "closest valid"]),
         ("+strategy.extra=1", ["adding"]),
@@ -103,18 +108,21 @@ def test_each_seller_has_capabilities_under_the_same_names_and_a_policy():
         assert [f.name for f in fields(seller) if f.name in names] == names
     assert cfg.market.direct.policy.name == "direct_seller"
     assert cfg.market.direct.policy.key_route == "direct"
-    other = compose(["market.direct.policy=direct"]).market.direct.policy
+    other = compose(["market.sellers.direct.policy=direct"]).market.direct.policy
     assert other == compose(["strategy=direct"]).strategy  # a preset is the same for both
 
 
 def test_a_market_preset_sets_the_direct_sellers_levers(tmp_path):
     (tmp_path / "market").mkdir()
     (tmp_path / "market" / "mine.yaml").write_text(
-        "defaults:\n  - china_pc_2002\n  - _self_\ndirect:\n  policy:\n    markup: 0.25\n"
+        "defaults:\n  - china_pc_2002\n  - _self_\nsellers:\n  direct:\n    policy:\n"
+        "      markup: 0.25\n"
     )
     policy = compose(["market=mine"], config_dir=str(tmp_path)).market.direct.policy
     assert (policy.name, policy.markup, policy.phone_sales) == ("direct_seller", 0.25, 0.35)
-    policy = compose(["market.direct.policy=direct", "market.direct.policy.phone_sales=0.35"])
+    policy = compose(
+        ["market.sellers.direct.policy=direct", "market.sellers.direct.policy.phone_sales=0.35"]
+    )
     assert (policy.market.direct.policy.phone_sales, policy.market.direct.policy.care_cost) == (
         0.35,
         0.5,  # the direct preset's own: StrategyConfig's default, as for the vendor
@@ -125,19 +133,18 @@ def test_a_market_preset_sets_the_direct_sellers_levers(tmp_path):
     ("overrides", "message"),
     [
         (
-            ["market.direct.policy=relationship_channel"],
-            r"^market.direct.policy=relationship_channel routes accounts through partners "
-            r"\(key_route=joint_team\), but market.direct.partner_share is 0: give it "
-            r"resellers, e.g. market.direct.partner_share=0.3 market.vendor.partner_share=0.7$",
+            ["market.sellers.direct.policy=relationship_channel"],
+            r"^market.sellers.direct.policy=relationship_channel routes accounts through partners "
+            r"\(key_route=joint_team\), but market.sellers.direct.partner_share is 0: give it "
+            r"resellers, and take as many from another seller's partner_share$",
         ),
         (
-            ["market.direct.partner_share=0.3"],
-            r"^market.vendor.partner_share \(1\) and market.direct.partner_share \(0.3\) must "
-            r"add up to 1: every reseller carries one seller's products, e.g. "
-            r"market.vendor.partner_share=0.7$",
+            ["market.sellers.direct.partner_share=0.3"],
+            r"^market.sellers.\*.partner_share must add up to 1 \(direct 0.3 \+ vendor 1\): "
+            r"every reseller carries one seller's products$",
         ),
         (
-            ["market.vendor.partner_share=0", "market.direct.partner_share=1"],
+            ["market.sellers.vendor.partner_share=0", "market.sellers.direct.partner_share=1"],
             r"^strategy=relationship_channel routes accounts through partners",
         ),
     ],
@@ -148,25 +155,29 @@ def test_a_seller_that_routes_accounts_through_partners_needs_a_share_of_them(ov
 
 
 def test_a_partner_share_too_small_to_give_a_seller_a_reseller_in_a_region_is_refused():
-    with pytest.raises(ConfigError, match=r"^market.direct.partner_share=0.02 is too small: of "):
-        compose(["market.direct.partner_share=0.02", "market.vendor.partner_share=0.98"])
+    with pytest.raises(
+        ConfigError, match=r"^market.sellers.direct.partner_share=0.02 is too small: of "
+    ):
+        compose(
+            ["market.sellers.direct.partner_share=0.02", "market.sellers.vendor.partner_share=0.98"]
+        )
 
 
 def test_a_dated_route_through_partners_for_a_seller_without_them_is_refused():
     cfg = compose([])
-    change = {"direct.policy.key_route": "reseller"}
+    change = {"sellers.direct.policy.key_route": "reseller"}
     event = ScenarioEvent(date="2003-01", market=change, source="test")
     cfg.scenario = dataclasses.replace(cfg.scenario, name="turn", events=[event])
     with pytest.raises(
         ConfigError,
         match=r"^scenario.events\[0\].market routes accounts through partners "
-        r"\(key_route=reseller\), but market.direct.partner_share is 0",
+        r"\(key_route=reseller\), but market.sellers.direct.partner_share is 0",
     ):
         validate(cfg)
 
 
 def test_a_scenario_that_turns_a_vendor_without_partners_to_a_channel_is_refused():
-    shares = ["market.vendor.partner_share=0", "market.direct.partner_share=1"]
+    shares = ["market.sellers.vendor.partner_share=0", "market.sellers.direct.partner_share=1"]
     cfg = compose(["strategy=direct", *shares])  # it sells direct: no partners needed
     event = ScenarioEvent(date="2003-01", strategy="relationship_channel", source="test")
     cfg.scenario = dataclasses.replace(cfg.scenario, name="turn", events=[event])
@@ -179,16 +190,17 @@ def test_partner_shares_split_the_resellers_by_region():
     cfg = compose(
         [
             *SMALL,
-            "market.direct.policy=relationship_channel",
-            "market.direct.partner_share=0.25",
-            "market.vendor.partner_share=0.75",
+            "market.sellers.direct.policy=relationship_channel",
+            "market.sellers.direct.partner_share=0.25",
+            "market.sellers.vendor.partner_share=0.75",
         ]
     )
-    t = ChannelModel(cfg).resellers
+    model = ChannelModel(cfg)
+    t = model.resellers
     start = t.active
     for region in np.unique(t.region[start]):
         here = start & (t.region == region)
-        assert (t.seller[here] == Pick.DIRECT).sum() == round(0.25 * here.sum())
+        assert (t.seller[here] == model.direct_seller.row).sum() == round(0.25 * here.sum())
 
 
 def test_keys_that_moved_still_work_with_a_one_line_note(capsys):
@@ -200,8 +212,8 @@ def test_keys_that_moved_still_work_with_a_one_line_note(capsys):
     assert (cfg.market.direct.policy.markup, cfg.market.vendor.brand_trust) == (0.2, 0.9)
     compose(["market.direct.markup=0.3"])  # noted once a process
     assert capsys.readouterr().err.splitlines() == [
-        "channelsim: note: market.direct.markup is now market.direct.policy.markup",
-        "channelsim: note: market.vendor_brand_trust is now market.vendor.brand_trust",
+        "channelsim: note: market.direct.markup is now market.sellers.direct.policy.markup",
+        "channelsim: note: market.vendor_brand_trust is now market.sellers.vendor.brand_trust",
     ]
 
 
@@ -217,6 +229,7 @@ def test_user_presets_from_a_config_dir(tmp_path):
     )
     (tmp_path / "market").mkdir()
     (tmp_path / "market" / "tiny.yaml").write_text(
+        "defaults:\n  - china_pc_2002\n  - _self_\n"
         "n_regions: 2\nresellers_per_region: 5\nkey_accounts_per_region: 5\n"
     )
     cfg = compose(["strategy=my_policy", "market=tiny"], config_dir=str(tmp_path))
@@ -318,16 +331,20 @@ def test_default_market_preset_states_every_value_the_schema_defaults_to():
     from omegaconf import OmegaConf
 
     from channelsim.config.compose import CONFIG_MODULE
-    from channelsim.config.schema import MarketConfig
+    from channelsim.config.schema import MarketConfig, SellerConfig
 
     def preset(path: str) -> dict:
         text = resources.files(CONFIG_MODULE).joinpath(path).read_text()
         return OmegaConf.to_container(OmegaConf.create(text))
 
     schema = asdict(MarketConfig())
-    # the direct seller's policy is a strategy preset of its own, composed into the market
-    assert preset("strategy/direct_seller.yaml") == schema["direct"].pop("policy")
-    assert preset("market/china_pc_2002.yaml") == schema
+    market = preset("market/china_pc_2002.yaml")
+    sellers = market.pop("sellers")
+    assert {**market, "sellers": {}} == schema
+    # every seller states every capability; the direct seller names its policy's preset
+    capabilities = set(asdict(SellerConfig())) - {"policy"}
+    assert all(set(seller) - {"policy"} == capabilities for seller in sellers.values())
+    assert sellers["direct"]["policy"] == {"name": "direct_seller"}
 
 
 def test_a_list_of_names_in_an_error_is_cut_to_the_line_and_counts_the_rest():
@@ -360,7 +377,7 @@ def test_a_list_parameter_is_checked_for_its_length_and_range():
         assert str(err.value).endswith("expected a list of 4 numbers in [0.01, 100]")
 
 
-SHARES = ["market.direct.partner_share=0.3", "market.vendor.partner_share=0.7"]
+SHARES = ["market.sellers.direct.partner_share=0.3", "market.sellers.vendor.partner_share=0.7"]
 
 
 @pytest.mark.parametrize(
@@ -368,10 +385,14 @@ SHARES = ["market.direct.partner_share=0.3", "market.vendor.partner_share=0.7"]
     [
         ["market.n_regions=2", "market.key_accounts_per_region=20"],
         ["scenario=history", "strategy.rebate_rate=0.05", "market.n_regions=2"],
-        ["strategy=direct", "market.direct.policy.markup=0.2", "strategy.markup=0.1"],
+        ["strategy=direct", "market.sellers.direct.policy.markup=0.2", "strategy.markup=0.1"],
         ["market.growth=0.1", "market=linear_duopoly", "seed=3"],
         ["experiment=optimize_online_gap", "steps=12", "strategy.online_price_gap=0.1"],
-        ["strategy@market.direct.policy=relationship_channel", "scenario=copy_direct", *SHARES],
+        [
+            "strategy@market.sellers.direct.policy=relationship_channel",
+            "scenario=copy_direct",
+            *SHARES,
+        ],
         ["strategy.partner_tiering=true", "market.growth=1e-1", "strategy.training_budget=5"],
         ["scenario=copy_direct", "market.start=2004-06", "steps=12", "market.growth=0.2"],
     ],
@@ -390,7 +411,7 @@ def test_compose_sets_values_on_a_kept_base_exactly_as_hydra_composes_them(overr
 
 def test_a_value_valid_only_with_the_rest_is_judged_with_it():
     with pytest.raises(ConfigError, match="partner_share"):
-        compose(["strategy@market.direct.policy=relationship_channel"])
-    assert compose(["strategy@market.direct.policy=relationship_channel", *SHARES]) == (
-        compose_run(["strategy@market.direct.policy=relationship_channel", *SHARES]).config
+        compose(["strategy@market.sellers.direct.policy=relationship_channel"])
+    assert compose(["strategy@market.sellers.direct.policy=relationship_channel", *SHARES]) == (
+        compose_run(["strategy@market.sellers.direct.policy=relationship_channel", *SHARES]).config
     )

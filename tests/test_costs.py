@@ -15,7 +15,6 @@ from scipy import stats
 
 from channelsim import compose
 from channelsim.agents import account as account_rules
-from channelsim.agents.records import Pick
 from channelsim.agents.seller import COST_LEVERS
 from channelsim.config.schema import StrategyConfig
 from channelsim.experiment.run import simulate
@@ -32,8 +31,8 @@ COST_CASES = [
     ("am_turnover", ["strategy.am_turnover=0.02"], ["strategy.am_turnover=0.06"]),
     (
         "hiring_limit",
-        ["market.am_cost=1", "market.vendor.field_reps=5"],
-        ["market.am_cost=1", "market.vendor.field_reps=5", "strategy.hiring_limit=0"],
+        ["market.am_cost=1", "market.sellers.vendor.field_reps=5"],
+        ["market.am_cost=1", "market.sellers.vendor.field_reps=5", "strategy.hiring_limit=0"],
     ),
     ("phone_sales", ["strategy.phone_sales=0.3"], ["strategy.phone_sales=0"]),
     ("training_budget", [], ["strategy.training_budget=0"]),
@@ -169,7 +168,7 @@ def test_approvals_hold_big_offers_past_the_decision():
     vendor, direct = model.vendor, model.direct_seller
     assert vendor.policy.approval_levels == 4 and direct.policy.approval_levels == 1
     big = np.array([True, True, False])
-    offered_by = np.array([[Pick.DIRECT, Pick.VENDOR, Pick.VENDOR]] * 3)
+    offered_by = np.array([[direct.row, vendor.row, vendor.row]] * 3)
     avail = np.ones((3, 3), dtype=bool)
     account_rules.wait_for_approvals(model, np.arange(3), big, avail, offered_by)
     assert avail.tolist() == [[True, False, False], [True, False, False], [True, True, True]]
@@ -180,7 +179,8 @@ def test_approvals_hold_big_offers_past_the_decision():
 def test_approvals_without_delay_hold_nothing():
     model = ChannelModel(compose([*SMALL, "market.rules.approval_delay=0"]))
     avail = np.ones((2, 3), dtype=bool)
-    offered_by = np.array([[Pick.DIRECT, Pick.VENDOR, Pick.VENDOR]] * 2)
+    vendor, direct = model.vendor, model.direct_seller
+    offered_by = np.array([[direct.row, vendor.row, vendor.row]] * 2)
     rows, big = np.array([4, 9]), np.array([True, False])  # the deciding accounts' rows
     account_rules.wait_for_approvals(model, rows, big, avail, offered_by)
     assert avail.all()

@@ -36,13 +36,14 @@ def check_step(model: ChannelModel) -> None:
         assert d.inventory == pytest.approx(previous + d.received - d.shipped, abs=1e-6)
     model.stock_seen_by_test = d.inventory.copy()
     # shares
-    for seg in SEGMENTS:
-        v, d = last[f"share_vendor_{seg}"], last[f"share_direct_{seg}"]
-        if math.isnan(v):
-            assert math.isnan(d)
+    # shares: of the whole market, every seller's adding up to 1 (NaN: nobody bought)
+    for seg in (*SEGMENTS, "total"):
+        shares = [last[f"share_{seller.name}_{seg}"] for seller in model.sellers]
+        if any(math.isnan(x) for x in shares):
+            assert all(math.isnan(x) for x in shares), (seg, shares)
         else:
-            assert 0.0 <= v <= 1.0 and 0.0 <= d <= 1.0
-            assert v + d == pytest.approx(1.0)
+            assert all(0.0 <= x <= 1.0 for x in shares), (seg, shares)
+            assert sum(shares) == pytest.approx(1.0), (seg, shares)
     assert 0.0 <= last["conflict_index"] <= 1.0
     assert 0.0 <= last["coverage_key"] <= 1.0
     # state
@@ -263,7 +264,7 @@ def fmt(value):
             "market.partner_capital": st.floats(1.0, 500.0),
             "market.partner_fixed_cost": st.floats(0.0, 50.0),
             "market.growth": st.floats(-0.5, 1.0),
-            "market.direct.consumer_reach": st.floats(0.0, 1.0),
+            "market.sellers.direct.consumer_reach": st.floats(0.0, 1.0),
         }
     ),
     strategy=st.sampled_from(["direct", "traditional_channel", "relationship_channel", "dual"]),
@@ -294,16 +295,27 @@ FIXED = {
     "market.start",
     "market.kind",
     "market.structure",
-    "market.direct.policy.name",
-    "market.vendor.partner_share",  # what the direct seller's share leaves (they add up to 1)
+    "market.sellers.direct.policy.name",
+    # what the direct seller's share leaves (they add up to 1)
+    "market.sellers.vendor.partner_share",
     "strategy.name",
 }
 DIRECT_ROUTES = ("key_route", "global_route", "mid_route")
 MARKET_ROWS = {
-    k: r
+    key: r
     for k, r in schema_rows().items()
-    if k.startswith("market.") and k not in FIXED and k not in SIZES
+    for key in (
+        [k.replace(".NAME.", f".{name}.") for name in ("vendor", "direct")]
+        if ".NAME." in k
+        else [k]
+    )
+    if key.startswith("market.")
+    and key not in FIXED
+    and key not in SIZES
+    and not key.startswith("market.sellers.vendor.policy.")
 }
+# a third seller, or none: a direct brand, or a brand with resellers of its own
+THIRD_SHARE = 0.34  # its share of the resellers: one in every region of 3 or more
 
 
 def any_value(row):
@@ -326,11 +338,20 @@ def any_value(row):
 BASES: dict[tuple[str, str], object] = {}
 
 
-def base_config(strategy: str, scenario: str):
-    """Composed once per strategy and scenario; values are then set as compose would."""
-    if (strategy, scenario) not in BASES:
-        BASES[strategy, scenario] = compose([f"strategy={strategy}", f"scenario={scenario}"])
-    return copy.deepcopy(BASES[strategy, scenario])
+def base_config(strategy: str, scenario: str, third: str | None = None):
+    """Composed once per strategy, scenario and third seller; values are then set as
+    compose would."""
+    if (strategy, scenario, third) not in BASES:
+        overrides = [f"strategy={strategy}", f"scenario={scenario}"]
+        if third:
+            overrides.append(f"+seller@market.sellers.third={third}")
+        if third == "channel_brand":
+            overrides += [
+                f"market.sellers.third.partner_share={THIRD_SHARE}",
+                f"market.sellers.vendor.partner_share={1 - THIRD_SHARE}",
+            ]
+        BASES[strategy, scenario, third] = compose(overrides)
+    return copy.deepcopy(BASES[strategy, scenario, third])
 
 
 @settings(
@@ -343,28 +364,37 @@ def base_config(strategy: str, scenario: str):
             **SIZES,
             **{k: any_value(r) for k, r in MARKET_ROWS.items()},
             # shares that give each seller a reseller in every region (3 or more there)
-            "market.direct.partner_share": st.sampled_from([0.0, 0.4, 0.5]),
+            "market.sellers.direct.partner_share": st.sampled_from([0.0, 0.4, 0.5]),
         }
     ),
     seed=st.integers(0, 2**32 - 1),
     strategy=st.sampled_from(["direct", "traditional_channel", "relationship_channel", "dual"]),
     scenario=st.sampled_from(["none", "history", "stay_traditional", "copy_direct"]),
+    third=st.sampled_from([None, "direct_brand", "channel_brand"]),
 )
-def test_invariants_hold_for_random_valid_configs(levers, market, seed, strategy, scenario):
+def test_invariants_hold_for_random_valid_configs(levers, market, seed, strategy, scenario, third):
     """Every lever and market parameter anywhere in its declared range (the direct
     seller's policy among them, with partners of its own or none), any preset and
-    scenario, a small market, 24 months: the invariants hold at every step."""
-    config = base_config(strategy, scenario)
+    scenario, a small market with two sellers or three, 24 months: the invariants hold
+    at every step."""
+    config = base_config(strategy, scenario, third)
+    if third == "channel_brand":  # the third seller's resellers leave none to the direct's
+        market["market.sellers.direct.partner_share"] = 0.0
     config.seed, config.steps = seed, 24
     market["market.coverage_per_account"] = min(
         market["market.coverage_per_account"], market["market.resellers_per_region"]
     )
-    market["market.vendor.partner_share"] = 1.0 - market["market.direct.partner_share"]
+    taken = THIRD_SHARE if third == "channel_brand" else 0.0
+    market["market.sellers.vendor.partner_share"] = (
+        1.0 - market["market.sellers.direct.partner_share"] - taken
+    )
     for least, most in POPULATION_RANGES:  # a range's ends in order
         keys = f"market.population.{least}", f"market.population.{most}"
         market[keys[0]], market[keys[1]] = sorted(market[k] for k in keys)
-    if market["market.direct.partner_share"] == 0:  # without partners: its own routes only
-        market.update({f"market.direct.policy.{route}": "direct" for route in DIRECT_ROUTES})
+    if market["market.sellers.direct.partner_share"] == 0:  # without partners: its own routes only
+        market.update(
+            {f"market.sellers.direct.policy.{route}": "direct" for route in DIRECT_ROUTES}
+        )
     for key, value in levers.items():
         name = key.split(".", 1)[1]
         for target in (config.strategy, *config.presets.values()):

@@ -10,12 +10,12 @@ from matplotlib.colors import to_rgba
 
 from channelsim import cli, compose
 from channelsim.analysis.figures import (
-    SUPPLIER_COLOURS,
     network_figure,
     network_layout,
     run_figures,
+    seller_colours,
 )
-from channelsim.domain import Segment, Supplier
+from channelsim.domain import Segment
 from channelsim.experiment.run import simulate
 from channelsim.labels import LEVERS, TERMS, font_rc, lever_label, lever_meaning, term
 from channelsim.model import ChannelModel
@@ -105,9 +105,10 @@ def test_network_figure_colours_key_accounts_by_supplier():
     assert all(model.accounts.segment[shown] == Segment.KEY)
     fig = network_figure(model, layout)
     accounts = fig.axes[0].collections[-1]  # drawn last
-    expected = [
-        to_rgba(SUPPLIER_COLOURS[Supplier(int(s))]) for s in model.accounts.incumbent[shown]
-    ]
+    colours = seller_colours([seller.name for seller in model.sellers])
+    expected = [to_rgba(colours[int(s)]) for s in model.accounts.incumbent[shown]]
     assert [tuple(c) for c in accounts.get_facecolors()] == expected
-    assert {Supplier.VENDOR, Supplier.DIRECT} <= set(model.accounts.incumbent[shown].tolist())
+    assert {model.vendor.row, model.direct_seller.row} <= set(
+        model.accounts.incumbent[shown].tolist()
+    )
     plt.close(fig)

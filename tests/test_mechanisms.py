@@ -11,9 +11,9 @@ from channelsim import ChannelModel, compose
 from channelsim.agents import account as account_rules
 from channelsim.agents import regional_market as market_rules
 from channelsim.agents import reseller as reseller_rules
-from channelsim.agents.records import Pick, RetailSales
+from channelsim.agents.records import RetailSales
 from channelsim.config.schema import ScenarioEvent
-from channelsim.domain import Attribute, Segment, Stage, Supplier
+from channelsim.domain import Attribute, Segment, Stage
 
 
 def model_with(overrides, small_overrides):
@@ -50,7 +50,7 @@ def test_customer_care_keeps_relationships_when_account_managers_leave(small_ove
             f"strategy.customer_care={str(care).lower()}",
             "strategy.am_turnover=1.0",
             "market.partner_staff_turnover=0",
-            "market.direct.policy.am_turnover=0",
+            "market.sellers.direct.policy.am_turnover=0",
             "market.relationship_decay=0",
         ],
         small_overrides,
@@ -139,8 +139,8 @@ def _decision_case(small_overrides, registration: bool):
         small_overrides,
     )
     deal = at_decision(m, 50.0, capital=1e6, direct=True)  # every partner can finance it
-    partner_offers = deal.available[:, Pick.PARTNER :]
-    prices = deal.attributes[:, Pick.PARTNER :, Attribute.PRICE][partner_offers]
+    partner_offers = deal.available[:, deal.sellers :]
+    prices = deal.attributes[:, deal.sellers :, Attribute.PRICE][partner_offers]
     return partner_offers.sum(axis=1), prices, m.resellers.complaint.mean()
 
 
@@ -164,7 +164,7 @@ def test_partner_cannot_take_a_project_beyond_capital_plus_credit(small_override
         small_overrides,
     )
     deal = at_decision(m, 500.0, capital=1.0, credit=0.0)
-    assert not deal.available[:, Pick.PARTNER :].any()
+    assert not deal.available[:, deal.sellers :].any()
     # with the vendor's credit for big projects, they can
     m2 = model_with(
         [
@@ -174,7 +174,7 @@ def test_partner_cannot_take_a_project_beyond_capital_plus_credit(small_override
         ],
         small_overrides,
     )
-    assert at_decision(m2, 500.0, capital=1.0, credit=1e6).available[:, Pick.PARTNER :].all()
+    assert at_decision(m2, 500.0, capital=1.0, credit=1e6).available[:, deal.sellers :].all()
 
 
 def test_build_to_order_fit_needs_erp(small_overrides):
@@ -182,7 +182,7 @@ def test_build_to_order_fit_needs_erp(small_overrides):
     for erp in (False, True):
         m = model_with([f"strategy.erp_integration={str(erp).lower()}"], small_overrides)
         deal = at_decision(m, 20.0)
-        fits[erp] = deal.attributes[:, Pick.PARTNER :, Attribute.FIT].mean()
+        fits[erp] = deal.attributes[:, deal.sellers :, Attribute.FIT].mean()
     assert fits[True] > fits[False]
 
 
@@ -190,7 +190,10 @@ def test_phone_sales_discover_more_opportunities(small_overrides):
     found = {}
     for capacity in (0.0, 1.0):
         m = model_with(
-            [f"market.direct.policy.phone_sales={capacity}", "market.direct.field_reps=0"],
+            [
+                f"market.sellers.direct.policy.phone_sales={capacity}",
+                "market.sellers.direct.field_reps=0",
+            ],
             small_overrides,
         )
         m.direct_seller.assign_effort()
@@ -207,12 +210,12 @@ def test_phone_sales_discover_more_opportunities(small_overrides):
 
 def test_incumbent_keeps_a_switching_advantage(small_overrides):
     shares = {}
-    for incumbent in (Supplier.VENDOR, Supplier.DIRECT):
+    for incumbent in ("vendor", "direct"):
         m = model_with(["strategy.deal_registration=true"], small_overrides)
-        m.accounts.incumbent[:] = incumbent
+        m.accounts.incumbent[:] = m.vendor.row if incumbent == "vendor" else m.direct_seller.row
         deal = at_decision(m, 10.0, capital=1e6, direct=True, segments=(1, 2))
-        shares[incumbent] = np.mean(deal.vendor_side)
-    assert shares[Supplier.VENDOR] > shares[Supplier.DIRECT]
+        shares[incumbent] = np.mean(deal.side(m.vendor.row))
+    assert shares["vendor"] > shares["direct"]
 
 
 def test_approval_levels_narrow_special_discounts(small_overrides):
@@ -260,7 +263,7 @@ def test_scenario_switches_presets_at_their_dates(small_overrides):
     assert m.changes == [
         ("2002-01", "traditional_channel"),
         ("2004-01", "relationship_channel"),
-        ("2004-08", "event: direct.consumer_reach=0.8"),
+        ("2004-08", "event: sellers.direct.consumer_reach=0.8"),
         ("2006-01", "dual"),
     ]
 
@@ -279,7 +282,9 @@ def test_lever_event_replans_accounts_at_once(small_overrides):
 
 
 def test_command_line_market_values_survive_dated_events():
-    m = ChannelModel(compose(["scenario=history", "market.direct.consumer_reach=0", "steps=36"]))
+    m = ChannelModel(
+        compose(["scenario=history", "market.sellers.direct.consumer_reach=0", "steps=36"])
+    )
     for _ in range(36):
         m.step()
     assert m.date == "2004-12"
@@ -316,7 +321,9 @@ def test_discovery_registers_each_key_deal_to_one_partner(small_overrides):
 
 def test_scenario_market_events_apply_at_their_date(small_overrides):
     cfg = compose([*small_overrides, "steps=8"])
-    event = ScenarioEvent(date="2002-05", market={"direct.consumer_reach": 0.0}, source="test")
+    event = ScenarioEvent(
+        date="2002-05", market={"sellers.direct.consumer_reach": 0.0}, source="test"
+    )
     cfg.scenario = dataclasses.replace(cfg.scenario, name="exit", events=[event])
     m = ChannelModel(cfg)
     for _ in range(8):

@@ -94,7 +94,7 @@ def test_summary_fields(history_run):
     assert summary["version"]
     assert summary["runtime_s"] > 0
     metrics = result.metrics
-    assert set(summary["kpis"]) == set(METRICS)
+    assert set(summary["kpis"]) == set(METRICS) | {"share_direct_total"}
     expected = metrics["share_vendor_key"].tail(12).mean()
     assert summary["kpis"]["share_vendor_key"] == pytest.approx(expected)
     assert summary == result.summary
@@ -114,7 +114,7 @@ def test_config_yaml_round_trips_to_the_same_hash(history_run):
     "overrides",
     [
         ["scenario=history"],
-        ["strategy=dual", "market.direct.policy=direct"],
+        ["strategy=dual", "market.sellers.direct.policy=direct"],
         ["market=linear_duopoly"],
     ],
 )

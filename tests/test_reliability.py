@@ -131,7 +131,7 @@ def wrong_type(draw) -> tuple[str, str]:
 
 
 def unknown_key(draw) -> tuple[str, str]:
-    prefix = draw(st.sampled_from(["", "strategy.", "market.", "market.direct."]))
+    prefix = draw(st.sampled_from(["", "strategy.", "market.", "market.sellers.direct."]))
     name = draw(st.text(string.ascii_lowercase + "_", min_size=3, max_size=12))
     key = prefix + name
     if key in ROWS or key in ("seed", "steps", "market", "strategy", "scenario", "experiment"):

@@ -5,18 +5,18 @@ their books."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from channelsim import compose
+from channelsim import ConfigError, compose
 from channelsim.agents import account as account_rules
-from channelsim.agents.records import Pick
 from channelsim.agents.seller import Seller
-from channelsim.config.schema import DirectSellerConfig, ScenarioEvent
-from channelsim.domain import Segment, Supplier
+from channelsim.config.schema import ScenarioEvent
+from channelsim.domain import Segment
 from channelsim.experiment.run import simulate
 from channelsim.model import ChannelModel
 
@@ -33,7 +33,10 @@ CAPABILITIES = (
     "field_reps",
     "rep_capacity",
 )
-DIRECT = {name: getattr(DirectSellerConfig(), name) for name in CAPABILITIES}
+DIRECT = {name: getattr(compose([]).market.direct, name) for name in CAPABILITIES}
+# the sellers' rows in the default market (its order of sellers), and the first partner
+# slot's offer column
+DIRECT_ROW, VENDOR_ROW, PARTNER = 0, 1, 2
 # many key accounts, so that a run's key-account share is more than noise
 BIG_KEY = ["market.key_accounts_per_region=500", "market.mid_accounts_per_region=100"]
 
@@ -42,13 +45,13 @@ def alike(vendor: dict, direct: dict) -> list[str]:
     """Both sellers on the direct seller's policy, with these capabilities, and the same
     starting position: each the supplier of half the accounts, with the same ties."""
     overrides = ["strategy=direct_seller", *BIG_KEY]
-    overrides += [f"market.vendor.{k}={v}" for k, v in vendor.items()]
-    overrides += [f"market.direct.{k}={v}" for k, v in direct.items()]
+    overrides += [f"market.sellers.vendor.{k}={v}" for k, v in vendor.items()]
+    overrides += [f"market.sellers.direct.{k}={v}" for k, v in direct.items()]
     for seg in ("mid", "key", "global"):
         for seller in ("vendor", "direct"):
             overrides += [
-                f"market.{seller}.incumbent_{seg}=0.5",
-                f"market.{seller}.relationship_{seg}=0.15",
+                f"market.sellers.{seller}.incumbent_{seg}=0.5",
+                f"market.sellers.{seller}.relationship_{seg}=0.15",
             ]
     return overrides
 
@@ -118,7 +121,10 @@ def test_the_vendor_copying_direct_sales_runs_the_direct_sellers_functions(monke
 
 
 # ------------------------------------------------- a direct seller given a channel
-CHANNEL_SHARES = ["market.direct.partner_share=0.5", "market.vendor.partner_share=0.5"]
+CHANNEL_SHARES = [
+    "market.sellers.direct.partner_share=0.5",
+    "market.sellers.vendor.partner_share=0.5",
+]
 
 
 def with_a_channel(overrides: list[str]) -> list[str]:
@@ -127,7 +133,7 @@ def with_a_channel(overrides: list[str]) -> list[str]:
     return [
         *overrides,
         "strategy=relationship_channel",
-        "market.direct.policy=relationship_channel",
+        "market.sellers.direct.policy=relationship_channel",
         *CHANNEL_SHARES,
     ]
 
@@ -146,7 +152,7 @@ def test_a_direct_seller_given_the_relationship_channel_sells_through_partners(m
 
         monkeypatch.setattr(Seller, name, spy)
     model = ChannelModel(
-        compose([*SMALL, "market.direct.policy=relationship_channel", *CHANNEL_SHARES])
+        compose([*SMALL, "market.sellers.direct.policy=relationship_channel", *CHANNEL_SHARES])
     )
     d, t = model.direct_seller, model.resellers
     mine = t.seller == d.row
@@ -186,8 +192,7 @@ def test_two_sellers_alike_with_channels_of_their_own_share_the_key_accounts_eve
 def test_at_the_start_an_accounts_strongest_partner_tie_is_with_its_incumbents_partner():
     model = ChannelModel(compose([*SMALL, *with_a_channel([])]))
     a, t = model.accounts, model.resellers
-    seller = np.where(a.incumbent == Supplier.VENDOR, Pick.VENDOR, Pick.DIRECT)
-    theirs = t.seller[a.cover] == seller[:, None]
+    theirs = t.seller[a.cover] == a.incumbent[:, None]
     strongest = np.argmax(a.rel_partner, axis=1)
     covered = theirs.any(axis=1)
     assert covered.mean() > 0.5 and (~covered).any()
@@ -199,33 +204,33 @@ def test_a_leaving_partners_accounts_go_to_a_partner_of_its_own_seller_first():
 
     model = ChannelModel(compose([*SMALL, *with_a_channel([])]))
     a, t = model.accounts, model.resellers
-    leaver = int(np.flatnonzero(t.active & (t.seller == Pick.DIRECT))[0])
+    leaver = int(np.flatnonzero(t.active & (t.seller == DIRECT_ROW))[0])
     rows, slots = np.nonzero(a.cover == leaver)
     reseller_rules.retire(model, np.array([leaver]))
     heirs = a.cover[rows, slots]
     assert (heirs != leaver).all() and t.active[heirs].all()
-    assert (t.seller[heirs] == Pick.DIRECT).all()  # the region has others of its seller
+    assert (t.seller[heirs] == DIRECT_ROW).all()  # the region has others of its seller
 
 
 def test_a_dated_change_of_the_direct_sellers_policy_replans_its_partners_at_once():
     cfg = compose(
         [
             *SMALL,
-            "market.direct.policy=traditional_channel",
+            "market.sellers.direct.policy=traditional_channel",
             *CHANNEL_SHARES,
             "steps=3",
         ]
     )
-    change = {"direct.policy.account_planning": True}
+    change = {"sellers.direct.policy.account_planning": True}
     event = ScenarioEvent(date="2002-02", market=change, source="test")
     cfg.scenario = dataclasses.replace(cfg.scenario, name="plan", events=[event])
     model = ChannelModel(cfg)
     model.step()
     a, t = model.accounts, model.resellers
-    assert (a.owner[Pick.DIRECT] == -1).all()
+    assert (a.owner[DIRECT_ROW] == -1).all()
     model.step()  # 2002-02: its partners are planned owners at once, not at the quarter
-    key = (a.segment != Segment.MID) & (t.seller[a.cover] == Pick.DIRECT).any(axis=1)
-    assert (a.owner[Pick.DIRECT, key] >= 0).all()
+    key = (a.segment != Segment.MID) & (t.seller[a.cover] == DIRECT_ROW).any(axis=1)
+    assert (a.owner[DIRECT_ROW, key] >= 0).all()
 
 
 def months_at_quarter_end(monkeypatch) -> None:
@@ -268,7 +273,7 @@ def test_the_field_force_stops_at_its_policys_plan_and_without_a_hiring_limit(mo
 
 def test_a_seller_without_reps_hires_one_to_learn_what_a_rep_brings(monkeypatch):
     months_at_quarter_end(monkeypatch)
-    model = ChannelModel(compose([*SMALL, "market.vendor.field_reps=0"]))
+    model = ChannelModel(compose([*SMALL, "market.sellers.vendor.field_reps=0"]))
     vendor = model.vendor
     assert vendor.reps == 0
     for _ in range(2):
@@ -291,7 +296,7 @@ def test_the_margin_a_sellers_reps_bring_in_by_hand():
     """Its own wins at its price less its unit cost, its partners' wins at what it
     receives (their cost less the distributors' margin) less its unit cost, on worked
     accounts only."""
-    from channelsim.agents.records import Decisions, Pick
+    from channelsim.agents.records import Decisions
     from channelsim.books import rep_margin
 
     model = ChannelModel(compose([*SMALL, "strategy=relationship_channel"]))
@@ -299,25 +304,24 @@ def test_the_margin_a_sellers_reps_bring_in_by_hand():
     rows = np.array([0, 1, 2, 3])
     a.effort[vendor.row] = 0.0
     a.effort[vendor.row, rows[:3]] = 1.0  # its reps worked the first three
-    pick = np.array([Pick.VENDOR, Pick.PARTNER, Pick.DIRECT, Pick.PARTNER + 1])
-    attributes = np.zeros((4, Pick.PARTNER + 3, 5))
+    pick = np.array([VENDOR_ROW, PARTNER, DIRECT_ROW, PARTNER + 1])
+    attributes = np.zeros((4, PARTNER + 3, 5))
     attributes[:, vendor.row, 0] = 0.9
-    partner_won = pick >= Pick.PARTNER
+    partner_won = pick >= PARTNER
     decisions = Decisions(
         rows=rows,
         attributes=attributes,
-        available=np.ones((4, Pick.PARTNER + 3), bool),
-        utility=np.zeros((4, Pick.PARTNER + 3)),
+        available=np.ones((4, PARTNER + 3), bool),
+        utility=np.zeros((4, PARTNER + 3)),
         units=np.array([10.0, 20.0, 30.0, 40.0]),
         pick=pick,
-        offered_by=np.tile(
-            [Pick.DIRECT, Pick.VENDOR, Pick.VENDOR, Pick.VENDOR, Pick.VENDOR], (4, 1)
-        ),
-        won_by=np.array([Pick.VENDOR, Pick.VENDOR, Pick.DIRECT, Pick.VENDOR]),
+        offered_by=np.tile([DIRECT_ROW, VENDOR_ROW, VENDOR_ROW, VENDOR_ROW, VENDOR_ROW], (4, 1)),
+        won_by=np.array([VENDOR_ROW, VENDOR_ROW, DIRECT_ROW, VENDOR_ROW]),
         partner_row=np.array([5, 6]),  # the partners that won the 2nd and 4th
         partner_units=np.array([20.0, 40.0]),
         partner_cost=np.array([0.85, 0.85]),
         partner_price=np.array([0.9, 0.9]),
+        sellers=2,
     )
     assert partner_won.sum() == 2
     unit_cost, channel = vendor.capabilities.unit_cost, model.market.distributor_margin
@@ -350,3 +354,72 @@ def test_the_network_figure_shows_the_direct_seller_when_it_has_partners():
     theirs = [n for n, d in graph.nodes(data=True) if d.get("seller") == "direct_seller"]
     assert theirs and all(graph.has_edge("direct_seller", f"d{i}") for i in range(3))
     assert "direct_seller" not in network_layout(ChannelModel(compose(SMALL)))
+
+
+# ---------------------------------------------------------------- any number of sellers
+FIFTH = [  # a brand with resellers of its own, taking a fifth of them from the vendor
+    "+seller@market.sellers.acer=channel_brand",
+    "market.sellers.acer.partner_share=0.25",
+    "market.sellers.vendor.partner_share=0.75",
+]
+
+
+def test_a_seller_added_on_the_command_line_sells_and_the_shares_of_all_add_up_to_one():
+    config = compose([*SMALL, *FIFTH, "+seller@market.sellers.smalldirect=direct_brand"])
+    assert list(config.market.sellers) == ["direct", "vendor", "acer", "smalldirect"]
+    assert config.market.sellers["acer"].policy.name == "traditional_channel"
+    assert config.market.sellers["smalldirect"].policy.name == "direct_seller"
+    start = ChannelModel(config).resellers  # a quarter of the resellers carry its products
+    assert (start.seller[start.active] == 2).mean() == 0.25
+    metrics, model = simulate(dataclasses.replace(config, steps=12))
+    assert [s.name for s in model.sellers] == list(config.market.sellers)
+    for segment in ("key", "global", "mid", "txn", "total"):
+        columns = [f"share_{name}_{segment}" for name in config.market.sellers]
+        sold = metrics[columns].dropna()
+        assert len(sold) > 0 and np.allclose(sold.sum(axis=1), 1.0), segment
+    assert metrics["units_acer"].sum() > 0 and metrics["share_acer_txn"].iloc[-1] > 0
+    assert {"profit_acer", "revenue_smalldirect", "units_smalldirect"} <= set(metrics)
+
+
+def test_a_market_without_the_direct_seller_runs_and_reports_it_at_nothing():
+    config = compose([*SMALL, "~market.sellers.direct", "steps=6"])
+    assert list(config.market.sellers) == ["vendor"]
+    metrics, model = simulate(config)
+    assert model.direct_seller is None
+    sold = metrics.dropna(subset=["share_vendor_total"])
+    assert (sold["share_vendor_total"] == 1.0).all() and (sold["share_direct_total"] == 0).all()
+    assert (metrics[["profit_direct", "units_direct", "field_reps_direct"]] == 0).all().all()
+
+
+def test_a_rival_switches_to_the_relationship_channel_from_the_command_line():
+    config = compose(
+        [
+            "market.sellers.direct.policy=relationship_channel",
+            "market.sellers.direct.policy.rebate_rate=0.01",
+            "market.sellers.direct.partner_share=0.3",
+            "market.sellers.vendor.partner_share=0.7",
+        ]
+    )
+    policy = config.market.direct.policy
+    assert (policy.name, policy.key_route, policy.rebate_rate) == (
+        "relationship_channel",
+        "joint_team",
+        0.01,
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["+seller@market.sellers.key=channel_brand"], "market.sellers.key is not allowed"),
+        (["+seller@market.sellers.hp_1=channel_brand"], "lowercase letters and digits"),
+        (["~market.sellers.vendor"], "no seller named 'vendor'"),
+        (["market.sellers.hp.unit_cost=0.9"], "the market has no seller 'hp'"),
+        (["+seller@market.sellers.hp=nosuch"], "is not allowed: one of channel_brand"),
+        (["market.sellers.vendor.policy=dual"], "the vendor's policy is strategy.*"),
+        (["+seller@market.sellers.hp=channel_brand"], "market.sellers.hp.partner_share is 0"),
+    ],
+)
+def test_sellers_are_named_and_added_by_the_rules(overrides, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        compose(overrides)

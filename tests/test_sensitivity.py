@@ -109,7 +109,7 @@ def test_values_set_directly_equal_composing_again():
     values = {
         "strategy.rebate_rate": 0.05,
         "strategy.account_managers": 30,
-        "market.direct.policy.markup": 0.2,
+        "market.sellers.direct.policy.markup": 0.2,
         "market.price_sensitivity": 5,
     }
     fast = with_values(compose(base), values)

@@ -30,7 +30,7 @@ class Month:
     exits_before: np.ndarray  # each seller's partner exits and entries before the month
     entries_before: np.ndarray
     active_at_start: np.ndarray  # resellers in the channel when the month began
-    sellers: int = 2
+    sellers: int  # how many sellers there are
     lost: float = 0.0  # relationship strength that left with people
     decisions: Decisions | None = None
     sales: RetailSales | None = None

@@ -289,9 +289,10 @@ SPECS = {
         usage="[--group GROUP] [--long] [OVERRIDES...]",
         about=(
             "Lists every key you can set, by group: each seller's policy and capabilities "
-            "(the vendor's levers strategy.* and market.vendor.*; the direct seller's "
-            "market.direct.policy.* and market.direct.*), the market (market.*) and the run "
-            "(seed, steps); each with its value, what it accepts and what it means. The "
+            "(the vendor's levers strategy.* and market.sellers.vendor.*; another seller's "
+            "market.sellers.NAME.policy.* and market.sellers.NAME.*), the market (market.*) "
+            "and the run (seed, steps); each with its value, what it accepts and what it "
+            "means. The "
             "values are those the overrides compose: strategy=direct shows that preset's "
             "levers."
         ),
@@ -300,8 +301,8 @@ SPECS = {
                 ("--group",),
                 "group",
                 "GROUP",
-                "one group: strategy, market.vendor, market.direct.policy, market.direct, "
-                "market or run",
+                "one group: strategy, market.sellers.NAME (a seller's capabilities), "
+                "market.sellers.NAME.policy, market, market.buyers, ... or run",
             ),
             Option(("--long",), "long", None, "meanings in full, wrapped"),
             CONFIG_DIR,
@@ -310,7 +311,7 @@ SPECS = {
         examples=(
             "channelsim levers --group strategy",
             "channelsim levers --long strategy=traditional_channel",
-            "channelsim levers --group market.direct",
+            "channelsim levers --group market.sellers.direct",
         ),
         pricing_markets=True,
     ),
@@ -886,9 +887,7 @@ def _fmt(value: float | None, spec: str) -> str:
 # in this order: each seller's policy and capabilities, then the market, then the run
 LEVER_HEADINGS = {
     "strategy": "the vendor's policy: its levers",
-    "market.vendor": "the vendor's capabilities",
-    "market.direct.policy": "the direct seller's policy (market.direct.policy=PRESET picks one)",
-    "market.direct": "the direct seller's capabilities",
+    "market.sellers.vendor": "the vendor's capabilities",
     "market": "the market the sellers face: its sizes and demand",
     "market.buyers": "how buyers choose",
     "market.selling": "how sellers and their partners find and work deals",
@@ -902,18 +901,55 @@ MEANING_INDENT = " " * 6
 
 
 def lever_group(key: str) -> str:
-    """A key's `channelsim levers` group: ``strategy``, ``market.vendor``,
-    ``market.direct.policy``, ``market.direct``, ``market``, or ``run`` for the run's own
-    keys (seed, steps)."""
+    """A key's `channelsim levers` group: ``strategy``, ``market.sellers.NAME`` (a
+    seller's capabilities), ``market.sellers.NAME.policy``, ``market``, ``market.buyers``
+    ..., or ``run`` for the run's own keys (seed, steps)."""
     return key.rpartition(".")[0] or "run"
 
 
+def lever_heading(group: str) -> str | None:
+    """A group's heading: LEVER_HEADINGS', or a seller's."""
+    if group in LEVER_HEADINGS:
+        return LEVER_HEADINGS[group]
+    _, _, rest = group.partition("market.sellers.")
+    name, _, policy = rest.partition(".")
+    if not name:
+        return None
+    if policy:
+        return f"{name}'s policy (market.sellers.{name}.policy=PRESET picks one)"
+    return f"{name}'s capabilities"
+
+
+def seller_keys(keys: Sequence[str], sellers: Sequence[str]) -> list[str]:
+    """`keys` with every seller's own (`market.sellers.NAME.x`) once for each of
+    `sellers`, the vendor first, each seller's policy before its capabilities; the
+    vendor's policy is strategy.*, not among them."""
+    from channelsim.config.schema import NAME, SELLERS, VENDOR
+
+    template = f"{SELLERS}.{NAME}."
+    own = [k for k in keys if k.startswith(template)]
+    out = [k for k in keys if not k.startswith(template)]
+    at = next((i for i, k in enumerate(out) if k.startswith("market.")), len(out))
+    ordered = sorted(sellers, key=lambda name: name != VENDOR)
+    policy = [k for k in own if k.startswith(f"{template}policy.")]
+    capabilities = [k for k in own if k not in policy]
+    expanded = [
+        key.replace(f".{NAME}.", f".{name}.", 1)
+        for name in ordered
+        for key in (capabilities if name == VENDOR else policy + capabilities)
+    ]
+    return out[:at] + expanded + out[at:]
+
+
 def lever_groups(keys: Sequence[str]) -> dict[str, list[str]]:
-    """The keys by group, in the order of LEVER_HEADINGS (any other group last)."""
+    """The keys by group: the vendor's policy first, then each seller's groups as the
+    keys list them, the other groups in the order of LEVER_HEADINGS (any other last)."""
     groups: dict[str, list[str]] = {}
     for key in keys:
         groups.setdefault(lever_group(key), []).append(key)
-    rank = {g: i for i, g in enumerate(LEVER_HEADINGS)}
+    sellers = [g for g in groups if g.startswith("market.sellers.")]
+    rank = {g: i for i, g in enumerate(LEVER_HEADINGS)}  # the sellers' just before market
+    rank |= {g: rank["market"] - 1 + (i + 1) / (len(sellers) + 1) for i, g in enumerate(sellers)}
     order = sorted(groups, key=lambda g: (rank.get(g, len(rank)), g))
     return {g: groups[g] for g in order}
 
@@ -944,10 +980,11 @@ def lever_lines(group: str, keys: list[str], cfg: Any, long: bool) -> list[str]:
     for key in keys:
         value = cfg
         for part in key.split("."):
-            value = getattr(value, part)
+            value = value[part] if isinstance(value, dict) else getattr(value, part)
         values[key] = value_text(value)
     pattern = f"{group}.*" if group != "run" else ", ".join(keys)
-    lines = [f"{pattern}: {LEVER_HEADINGS[group]}" if group in LEVER_HEADINGS else pattern]
+    heading = lever_heading(group)
+    lines = [f"{pattern}: {heading}" if heading else pattern]
     key_width = max(len(k) for k in keys)
     value_width = max(len(v) for v in values.values())
     for key in keys:
@@ -974,12 +1011,12 @@ def command_levers(args: list[str], out=None) -> int:
     from channelsim.config.validate import listed, schema_rows
 
     config_dir, overrides, given = split_args(args, "levers")
-    groups = lever_groups(list(schema_rows()))
+    cfg = compose(overrides, config_dir)
+    groups = lever_groups(seller_keys(list(schema_rows()), list(cfg.market.sellers)))
     chosen = given.get("group")
     if chosen is not None and chosen not in groups:
         lead = f"--group={chosen!r} is not allowed: one of "
         raise UsageError(listed(lead, list(groups), " (see channelsim levers --help)"))
-    cfg = compose(overrides, config_dir)
     print(
         "key, value (as composed), what it accepts; its meaning below"
         + ("" if "long" in given else " (in full: --long)"),

@@ -1,4 +1,4 @@
-"""Names from the case: segments, routes, tiers, suppliers, funnel stages."""
+"""Names from the case: segments, routes, tiers, funnel stages."""
 
 from __future__ import annotations
 
@@ -38,14 +38,6 @@ class PartnerStatus(IntEnum):
 
     ACTIVE = 0
     EXITED = 1
-
-
-class Supplier(IntEnum):
-    """Who an account last bought from."""
-
-    NONE = 0
-    VENDOR = 1
-    DIRECT = 2
 
 
 class Stage(IntEnum):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from channelsim.agents import regional_market as market_rules
 from channelsim.agents.seller import COST_LEVERS
+from channelsim.config.schema import DIRECT, SEGMENT_NAMES, SELLER_NAME
 from channelsim.domain import MONTHS_PER_QUARTER, Segment, Stage
 from channelsim.mechanics import graymarket, relationships
 from channelsim.mechanics.partners import capability
@@ -71,60 +73,105 @@ METRICS = (
     "fines_vendor",
 )
 WIN_RATE_WINDOW = MONTHS_PER_QUARTER  # months over which win rates are counted
+# every seller's own metrics, beside those of METRICS (the vendor's and the direct
+# seller's keep their names there): its shares of the whole market by segment, its
+# revenue, profit and units
+SELLER_METRIC = re.compile(
+    rf"^(?:share_({SELLER_NAME})_(?:{'|'.join(SEGMENT_NAMES)})|"
+    rf"(?:revenue|profit|units)_({SELLER_NAME}))$"
+)
 
 
-def share(vendor_units: float, direct_units: float) -> tuple[float, float]:
-    """The vendor's and the direct seller's shares of their units (NaN when none sold)."""
-    total = vendor_units + direct_units
+def seller_metrics(name: str) -> tuple[str, ...]:
+    """The metrics every seller has, for the seller `name`."""
+    shares = (f"share_{name}_{segment}" for segment in SEGMENT_NAMES)
+    return (*shares, f"revenue_{name}", f"profit_{name}", f"units_{name}")
+
+
+def metric_names(sellers: list[str]) -> tuple[str, ...]:
+    """A channel market's metrics: METRICS, then the sellers' own metrics it lacks (the
+    direct seller's among them, in a market without it too)."""
+    extra = (name for seller in [*sellers, DIRECT] for name in seller_metrics(seller))
+    return METRICS + tuple(dict.fromkeys(n for n in extra if n not in METRICS))
+
+
+def is_metric(name: str) -> bool:
+    """Whether `name` is a metric of METRICS or a seller's own metric (of some seller)."""
+    return name in METRICS or SELLER_METRIC.match(name) is not None
+
+
+def shares(units: np.ndarray) -> np.ndarray:
+    """Each seller's share of the units all sellers sold (NaN when none sold)."""
+    total = units.sum()
     if total <= 0:
-        return float("nan"), float("nan")
-    return vendor_units / total, direct_units / total
+        return np.full(units.shape, np.nan)
+    return units / total
 
 
 def count_wins(model: ChannelModel, month: Month) -> np.ndarray:
-    """Key-account bids and wins of both sellers over the last WIN_RATE_WINDOW months:
-    vendor bids, vendor wins, direct bids, direct wins."""
+    """Key-account bids and wins of the vendor and the direct seller (none in a market
+    without it) over the last WIN_RATE_WINDOW months: vendor bids, vendor wins, direct
+    bids, direct wins."""
     deal = month.decisions
     key_rows = model.accounts.segment[deal.rows] == Segment.KEY
     decided = deal.decided
-    v, d = model.vendor.row, model.direct_seller.row
-    model.win_counts.append(
-        np.array(
-            [
-                (deal.bid(v) & key_rows & decided).sum(),
-                (deal.side(v) & key_rows).sum(),
-                (deal.bid(d) & key_rows & decided).sum(),
-                (deal.side(d) & key_rows).sum(),
-            ],
-            dtype=float,
-        )
-    )
+    counts = []
+    for seller in (model.vendor, model.direct_seller):
+        if seller is None:
+            counts += [0, 0]
+            continue
+        counts += [
+            (deal.bid(seller.row) & key_rows & decided).sum(),
+            (deal.side(seller.row) & key_rows).sum(),
+        ]
+    model.win_counts.append(np.array(counts, dtype=float))
     return np.sum(model.win_counts, axis=0)
 
 
 def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
-    """Every metric of METRICS for the month just simulated: shares and units count each
-    seller's partners with it; the channel's metrics are the vendor's partners'; the gray
-    market is the whole market's."""
+    """Every metric of the model's `metric_names` for the month just simulated: shares
+    are of the whole market (every seller's units, its partners' with it); the
+    channel's metrics are the vendor's partners'; the gray market is the whole market's.
+    In a market without the direct seller its metrics are 0 (its shares too, NaN when
+    nobody bought)."""
     a, t = model.accounts, model.resellers
     deal, txn, gray = month.decisions, month.sales, month.gray
     units, retail = deal.units, txn.retail_units
     seg = a.segment[deal.rows]
-    v, d = model.vendor.row, model.direct_seller.row
-    vendor_side, direct_side = deal.side(v), deal.side(d)
-    seg_units = {}
-    for segment in Segment:
-        here = seg == segment
-        seg_units[segment] = share(
-            float(units[here & vendor_side].sum()), float(units[here & direct_side].sum())
+    sellers = model.sellers
+    sides = [deal.side(seller.row) for seller in sellers]
+    # each seller's units (its partners' with it), by segment and in all
+    by_segment = {
+        segment.name.lower(): np.array(
+            [float(units[(seg == segment) & side].sum()) for side in sides]
         )
+        for segment in Segment
+    }
+    by_segment["txn"] = np.array(
+        [float(retail[s.partners()].sum()) + month.consumer_units[s.row] for s in sellers]
+    )
+    enterprise = np.array([float(units[side].sum()) for side in sides])
+    by_segment["total"] = enterprise + by_segment["txn"]
+    share_of = {segment: shares(sold) for segment, sold in by_segment.items()}
+    own = {}  # every seller's own metrics
+    for s in sellers:
+        i = s.row
+        own |= {f"share_{s.name}_{segment}": share[i] for segment, share in share_of.items()}
+        own |= {
+            f"revenue_{s.name}": month.revenue[i],
+            f"profit_{s.name}": month.profit[i],
+            f"units_{s.name}": by_segment["total"][i],
+        }
+    if model.direct_seller is None:  # a market without the direct seller
+        for segment, share in share_of.items():
+            own[f"share_{DIRECT}_{segment}"] = 0.0 * share[0]  # 0, or NaN when none sold
+        own |= {f"{kind}_{DIRECT}": 0.0 for kind in ("revenue", "profit", "units")}
+    v, d = model.vendor.row, model.direct_seller.row if model.direct_seller else None
+    vendor_side = sides[v]
+    direct_side = sides[d] if d is not None else np.zeros_like(vendor_side)
     vendor_partners = model.vendor.partners()
-    txn_vendor = float(retail[vendor_partners].sum()) + month.consumer_units[v]
-    txn_direct = float(retail[model.direct_seller.partners()].sum()) + month.consumer_units[d]
     key = a.segment == Segment.KEY
     vendor_bids, vendor_wins, direct_bids, direct_wins = count_wins(model, month)
-    vendor_total = float(units[vendor_side].sum()) + txn_vendor
-    direct_total = float(units[direct_side].sum()) + txn_direct
     # the coverage slots of the vendor's partners
     theirs = True if model.single_brand == v else t.seller[a.cover] == v
     partner_rel = a.rel_partner if theirs is True else np.where(theirs, a.rel_partner, 0.0)
@@ -138,19 +185,6 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
     gray_share = gray.gray_units / max(channel_sold, 1e-9)  # numerical: > 0
     complaints = float(t.complaint[active].mean()) if active.any() else 0.0
     values = {
-        "share_vendor_total": share(vendor_total, direct_total)[0],
-        "share_vendor_key": seg_units[Segment.KEY][0],
-        "share_direct_key": seg_units[Segment.KEY][1],
-        "share_vendor_global": seg_units[Segment.GLOBAL][0],
-        "share_direct_global": seg_units[Segment.GLOBAL][1],
-        "share_vendor_mid": seg_units[Segment.MID][0],
-        "share_direct_mid": seg_units[Segment.MID][1],
-        "share_vendor_txn": share(txn_vendor, txn_direct)[0],
-        "share_direct_txn": share(txn_vendor, txn_direct)[1],
-        "revenue_vendor": month.revenue[v],
-        "profit_vendor": month.profit[v],
-        "revenue_direct": month.revenue[d],
-        "profit_direct": month.profit[d],
         # every partner of the vendor this month, including those that left in it
         "profit_resellers": float(
             t.profit[(month.active_at_start | t.active) & (t.seller == v)].sum()
@@ -158,7 +192,9 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "active_resellers": float(active.sum()),
         "partner_satisfaction": float(t.satisfaction[active].mean()) if active.any() else 0.0,
         "relationship_vendor_key": float(vendor_rel_key.mean()) if key.any() else 0.0,
-        "relationship_direct_key": float(a.rel[d, key].mean()) if key.any() else 0.0,
+        "relationship_direct_key": (
+            float(a.rel[d, key].mean()) if key.any() and d is not None else 0.0
+        ),
         "relationships_lost": month.lost,
         "win_rate_vendor_key": vendor_wins / vendor_bids if vendor_bids else 0.0,
         "win_rate_direct_key": direct_wins / direct_bids if direct_bids else 0.0,
@@ -191,8 +227,6 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "funnel_qualified": float(stage_counts[Stage.QUALIFIED]),
         "funnel_proposal": float(stage_counts[Stage.PROPOSAL]),
         "funnel_decision": float(stage_counts[Stage.DECISION]),
-        "units_vendor": vendor_total,
-        "units_direct": direct_total,
         "units_online": month.consumer_units[v],
         "units_channel": float(t.units[vendor_partners].sum()),
         "partner_exits": float(model.exits[v] - month.exits_before[v]),
@@ -202,8 +236,9 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "relationship_partners": float((t.relationship_partner & active).sum()),
         "tier1_resellers": float(((t.tier == 1) & active).sum()),
         "field_reps_vendor": float(model.vendor.reps),
-        "field_reps_direct": float(model.direct_seller.reps),
+        "field_reps_direct": float(model.direct_seller.reps if d is not None else 0),
         **{f"cost_{lever}": cost for lever, cost in month.program_items[v].items()},
         "fines_vendor": gray.fines[v],
     }
-    return {name: float(value) for name, value in values.items()}
+    values |= own
+    return {name: float(values[name]) for name in model.metric_names}

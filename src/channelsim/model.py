@@ -1,4 +1,4 @@
-"""ChannelModel: a vendor's channel against a direct seller, one month per step."""
+"""ChannelModel: a vendor's channel against any number of sellers, one month per step."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from channelsim.agents import regional_market as market_rules
 from channelsim.agents import reseller as reseller_rules
 from channelsim.agents.account import Account
 from channelsim.agents.distributor import Distributor, DistributorTable
-from channelsim.agents.records import Decisions, GrayFlows, Pick, RetailSales
+from channelsim.agents.records import Decisions, GrayFlows, RetailSales
 from channelsim.agents.regional_market import RegionalMarket
 from channelsim.agents.reseller import Reseller
 from channelsim.agents.seller import Seller
@@ -27,7 +27,7 @@ from channelsim.agents.tables import (
     empty_resellers,
     grown,
 )
-from channelsim.config.schema import ChannelConfig
+from channelsim.config.schema import DIRECT, VENDOR, ChannelConfig
 from channelsim.config.validate import (
     ConfigError,
     check_market_kind,
@@ -36,8 +36,8 @@ from channelsim.config.validate import (
     schema_rows,
     validate,
 )
-from channelsim.domain import MONTHS_PER_QUARTER, MONTHS_PER_YEAR, Role, Segment, Supplier
-from channelsim.metrics import METRICS, WIN_RATE_WINDOW
+from channelsim.domain import MONTHS_PER_QUARTER, MONTHS_PER_YEAR, Role, Segment
+from channelsim.metrics import METRICS, WIN_RATE_WINDOW  # noqa: F401 (channelsim.METRICS)
 from channelsim.network import draw_coverage
 from channelsim.policies import Timeline, month_index, month_label
 from channelsim.streams import Streams
@@ -47,8 +47,9 @@ SPARE_RESELLERS = 0.5
 
 
 class ChannelModel(mesa.Model):
-    """The channel market of CASE.md: a vendor, its distributors and resellers, a direct
-    seller, enterprise accounts and regional transactional markets.
+    """The channel market of CASE.md: a vendor, its distributors and resellers, the other
+    sellers (the direct seller of the case, brands selling through their own resellers),
+    enterprise accounts and regional transactional markets.
 
     Args:
         config: a validated config (see `channelsim.compose`) of a channel market.
@@ -77,10 +78,11 @@ class ChannelModel(mesa.Model):
         self.changes: list[tuple[str, str]] = []
         self.held_levers: dict[str, Any] = {}  # set mid-run by set_levers, held until released
         self._lever_mark: tuple[str, dict[str, Any], str] | None = None
-        self.exits = np.zeros(2, np.int64)  # each seller's partners that left, and entered
-        self.entries = np.zeros(2, np.int64)
+        sellers = len(config.market.sellers)
+        self.exits = np.zeros(sellers, np.int64)  # each seller's partners that left, entered
+        self.entries = np.zeros(sellers, np.int64)
         self._build(np.random.default_rng(network_stream))
-        self.metric_names = METRICS
+        self.metric_names = metrics.metric_names([seller.name for seller in self.sellers])
         self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
         self.ledger: dict[str, float] = {}
         self.win_counts: deque[np.ndarray] = deque(maxlen=WIN_RATE_WINDOW)
@@ -97,8 +99,12 @@ class ChannelModel(mesa.Model):
         self.region_demand = self.region_size * m.txn_units_per_region
         self.region_price = np.ones(g)
 
+        # the sellers in the order of their rows (Seller.row): the market's order
+        names = list(m.sellers)
+        capabilities = list(m.sellers.values())
         n0 = g * m.resellers_per_region
-        self.resellers = empty_resellers(n0 + int(np.ceil(SPARE_RESELLERS * n0)))
+        spare = int(np.ceil(SPARE_RESELLERS * n0))
+        self.resellers = empty_resellers(n0 + spare, names.index(VENDOR))
         start_rows = np.arange(n0)
         draw_reseller(self.resellers, start_rows, start_rows // m.resellers_per_region, m, rng)
         self.resellers_used = n0
@@ -132,25 +138,22 @@ class ChannelModel(mesa.Model):
             centre[rows] = rng.dirichlet(alpha, int(rows.sum()))
         k = m.coverage_per_account
         cover = draw_coverage(region, t.region[:n0], k, net_rng)
-        # the sellers' shares of the resellers, in the order of their rows (Seller.row)
-        self.partner_shares = np.array([m.direct.partner_share, m.vendor.partner_share])
+        # the sellers' shares of the resellers
+        self.partner_shares = np.array([c.partner_share for c in capabilities])
         t.seller[:n0] = deal_resellers(t.region[:n0], self.partner_shares, net_rng)
         self.note_brands()
         # the vendor starts as the incumbent of most accounts, through its resellers' ties
         rel_partner = np.zeros((n, k))
         rel_partner[:, 0] = rng.uniform(d.partner_tie_lo, d.partner_tie_hi, n)
         rel_partner[:, 1:] = rng.uniform(0.0, d.other_ties, (n, k - 1))
-        # who supplied each account at the start: the sellers' weights by segment
-        v, d = m.vendor, m.direct
-        vendor_weight = np.array([v.incumbent_mid, v.incumbent_key, v.incumbent_global])
-        direct_weight = np.array([d.incumbent_mid, d.incumbent_key, d.incumbent_global])
-        p_vendor = vendor_weight / np.maximum(
-            vendor_weight + direct_weight, 1e-12
-        )  # numerical: > 0
-        incumbent = np.where(rng.random(n) < p_vendor[seg], Supplier.VENDOR, Supplier.DIRECT)
-        incumbent = incumbent.astype(np.int8)
-        rel_vendor = rng.random(n) * start_relationship(v)[seg]
-        rel_direct = rng.random(n) * start_relationship(d)[seg]
+        # who supplied each account at the start (its row), by the sellers' weights in its
+        # segment; then each seller's own relationships: the vendor's draws first
+        order = [names.index(VENDOR)] + [i for i, name in enumerate(names) if name != VENDOR]
+        incumbent = draw_incumbents(rng.random(n), seg, [capabilities[i] for i in order])
+        incumbent = np.array(order, np.int8)[incumbent]
+        rel = np.empty((len(names), n))
+        for i in order:
+            rel[i] = rng.random(n) * start_relationship(capabilities[i])[seg]
         if self.single_brand is None:
             incumbents_partner_first(rel_partner, t.seller[cover], incumbent)
         z = np.zeros
@@ -160,29 +163,29 @@ class ChannelModel(mesa.Model):
             size=size,
             centre=centre,
             cover=cover,
-            # the sellers' columns: the direct seller's, then the vendor's (Seller.row)
-            rel=np.vstack([rel_direct, rel_vendor]),
+            rel=rel,  # a row a seller (Seller.row)
             rel_partner=rel_partner,
             rel_team=z((n, k)),  # no joint team has worked an account yet
             team_trust=z((n, k)),
-            holder=np.full((2, n), -1, np.int64),
-            owner=np.full((2, n), -1, np.int64),
+            holder=np.full((len(names), n), -1, np.int64),
+            owner=np.full((len(names), n), -1, np.int64),
             incumbent=incumbent,
-            effort=z((2, n)),
+            effort=z((len(names), n)),
             effort_partner=z((n, k)),
-            phone=z((2, n), bool),
+            phone=z((len(names), n), bool),
             opp_open=z(n, bool),
             opp_stage=z(n, np.int8),
             opp_units=z(n),
             opp_age=z(n, np.int32),
-            found=z((2, n), bool),
+            found=z((len(names), n), bool),
             found_partner=z((n, k), bool),
-            registered=np.full((2, n), -1, np.int64),
+            registered=np.full((len(names), n), -1, np.int64),
         )
-        self.distributors = DistributorTable(2, m.distributors)
-        self.direct_seller = Seller(self, Pick.DIRECT, "direct")
-        self.vendor = Seller(self, Pick.VENDOR, "vendor")
-        self.sellers = (self.direct_seller, self.vendor)  # in the order of their rows
+        self.distributors = DistributorTable(len(names), m.distributors)
+        self.sellers = tuple(Seller(self, row, name) for row, name in enumerate(names))
+        self.vendor = self.sellers[names.index(VENDOR)]
+        # the direct seller of the case, when the market has it
+        self.direct_seller = self.sellers[names.index(DIRECT)] if DIRECT in names else None
         self.bad_debt = np.zeros(len(self.sellers))
         self.plan_routes()
         reseller_rules.select_partners(self)
@@ -223,7 +226,7 @@ class ChannelModel(mesa.Model):
         extra = max(
             m.n_regions, int(np.ceil(SPARE_RESELLERS * m.n_regions * m.resellers_per_region))
         )
-        self.resellers = grown(self.resellers, extra)
+        self.resellers = grown(self.resellers, extra, self.vendor.row)
         self.credit = np.concatenate([self.credit, np.zeros(extra)])
         self.note_brands()
 
@@ -314,9 +317,7 @@ class ChannelModel(mesa.Model):
         for change in changes:
             self.changes.append((self.date, change.strategy or change_label(change)))
         if any(
-            change.strategy
-            or change.levers
-            or any(k.startswith("direct.policy.") for k in change.market)
+            change.strategy or change.levers or any(".policy." in k for k in change.market)
             for change in changes
         ):
             reseller_rules.select_partners(self)
@@ -436,13 +437,23 @@ class ChannelModel(mesa.Model):
         return rebates
 
 
+def draw_incumbents(uniform: np.ndarray, segment: np.ndarray, sellers: list) -> np.ndarray:
+    """Each account's supplier at the start, as an index of `sellers` (their capabilities):
+    its uniform draw falls in one seller's part of its segment's weights, in their order
+    (the last seller's where no seller has weight in the segment)."""
+    weights = np.array([[s.incumbent_mid, s.incumbent_key, s.incumbent_global] for s in sellers])
+    bounds = np.cumsum(weights, axis=0) / np.maximum(weights.sum(axis=0), 1e-12)  # numerical: > 0
+    below = (uniform[None, :] >= bounds[:, segment]).sum(axis=0)
+    return np.minimum(below, len(sellers) - 1)
+
+
 def incumbents_partner_first(
     rel_partner: np.ndarray, brand: np.ndarray, incumbent: np.ndarray
 ) -> None:
     """An account's strongest tie at the start (slot 0's) is with a partner of its
-    incumbent supplier where one covers it: the tie moves to the first such slot."""
-    seller = np.where(incumbent == Supplier.VENDOR, Pick.VENDOR, Pick.DIRECT)
-    theirs = brand == seller[:, None]
+    incumbent supplier (its row) where one covers it: the tie moves to the first such
+    slot."""
+    theirs = brand == incumbent[:, None]
     move = theirs.any(axis=1) & ~theirs[:, 0]
     rows = np.flatnonzero(move)
     slot = np.argmax(theirs[rows], axis=1)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from channelsim.domain import Segment, Supplier
+from channelsim.config.schema import DIRECT, VENDOR
+from channelsim.domain import Segment
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -35,7 +36,19 @@ def draw_coverage(
     return order[starts[region][:, None] + offsets].astype(np.int64)
 
 
-NODE = ("direct_seller", "vendor")  # each seller's node, by its row
+def node(name: str) -> str:
+    """A seller's node: its name (the direct seller's is `direct_seller`)."""
+    return "direct_seller" if name == DIRECT else name
+
+
+def role(name: str) -> str:
+    """A seller node's role: `vendor`, `direct_seller`, or `seller` for another brand."""
+    return name if name == VENDOR else "direct_seller" if name == DIRECT else "seller"
+
+
+def seller_nodes(model: ChannelModel) -> list[str]:
+    """Each seller's node, by its row."""
+    return [node(seller.name) for seller in model.sellers]
 
 
 def stocking_sellers(model: ChannelModel) -> list:
@@ -48,8 +61,9 @@ def supply_sources(model: ChannelModel) -> list[str]:
     distributors, else its seller."""
     t = model.resellers
     through = {s.row for s in stocking_sellers(model)}
+    nodes = seller_nodes(model)
     return [
-        f"d{t.distributor[r]}" if int(t.seller[r]) in through else NODE[int(t.seller[r])]
+        f"d{t.distributor[r]}" if int(t.seller[r]) in through else nodes[int(t.seller[r])]
         for r in range(model.resellers_used)
     ]
 
@@ -58,12 +72,13 @@ def channel_graph(model: ChannelModel) -> nx.DiGraph:
     """The network as it stands: nodes carry role, tier, status and current supplier."""
     a, t = model.accounts, model.resellers
     g = nx.DiGraph(seed=model.config.seed, date=model.date)
-    g.add_node("vendor", role="vendor")
-    g.add_node("direct_seller", role="direct_seller")
+    nodes = seller_nodes(model)
+    for seller in model.sellers:
+        g.add_node(node(seller.name), role=role(seller.name))
     for i in range(model.distributors.n):
         g.add_node(f"d{i}", role="distributor")
         for seller in stocking_sellers(model):
-            g.add_edge(NODE[seller.row], f"d{i}", kind="supply")
+            g.add_edge(nodes[seller.row], f"d{i}", kind="supply")
     source = supply_sources(model)
     used = model.resellers_used
     for r in range(used):
@@ -75,17 +90,17 @@ def channel_graph(model: ChannelModel) -> nx.DiGraph:
             active=bool(t.active[r]),
             b2b=bool(t.b2b[r]),
             relationship_partner=bool(t.relationship_partner[r]),
-            seller=NODE[int(t.seller[r])],
+            seller=nodes[int(t.seller[r])],
         )
         g.add_edge(source[r], f"r{r}", kind="supply")
-    supplier = {Supplier.NONE: "none", Supplier.VENDOR: "vendor", Supplier.DIRECT: "direct"}
+    supplier = [seller.name for seller in model.sellers]  # by its row
     for i in range(a.n):
         g.add_node(
             f"a{i}",
             role="account",
             segment=Segment(int(a.segment[i])).name.lower(),
             region=int(a.region[i]),
-            supplier=supplier[Supplier(int(a.incumbent[i]))],
+            supplier=supplier[int(a.incumbent[i])],
         )
     rows, slots = np.nonzero(t.active[a.cover])
     g.add_edges_from(
@@ -138,13 +153,16 @@ def graphml_text(model: ChannelModel) -> str:
     out.append('<graph edgedefault="directed">')
     out.append(f'<data key="g_seed">{model.config.seed}</data>')
     out.append(f'<data key="g_date">{model.date}</data>')
-    out.append('<node id="vendor"><data key="n_role">vendor</data></node>')
-    out.append('<node id="direct_seller"><data key="n_role">direct_seller</data></node>')
+    out += [
+        f'<node id="{node(s.name)}"><data key="n_role">{role(s.name)}</data></node>'
+        for s in model.sellers
+    ]
+    nodes = seller_nodes(model)
     n_dist = model.distributors.n
     out += [f'<node id="d{i}"><data key="n_role">distributor</data></node>' for i in range(n_dist)]
     active, b2b = _BOOL[t.active[:used].astype(int)], _BOOL[t.b2b[:used].astype(int)]
     partner = _BOOL[t.relationship_partner[:used].astype(int)]
-    seller = np.array(NODE)[t.seller[:used]]
+    seller = np.array(nodes)[t.seller[:used]]
     out += [
         f'<node id="r{r}"><data key="n_role">reseller</data>'
         f'<data key="n_region">{region}</data><data key="n_tier">{tier}</data>'
@@ -162,8 +180,7 @@ def graphml_text(model: ChannelModel) -> str:
         )
     ]
     segment = np.array([s.name.lower() for s in Segment])[a.segment]
-    supplier_names = {Supplier.NONE: "none", Supplier.VENDOR: "vendor", Supplier.DIRECT: "direct"}
-    supplier = np.array([supplier_names[s] for s in sorted(Supplier)])[a.incumbent]
+    supplier = np.array([seller.name for seller in model.sellers])[a.incumbent]
     out += [
         f'<node id="a{i}"><data key="n_role">account</data><data key="n_segment">{seg}</data>'
         f'<data key="n_region">{region}</data><data key="n_supplier">{sup}</data></node>'
@@ -172,7 +189,7 @@ def graphml_text(model: ChannelModel) -> str:
         )
     ]
     out += [
-        f'<edge source="{NODE[s.row]}" target="d{i}"><data key="e_kind">supply</data></edge>'
+        f'<edge source="{nodes[s.row]}" target="d{i}"><data key="e_kind">supply</data></edge>'
         for i in range(n_dist)
         for s in stocking_sellers(model)
     ]

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from channelsim.config.schema import ChannelConfig, MarketConfig, StrategyConfig
+from channelsim.config.schema import ChannelConfig, MarketConfig, StrategyConfig, set_path
 
 
 def month_index(date: str) -> int:
@@ -34,14 +34,6 @@ def policy_path(config: ChannelConfig) -> str:
     before = [e for e in dated if e.date <= start]
     first = config.strategy.name + (f" {before[-1].date}" if before else "")
     return " → ".join([first, *(f"{e.strategy} {e.date}" for e in dated if e.date > start)])
-
-
-def set_path(obj: Any, dotted: str, value: Any) -> None:
-    """Set `a.b.c` on nested dataclasses."""
-    *head, last = dotted.split(".")
-    for part in head:
-        obj = getattr(obj, part)
-    setattr(obj, last, value)
 
 
 @dataclass

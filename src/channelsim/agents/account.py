@@ -13,15 +13,11 @@ import numpy as np
 from channelsim.agents.base import Column, RowAgent
 from channelsim.agents.records import Decisions, Pick
 from channelsim.agents.reseller import lend
-from channelsim.domain import MONTHS_PER_YEAR, Attribute, Segment, Stage, Supplier
+from channelsim.domain import MONTHS_PER_YEAR, Attribute, Segment, Stage
 from channelsim.mechanics import choice, pricing, relationships
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
-
-# an account's last supplier (Supplier) as a seller's row (Pick), and back
-SELLER_OF = np.array([Pick.DEFERRED, Pick.VENDOR, Pick.DIRECT])
-SUPPLIER_OF = np.array([Supplier.DIRECT, Supplier.VENDOR], np.int8)
 
 
 class Account(RowAgent):
@@ -36,8 +32,9 @@ class Account(RowAgent):
         return Segment(int(self.model.accounts.segment[self.row]))
 
     @property
-    def incumbent(self) -> Supplier:
-        return Supplier(int(self.model.accounts.incumbent[self.row]))
+    def incumbent(self) -> str:
+        """The seller it last bought from (its name)."""
+        return self.model.sellers[int(self.model.accounts.incumbent[self.row])].name
 
     def relationship(self, seller: int) -> float:
         """Its relationship with a seller's field force (the seller's `row`)."""
@@ -208,7 +205,8 @@ def decide(model: ChannelModel) -> Decisions:
     units = a.opp_units[rows]
     brand = t.seller[cov]  # the seller whose products each covering partner sells
     own_route = model.by_slot(model.served, rows)
-    offers = Pick.PARTNER + k  # each seller's own offer, then each partner slot
+    sellers = len(model.sellers)
+    offers = sellers + k  # each seller's own offer, then each partner slot
     attr = np.zeros((nd, offers, len(Attribute)))
     avail = np.zeros((nd, offers), dtype=bool)
 
@@ -253,17 +251,15 @@ def decide(model: ChannelModel) -> Decisions:
     trust = brand_trust * (1 - b.standing_trust + b.standing_trust * standing)
     knows = b.proposal_competition
     proposal = (1 - knows) * t.knowledge[cov] + knows * t.competition[cov]
-    attr[:, Pick.PARTNER :, Attribute.PRICE] = price
+    attr[:, sellers:, Attribute.PRICE] = price
     # a partner's own tie, or what its joint team has built together; its trust, raised
     # towards its seller's as far as the team has earned the buyer's
-    attr[:, Pick.PARTNER :, Attribute.RELATIONSHIP] = np.maximum(
-        a.rel_partner[rows], a.rel_team[rows]
-    )
+    attr[:, sellers:, Attribute.RELATIONSHIP] = np.maximum(a.rel_partner[rows], a.rel_team[rows])
     lent = a.team_trust[rows] * np.maximum(brand_trust - trust, 0.0)
-    attr[:, Pick.PARTNER :, Attribute.TRUST] = trust + lent
-    attr[:, Pick.PARTNER :, Attribute.FIT] = fit * (1 - b.proposal_fit + b.proposal_fit * proposal)
-    attr[:, Pick.PARTNER :, Attribute.SERVICE] = t.service[cov]
-    avail[:, Pick.PARTNER :] = bid
+    attr[:, sellers:, Attribute.TRUST] = trust + lent
+    attr[:, sellers:, Attribute.FIT] = fit * (1 - b.proposal_fit + b.proposal_fit * proposal)
+    attr[:, sellers:, Attribute.SERVICE] = t.service[cov]
+    avail[:, sellers:] = bid
 
     # every seller's own offer, by one rule: its own route, or (with direct assist) taking
     # the order itself with a partner's help in special cases (global accounts, or by
@@ -277,10 +273,8 @@ def decide(model: ChannelModel) -> Decisions:
         seller.row: own_offer(model, seller, rows, attr, avail, special, heard, can_finance, bid)
         for seller in model.sellers
     }
-    # the seller behind each offer: the direct seller, the vendor, then each partner's
-    offered_by = np.concatenate(
-        [np.broadcast_to([Pick.DIRECT, Pick.VENDOR], (nd, 2)), brand], axis=1
-    )
+    # the seller behind each offer: each seller's own, then each partner's
+    offered_by = np.concatenate([np.broadcast_to(np.arange(sellers), (nd, sellers)), brand], axis=1)
     # big offers wait for their approvals: some miss this month's decision
     wait_for_approvals(model, rows, registrable[:, 0], avail, offered_by)
 
@@ -289,8 +283,7 @@ def decide(model: ChannelModel) -> Decisions:
     utility = choice.utilities(
         a.centre[rows], attr, m.price_sensitivity, buyers.value_scale, weights
     )
-    incumbent = SELLER_OF[a.incumbent[rows]]
-    utility += buyers.incumbent_bonus * (offered_by == incumbent[:, None])
+    utility += buyers.incumbent_bonus * (offered_by == a.incumbent[rows, None])
     # each account's taste shocks: one for each seller's brand, one for deferring
     shocks = (a.n, len(model.sellers) + 1)
     noise, _ = streams.gumbel("choice", shocks, rows, m.choice_noise)
@@ -303,9 +296,9 @@ def decide(model: ChannelModel) -> Decisions:
 
     won = ~deferred
     won_by = np.where(won, offered_by[np.arange(nd), np.maximum(pick, 0)], Pick.DEFERRED)
-    partner_won = pick >= Pick.PARTNER
+    partner_won = pick >= sellers
     a.opp_open[rows[won]] = False
-    a.incumbent[rows[won]] = SUPPLIER_OF[won_by[won]]
+    a.incumbent[rows[won]] = won_by[won]
     for seller in model.sellers:  # a seller's own win strengthens its own tie
         mine = rows[pick == seller.row]
         a.rel[seller.row, mine] += buyers.win_tie * (1 - a.rel[seller.row, mine])
@@ -315,7 +308,7 @@ def decide(model: ChannelModel) -> Decisions:
         np.add.at(t.profit, helpers[seller.row][helped], fees)
         seller.tally["assist_fees"] += float(fees.sum())
 
-    slot = np.clip(pick - Pick.PARTNER, 0, k - 1)
+    slot = np.clip(pick - sellers, 0, k - 1)
     i = np.flatnonzero(partner_won)
     r = cov[i, slot[i]]
     sale_price = price[i, slot[i]]
@@ -344,6 +337,7 @@ def decide(model: ChannelModel) -> Decisions:
         partner_units=u,
         partner_cost=sale_cost,
         partner_price=sale_price,
+        sellers=sellers,
     )
 
 

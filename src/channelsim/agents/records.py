@@ -8,27 +8,22 @@ from enum import IntEnum
 
 import numpy as np
 
-from channelsim.domain import Attribute
-
 
 class Pick(IntEnum):
-    """Who won a project at its decision: nobody yet (deferred), the direct seller, the
-    vendor itself, or a covering partner. A partner in coverage slot k is picked as
-    ``PARTNER + k``."""
+    """Who won a project at its decision: nobody yet (deferred), or an offer's column:
+    the j-th seller's own offer is column j (its row), and a partner in coverage slot k
+    is column ``sellers + k``."""
 
     DEFERRED = -1
-    DIRECT = 0
-    VENDOR = 1
-    PARTNER = 2
 
 
 @dataclass
 class Decisions:
     """The projects decided this month, one row per project at its decision stage.
 
-    Offers are columns: the direct seller (``Pick.DIRECT``), the vendor itself
-    (``Pick.VENDOR``) and each covering partner slot (``Pick.PARTNER + k``); a partner's
-    offer is made for the seller whose products it carries (`offered_by`).
+    Offers are columns: each seller's own (its row), then each covering partner slot
+    (``sellers + k``); a partner's offer is made for the seller whose products it
+    carries (`offered_by`).
     """
 
     rows: np.ndarray  # the accounts deciding
@@ -36,31 +31,22 @@ class Decisions:
     available: np.ndarray  # (project, offer): the offer was made
     utility: np.ndarray  # (project, offer): the buying centre's score
     units: np.ndarray  # the project's units
-    pick: np.ndarray  # a Pick, or PARTNER + slot
+    pick: np.ndarray  # the winning offer's column, Pick.DEFERRED if none
     offered_by: np.ndarray  # (project, offer): the seller (its row) behind each offer
     won_by: np.ndarray  # the seller (its row) whose offer won, Pick.DEFERRED if none
     partner_row: np.ndarray  # the reseller of each project a partner won
     partner_units: np.ndarray  # ... its units
     partner_cost: np.ndarray  # ... what the partner pays a unit
     partner_price: np.ndarray  # ... what the account pays a unit
-
-    @property
-    def own_price(self) -> np.ndarray:
-        """The vendor's own offer's price on each project."""
-        return self.attributes[:, Pick.VENDOR, Attribute.PRICE]
+    sellers: int  # how many sellers there are: the first partner slot's column
 
     @property
     def decided(self) -> np.ndarray:
         return self.pick != Pick.DEFERRED
 
     @property
-    def own_won(self) -> np.ndarray:
-        """The vendor took the order itself."""
-        return self.pick == Pick.VENDOR
-
-    @property
     def partner_won(self) -> np.ndarray:
-        return self.pick >= Pick.PARTNER
+        return self.pick >= self.sellers
 
     def bid(self, seller: int) -> np.ndarray:
         """The seller (its row) or one of its partners bid."""
@@ -69,16 +55,6 @@ class Decisions:
     def side(self, seller: int) -> np.ndarray:
         """The seller (its row) or one of its partners won."""
         return self.won_by == seller
-
-    @property
-    def vendor_side(self) -> np.ndarray:
-        """The vendor or one of its partners won."""
-        return self.side(Pick.VENDOR)
-
-    @property
-    def direct_side(self) -> np.ndarray:
-        """The direct seller or one of its partners won."""
-        return self.side(Pick.DIRECT)
 
 
 @dataclass

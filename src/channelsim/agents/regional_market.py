@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.base import RowAgent
-from channelsim.agents.records import GrayFlows, Pick, RetailSales
+from channelsim.agents.records import GrayFlows, RetailSales
 from channelsim.agents.seller import LIST_PRICE
 from channelsim.mechanics import choice, graymarket
 
@@ -62,7 +62,7 @@ def transactional(model: ChannelModel) -> RetailSales:
     # the options: each seller's partners' shops and its own consumer sales (the vendor's
     # first: columns 2j and 2j + 1 for the j-th seller of `order`)
     sellers = model.sellers
-    order = sorted(sellers, key=lambda seller: seller.row != Pick.VENDOR)
+    order = sorted(sellers, key=lambda seller: seller is not model.vendor)
     u = np.full((g, 2 * len(sellers)), -np.inf)
     own_price = np.zeros((len(sellers), g))
     region_price = np.full((len(sellers), g), LIST_PRICE)

@@ -1,11 +1,12 @@
-"""Sellers: the vendor (联想) and the direct seller (戴尔直销) are agents of one class.
+"""Sellers: the vendor (联想), the direct seller (戴尔直销) and any other brand are
+agents of one class.
 
-A seller has capabilities (`market.vendor`, `market.direct`: what it brings), a policy
-(a strategy preset: the vendor's is `strategy.*`, the direct seller's
-`market.direct.policy`) and its books. Every mechanism here runs the same code for every
-seller: its own field force (hired and let go by its books, assigned, turned over),
-phone sales, its own offer, its consumer sales, and, for a seller whose policy uses
-partners, the channel's terms and programme.
+A seller has capabilities (`market.sellers.NAME`: what it brings), a policy (a strategy
+preset: the vendor's is `strategy.*`, every other seller's `market.sellers.NAME.policy`)
+and its books. Every mechanism here runs the same code for every seller: its own field
+force (hired and let go by its books, assigned, turned over), phone sales, its own offer,
+its consumer sales, and, for a seller whose policy uses partners, the channel's terms and
+programme.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.base import RowAgent
-from channelsim.agents.records import Pick
+from channelsim.config.schema import VENDOR
 from channelsim.domain import QUARTERS_PER_YEAR, Route, Segment
 from channelsim.mechanics import partners as partner_rules
 from channelsim.mechanics import pricing
@@ -72,11 +73,11 @@ def top_k(score: np.ndarray, k: int) -> np.ndarray:
 
 
 class Seller(RowAgent):
-    """A seller: the vendor or the direct seller, one class under different policies.
+    """A seller: the vendor, the direct seller or another brand, one class under
+    different policies.
 
-    Its `row` is its column in the accounts' per-seller tables and its offer in a
-    buying centre's choice (`Pick.DIRECT` for the direct seller, `Pick.VENDOR` for the
-    vendor).
+    Its `row` is its place in the market's order of sellers: its row in the accounts'
+    per-seller tables and its own offer's column in a buying centre's choice.
     """
 
     def __init__(self, model, row: int, name: str) -> None:
@@ -91,15 +92,15 @@ class Seller(RowAgent):
 
     @property
     def capabilities(self) -> SellerConfig:
-        """What it brings to the market (`market.vendor` or `market.direct`)."""
-        return getattr(self.model.market, self.name)
+        """What it brings to the market (`market.sellers.NAME`)."""
+        return self.model.market.sellers[self.name]
 
     @property
     def policy(self) -> StrategyConfig:
-        """Its policy in force: the vendor's levers, or the direct seller's preset."""
-        if self.row == Pick.VENDOR:
+        """Its policy in force: the vendor's levers, or the seller's own preset."""
+        if self.name == VENDOR:
             return self.model.strategy
-        return self.model.market.direct.policy
+        return self.capabilities.policy
 
     @property
     def price(self) -> float:

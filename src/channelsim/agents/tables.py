@@ -9,7 +9,6 @@ import numpy as np
 from channelsim.config.schema import MarketConfig, StrategyConfig
 from channelsim.domain import Segment
 
-VENDOR = 1  # the vendor's row among the sellers: every reseller sells its products
 # a purchase on credit falls due `payment_terms` months later: one slot a month, reused
 # when the month comes round again, one more than the longest terms allowed
 DUE_SLOTS = int(
@@ -37,7 +36,7 @@ class AccountTable:
     size: np.ndarray  # units a year
     centre: np.ndarray  # (n, roles) buying-centre weights
     cover: np.ndarray  # (n, K) reseller rows covering the account
-    # per seller, one row each (`Seller.row`: the direct seller 0, the vendor 1), so that a
+    # per seller, one row each (`Seller.row`: the market's order of sellers), so that a
     # seller's entries lie together in memory
     rel: np.ndarray  # (sellers, n) held by the seller's field rep (and company)
     rel_partner: np.ndarray  # (n, K) held by the covering resellers' reps
@@ -47,7 +46,7 @@ class AccountTable:
     team_trust: np.ndarray
     holder: np.ndarray  # (sellers, n) the seller's field rep holding the account, -1 none
     owner: np.ndarray  # planned owner slot in cover, -1 none
-    incumbent: np.ndarray  # int8, Supplier
+    incumbent: np.ndarray  # int8: the seller (its row) it last bought from
     effort: np.ndarray  # (sellers, n) its field reps' effort this month
     effort_partner: np.ndarray  # (n, K)
     phone: np.ndarray  # (sellers, n) bool: reached by the seller's phone sales this month
@@ -116,9 +115,9 @@ class ResellerTable:
         return self.region.size
 
 
-def grown(t: ResellerTable, extra: int) -> ResellerTable:
-    """`t` with `extra` empty (inactive) rows after its own."""
-    spare = empty_resellers(extra)
+def grown(t: ResellerTable, extra: int, seller: int) -> ResellerTable:
+    """`t` with `extra` empty (inactive) rows after its own, marked as `seller`'s."""
+    spare = empty_resellers(extra, seller)
     return ResellerTable(
         **{
             f.name: np.concatenate([getattr(t, f.name), getattr(spare, f.name)])
@@ -127,12 +126,13 @@ def grown(t: ResellerTable, extra: int) -> ResellerTable:
     )
 
 
-def empty_resellers(capacity: int) -> ResellerTable:
-    """A reseller table of `capacity` rows, all inactive."""
+def empty_resellers(capacity: int, seller: int) -> ResellerTable:
+    """A reseller table of `capacity` rows, all inactive, marked as carrying the
+    products of `seller` (its row) until they are drawn."""
     f = np.zeros
     return ResellerTable(
         region=f(capacity, np.int32),
-        seller=np.full(capacity, VENDOR, np.int8),
+        seller=np.full(capacity, seller, np.int8),
         distributor=f(capacity, np.int32),
         b2b=f(capacity, bool),
         active=f(capacity, bool),

@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from channelsim.analysis.report import save_figure
-from channelsim.domain import Segment, Supplier
+from channelsim.domain import Segment
 from channelsim.labels import font_rc, preset_label, term
-from channelsim.network import stocking_sellers, supply_sources
+from channelsim.network import node, stocking_sellers, supply_sources
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -159,7 +159,15 @@ def run_figures(
 # ---------------------------------------------------------------- the network
 TIER_COLOURS = {1: "#6a3d9a", 2: "#cab2d6"}
 PARTNER_COLOUR, EXITED_COLOUR = "#ff7f00", "#dddddd"
-SUPPLIER_COLOURS = {Supplier.VENDOR: VENDOR, Supplier.DIRECT: DIRECT, Supplier.NONE: "#bbbbbb"}
+# the other sellers' colours, in the market's order
+OTHER_COLOURS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+
+
+def seller_colours(names: list[str]) -> list[str]:
+    """Each seller's colour, by its row: the vendor's and the direct seller's their own,
+    the others' in turn."""
+    others = iter(OTHER_COLOURS * (len(names) // len(OTHER_COLOURS) + 1))
+    return [{"vendor": VENDOR, "direct": DIRECT}.get(name) or next(others) for name in names]
 
 
 def network_layout(model: ChannelModel, max_key_per_region: int = 12) -> dict[str, np.ndarray]:
@@ -173,10 +181,10 @@ def network_layout(model: ChannelModel, max_key_per_region: int = 12) -> dict[st
     shown = np.concatenate(
         [key[a.region[key] == g][:max_key_per_region] for g in range(model.market.n_regions)]
     )
-    # the direct seller beside the vendor, where it has partners of its own
-    sellers = (
-        ["vendor", "direct_seller"] if (t.seller == model.direct_seller.row).any() else ["vendor"]
-    )
+    # the vendor, and beside it every other seller with partners of its own
+    sellers = ["vendor"] + [
+        node(s.name) for s in model.sellers if s is not model.vendor and (t.seller == s.row).any()
+    ]
     shells = [
         sellers,
         [f"d{i}" for i in range(model.distributors.n)],
@@ -186,6 +194,11 @@ def network_layout(model: ChannelModel, max_key_per_region: int = 12) -> dict[st
     graph = nx.Graph()
     graph.add_nodes_from(node for shell in shells for node in shell)
     return nx.shell_layout(graph, nlist=shells)
+
+
+def seller_term(seller, lang: str) -> str:
+    """A seller's name in a legend: the vendor's and the direct seller's in `lang`."""
+    return term(seller.name, lang) if seller.name in ("vendor", "direct") else seller.name
 
 
 def network_figure(
@@ -213,8 +226,8 @@ def network_figure(
         dist = xy("d", np.arange(model.distributors.n))
         # each seller that sells through distributors supplies every one of them
         for seller in stocking_sellers(model):
-            node = "vendor" if seller is model.vendor else "direct_seller"
-            segments += [(pos[node], d) for d in dist if node in pos]
+            at = node(seller.name)
+            segments += [(pos[at], d) for d in dist if at in pos]
         # the vendor's partners' supply: through their distributor, or from the vendor
         source = supply_sources(model)
         segments += [(pos[source[r]], pos[f"r{r}"]) for r in active if source[r] in pos]
@@ -225,25 +238,28 @@ def network_figure(
             for i, k in zip(*np.nonzero(ties), strict=True)
         ]
         ax.add_collection(LineCollection(segments, colors="#999999", linewidths=0.3, alpha=0.5))
-        ax.scatter(*pos["vendor"], s=220, c=VENDOR, marker="s", zorder=3)
-        if "direct_seller" in pos:  # and its partners, ringed in its colour
-            ax.scatter(*pos["direct_seller"], s=220, c=DIRECT, marker="s", zorder=3)
-            theirs = active[t.seller[active] == model.direct_seller.row]
-            ax.scatter(*xy("r", theirs).T, s=60, facecolors="none", edgecolors=DIRECT, lw=0.9)
+        names = [seller.name for seller in model.sellers]
+        colour = seller_colours(names)
+        shown = [s for s in model.sellers if node(s.name) in pos]
+        for seller in shown:  # the sellers; another seller's partners ringed in its colour
+            ax.scatter(*pos[node(seller.name)], s=220, c=colour[seller.row], marker="s", zorder=3)
+            if seller is not model.vendor:
+                theirs = active[t.seller[active] == seller.row]
+                ax.scatter(
+                    *xy("r", theirs).T, s=60, facecolors="none", edgecolors=colour[seller.row]
+                )
         ax.scatter(*dist.T, s=80, c="#333333", marker="D", zorder=3)
         tier = t.tier[active]
         ax.scatter(*xy("r", active).T, s=22, c=[TIER_COLOURS.get(int(x), "#999") for x in tier])
         partner = active[t.relationship_partner[active]]
         ax.scatter(*xy("r", partner).T, s=45, facecolors="none", edgecolors=PARTNER_COLOUR, lw=0.7)
         ax.scatter(*xy("r", gone).T, s=12, c=EXITED_COLOUR)
-        colours = [SUPPLIER_COLOURS[Supplier(int(s))] for s in a.incumbent[accounts]]
+        colours = [colour[int(s)] for s in a.incumbent[accounts]]
         ax.scatter(*xy("a", accounts).T, s=26, c=colours, marker="^", zorder=3)
         handles = [
-            Line2D([], [], ls="", marker="s", color=VENDOR, label=term("vendor", lang)),
             *(
-                [Line2D([], [], ls="", marker="s", color=DIRECT, label=term("direct", lang))]
-                if "direct_seller" in pos
-                else []
+                Line2D([], [], ls="", marker="s", color=colour[s.row], label=seller_term(s, lang))
+                for s in shown
             ),
             Line2D([], [], ls="", marker="D", color="#333333", label=term("distributor", lang)),
             Line2D([], [], ls="", marker="o", color=TIER_COLOURS[1], label=term("tier1", lang)),
@@ -258,9 +274,17 @@ def network_figure(
                 label=term("relationship_partner", lang),
             ),
             Line2D([], [], ls="", marker="o", color=EXITED_COLOUR, label=term("exited", lang)),
-            Line2D([], [], ls="", marker="^", color=VENDOR, label=term("key_vendor", lang)),
-            Line2D([], [], ls="", marker="^", color=DIRECT, label=term("key_direct", lang)),
-            Line2D([], [], ls="", marker="^", color="#bbbbbb", label=term("key_none", lang)),
+            *(
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker="^",
+                    color=colour[s.row],
+                    label=term("key_of", lang) + " " * (lang != "zh") + seller_term(s, lang),
+                )
+                for s in model.sellers
+            ),
         ]
         ax.legend(
             handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3

@@ -3,7 +3,6 @@
 from channelsim.config.compose import compose, compose_run, group_options
 from channelsim.config.schema import (
     ChannelConfig,
-    DirectSellerConfig,
     MarketConfig,
     ScenarioConfig,
     ScenarioEvent,
@@ -15,7 +14,6 @@ from channelsim.config.validate import ConfigError, validate
 __all__ = [
     "ChannelConfig",
     "ConfigError",
-    "DirectSellerConfig",
     "MarketConfig",
     "ScenarioConfig",
     "ScenarioEvent",

@@ -34,13 +34,17 @@ from omegaconf.errors import OmegaConfBaseException
 
 from channelsim.config import hydra_speed
 from channelsim.config.schema import (
+    SELLER_NAME,
+    SELLERS,
     STUDY_KEYS,
+    VENDOR,
     ChannelConfig,
     StrategyConfig,
-    direct_seller_policy,
+    set_path,
 )
 from channelsim.config.store import register_configs
 from channelsim.config.validate import (
+    SELLER_KEY,
     ConfigError,
     check_value,
     closest,
@@ -51,26 +55,27 @@ from channelsim.config.validate import (
 
 CONFIG_MODULE = "channelsim.configs"
 GROUPS = ("market", "strategy", "scenario", "experiment")
-DIRECT_POLICY = "market.direct.policy"  # the direct seller's policy: a strategy preset
+SELLER_GROUP = "seller"  # presets of a seller added to a market: +seller@market.sellers.NAME=P
+# a seller's policy (`market.sellers.NAME.policy`): a strategy preset with its levers
+POLICY = re.compile(rf"^(?:strategy@)?{re.escape(SELLERS)}\.({SELLER_NAME})\.policy$")
+SELLER_ENTRY = re.compile(rf"^{re.escape(SELLERS)}\.([^.]+)$")  # a name checked by validate
+# Hydra's words for a key under a seller the market does not have
+NO_SELLER = re.compile(rf"Could not override '({re.escape(SELLERS)}\.([^.']+))[.']")
+# sections that moved under market.sellers: market.direct.x is market.sellers.direct.x
+MOVED_SELLERS = ("market.vendor.", "market.direct.")
 # keys that moved, old -> new: the old key still works, with a one-line note
 MOVED = {
-    "market.vendor_unit_cost": "market.vendor.unit_cost",
-    "market.vendor_brand_trust": "market.vendor.brand_trust",
-    "market.vendor_direct_bto": "market.vendor.build_to_order",
-    "market.vendor_direct_service": "market.vendor.service",
-    "market.standard_config_fit": "market.vendor.partner_fit",
-    "market.erp_config_fit": "market.vendor.partner_erp_fit",
-    "market.am_capacity": "market.vendor.rep_capacity",
-    "market.direct.markup": "market.direct.policy.markup",
-    "market.direct.phone_capacity": "market.direct.policy.phone_sales",
-    "market.direct.rep_growth": "market.direct.policy.hiring_limit",
-    "market.direct.rep_turnover": "market.direct.policy.am_turnover",
-}
-# short forms of Hydra's: `market.direct.policy=NAME` adds the direct seller's preset to
-# the defaults (its default, direct_seller, is the schema's own: Hydra composes no file)
-ALIASES = {
-    DIRECT_POLICY: f"+strategy@{DIRECT_POLICY}",
-    f"strategy@{DIRECT_POLICY}": f"+strategy@{DIRECT_POLICY}",
+    "market.vendor_unit_cost": "market.sellers.vendor.unit_cost",
+    "market.vendor_brand_trust": "market.sellers.vendor.brand_trust",
+    "market.vendor_direct_bto": "market.sellers.vendor.build_to_order",
+    "market.vendor_direct_service": "market.sellers.vendor.service",
+    "market.standard_config_fit": "market.sellers.vendor.partner_fit",
+    "market.erp_config_fit": "market.sellers.vendor.partner_erp_fit",
+    "market.am_capacity": "market.sellers.vendor.rep_capacity",
+    "market.direct.markup": "market.sellers.direct.policy.markup",
+    "market.direct.phone_capacity": "market.sellers.direct.policy.phone_sales",
+    "market.direct.rep_growth": "market.sellers.direct.policy.hiring_limit",
+    "market.direct.rep_turnover": "market.sellers.direct.policy.am_turnover",
 }
 _NOTED: set[str] = set()
 
@@ -105,18 +110,23 @@ def _contains_target(value: Any) -> bool:
     return False
 
 
+def alias(key: str) -> str | None:
+    """Hydra's form of a short one: `market.sellers.NAME.policy=PRESET` adds the preset to
+    the defaults, at the seller's policy (None: `key` is no short form)."""
+    found = POLICY.match(key)
+    return f"+strategy@{SELLERS}.{found.group(1)}.policy" if found else None
+
+
 def moved_key(key: str) -> str:
     """A key's current name (the key itself unless it moved), with a one-line note on
     stderr the first time an old name is used in this process."""
-    if key in ALIASES:
-        return ALIASES[key]
-    new = MOVED.get(key)
-    if new is None:
-        return key
-    if key not in _NOTED:
+    moved = MOVED.get(key, key)
+    if moved.startswith(MOVED_SELLERS):
+        moved = SELLERS + moved.removeprefix("market")
+    if moved != key and key not in _NOTED:
         _NOTED.add(key)
-        print(f"channelsim: note: {key} is now {new}", file=sys.stderr)
-    return new
+        print(f"channelsim: note: {key} is now {moved}", file=sys.stderr)
+    return alias(moved) or moved
 
 
 def upgrade_overrides(overrides: Sequence[str]) -> list[str]:
@@ -127,8 +137,8 @@ def upgrade_overrides(overrides: Sequence[str]) -> list[str]:
         bare = key.lstrip("+~")
         new = moved_key(bare)
         if not sep:
-            out.append(override)
-        elif bare in ALIASES:
+            out.append(key[: len(key) - len(bare)] + new)
+        elif new.startswith("+strategy@"):
             out.append(new + sep + value)
         else:
             out.append(key[: len(key) - len(bare)] + new + sep + value)
@@ -152,7 +162,7 @@ def parse_overrides(overrides: list[str]) -> list[Any]:
 
 def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict[str, Any]:
     """Check overrides against the schema; return the strategy and market values they set,
-    by key (``strategy.rebate_rate``, ``market.direct.policy.markup``), and the run's
+    by key (``strategy.rebate_rate``, ``market.sellers.direct.policy.markup``), and the run's
     `seed` and `steps` if they set them.
 
     Raises ConfigError with one line naming the key and what is allowed.
@@ -171,22 +181,23 @@ def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict
             raise ConfigError(
                 f"{key}: a sweep ({o.input_line}) needs `channelsim sweep`, not a single run"
             )
-        if key == "strategy" and o.package == DIRECT_POLICY and not o.is_delete():
-            options = group_options("strategy", config_dir)
-            if o.value() not in options:
-                lead = f"{DIRECT_POLICY}={o.value()!r} is not allowed: one of "
-                raise ConfigError(listed(lead, options))
+        package = o.package or ""
+        if key == "strategy" and POLICY.match(package) and not o.is_delete():
+            check_option("strategy", f"{package}={o.value()!r}", o.value(), config_dir)
             continue
+        if key == SELLER_GROUP and SELLER_ENTRY.match(package) and o.is_add():
+            check_option(SELLER_GROUP, f"+seller@{package}={o.value()!r}", o.value(), config_dir)
+            continue
+        if o.is_delete() and SELLER_ENTRY.match(key) and o.value() is None:
+            continue  # ~market.sellers.NAME: a market without that seller
         if o.package is not None or o.is_add() or o.is_force_add() or o.is_delete():
             raise ConfigError(
-                f"{o.input_line}: adding or deleting keys is not allowed; "
-                "set an existing key as key=value"
+                f"{o.input_line}: adding or deleting keys is not allowed (but a seller: "
+                f"+seller@{SELLERS}.NAME=PRESET, ~{SELLERS}.NAME); set a key as key=value"
             )
         value = o.value()
         if key in GROUPS:
-            options = group_options(key, config_dir)
-            if value not in options:
-                raise ConfigError(listed(f"{key}={value!r} is not allowed: one of ", options))
+            check_option(key, f"{key}={value!r}", value, config_dir)
             continue
         if key not in rows:
             raise ConfigError(closest(f"unknown key {key!r}", key, keys))
@@ -194,6 +205,14 @@ def check_overrides(overrides: list[str], config_dir: str | None = None) -> dict
         if key.startswith(("strategy.", "market.")) or key in RUN_KEYS:
             levers[key] = converted
     return levers
+
+
+def check_option(group: str, given: str, value: Any, config_dir: str | None) -> None:
+    """`value` names a preset of `group`, or a ConfigError says which do (`given`: the
+    override as the user wrote it)."""
+    options = group_options(group, config_dir)
+    if value not in options:
+        raise ConfigError(listed(f"{given} is not allowed: one of ", options))
 
 
 def quote(text: str) -> str:
@@ -243,6 +262,14 @@ def _hydra_compose(overrides: list[str], config_dir: str | None) -> DictConfig:
         with hydra_initialized():
             return hydra_compose("config", overrides=all_overrides, return_hydra_config=True)
     except Exception as exc:  # broken YAML, bad interpolation, ...: one line, not a traceback
+        missing = NO_SELLER.search(str(exc))
+        if missing:
+            where, name = missing.groups()
+            presets = ", ".join(group_options(SELLER_GROUP, config_dir))
+            raise ConfigError(
+                f"{where}: the market has no seller {name!r}; add one with "
+                f"+seller@{where}=PRESET ({presets})"
+            ) from None
         raise ConfigError(one_line(exc)) from None
 
 
@@ -320,19 +347,13 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     cfg.market.name = choices.get("market", cfg.market.name)
     cfg.strategy.name = choices.get("strategy", cfg.strategy.name)
     cfg.scenario.name = choices.get("scenario", cfg.scenario.name)
-    # the direct seller's policy: its preset as the vendor would have it, with the levers
-    # set on top of it (by a market preset's `direct.policy`, or on the command line)
-    direct = cfg.market.direct
-    name = choices.get(f"strategy@{DIRECT_POLICY}", direct.policy.name)
-    base = direct_seller_policy()
-    own = {
-        f.name: getattr(direct.policy, f.name)
-        for f in dataclasses.fields(StrategyConfig)
-        if f.name != "name" and getattr(direct.policy, f.name) != getattr(base, f.name)
-    }
-    prefix = f"{DIRECT_POLICY}."
-    own |= {k.removeprefix(prefix): v for k, v in given.items() if k.startswith(prefix)}
-    direct.policy = _strategy_preset(name, own, config_dir)
+    for name, seller in cfg.market.sellers.items():
+        if name != VENDOR:
+            seller.policy = seller_policy(name, seller.policy, choices, given, config_dir)
+    for event in cfg.scenario.events:  # a market event's keys under their current names
+        event.market = {
+            moved_key(f"market.{k}").removeprefix("market."): v for k, v in event.market.items()
+        }
     cfg.presets = {}
     for event in cfg.scenario.events:
         if event.strategy is None or event.strategy in cfg.presets:
@@ -356,6 +377,29 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     if not run_dir.strip():
         raise ConfigError("hydra.run.dir='' is not allowed: expected a folder path")
     return Composed(config=cfg, run_dir=run_dir)
+
+
+def seller_policy(
+    name: str,
+    policy: StrategyConfig,
+    choices: Any,
+    given: dict[str, Any],
+    config_dir: str | None,
+) -> StrategyConfig:
+    """A seller's policy: its preset (`market.sellers.NAME.policy=PRESET`, or the name its
+    market preset gives) as the vendor would have it, with the levers set on top of it (by
+    the market preset, or on the command line)."""
+    where = f"{SELLERS}.{name}.policy"
+    preset = choices.get(f"strategy@{where}", policy.name)
+    check_option("strategy", f"{where}={preset!r}", preset, config_dir)
+    base = StrategyConfig()
+    own = {
+        f.name: getattr(policy, f.name)
+        for f in dataclasses.fields(StrategyConfig)
+        if f.name != "name" and getattr(policy, f.name) != getattr(base, f.name)
+    }
+    own |= {k.removeprefix(f"{where}."): v for k, v in given.items() if k.startswith(f"{where}.")}
+    return _strategy_preset(preset, own, config_dir)
 
 
 def experiment_files(name: str, config_dir: str | None = None) -> list[Path]:
@@ -405,8 +449,9 @@ def with_values(config: ChannelConfig, values: dict[str, Any]) -> ChannelConfig:
     cfg = copy.deepcopy(config)
     for key, value in values.items():
         key = moved_key(key)
-        if key == f"{DIRECT_POLICY}.name":
-            raise ConfigError(f"{key} is not set here: compose with {DIRECT_POLICY}=PRESET")
+        if key.startswith("+strategy@") or POLICY.match(key.removesuffix(".name")):
+            where = key.removeprefix("+strategy@").removesuffix(".name")
+            raise ConfigError(f"{where} is not set here: compose with {where}=PRESET")
         section, _, name = key.partition(".")
         if key in RUN_KEYS:
             setattr(cfg, key, check_value(key, value, rows[key]))
@@ -419,11 +464,11 @@ def with_values(config: ChannelConfig, values: dict[str, Any]) -> ChannelConfig:
                 setattr(strategy, name, value)
             cfg.lever_overrides[name] = value
         else:
-            *path, last = name.split(".")
-            node = cfg.market
-            for part in path:
-                node = getattr(node, part)
-            setattr(node, last, value)
+            found = SELLER_KEY.match(key)
+            if found and found.group(1) not in cfg.market.sellers:
+                lead = f"{key}: the market has no seller {found.group(1)!r}; its sellers: "
+                raise ConfigError(listed(lead, list(cfg.market.sellers)))
+            set_path(cfg.market, name, value)
             cfg.market_overrides[name] = value
     validate(cfg)
     return cfg

@@ -25,142 +25,15 @@ from channelsim.config.fields import lever
 ROUTES_KEY = ("reseller", "joint_team", "direct")
 ROUTES_GLOBAL = ("joint_team", "direct")
 ROUTES_MID = ("reseller", "direct")
-
-
-@dataclass
-class SellerConfig:
-    """A seller's capabilities: what it brings to the market, not what it chooses. Every
-    seller has the same capabilities, under the same names."""
-
-    unit_cost: float = lever(
-        0.78,
-        "unit cost (the vendor's list price = 1)",
-        lo=0.1,
-        hi=2.0,
-        source="judgement: list price 1, gross margin about 22%",
-    )
-    brand_trust: float = lever(
-        0.85,
-        "trust large buyers place in its brand",
-        lo=0.0,
-        hi=1.0,
-        source=(
-            "calibrated: by hand, key-account share about 0.45 in 2002-H1; calibrate_china_pc "
-            "leaves it open (abc 90%: 0.713-0.933)"
-        ),
-    )
-    build_to_order: float = lever(
-        0.45,
-        "fit of the configurations it builds to order itself",
-        lo=0.0,
-        hi=1.0,
-        source="case: the vendor lacks the direct seller's build-to-order (CASE.md 3)",
-    )
-    service: float = lever(
-        0.40,
-        "quality of its own after-sales service",
-        lo=0.0,
-        hi=1.0,
-        source="case: service sits with partners (CASE.md 1)",
-    )
-    partner_fit: float = lever(
-        0.65,
-        "fit of the standard configurations its partners sell without ERP",
-        lo=0.0,
-        hi=1.0,
-        source="case: resellers sell standard configurations only (CASE.md 2.3)",
-    )
-    partner_erp_fit: float = lever(
-        0.85,
-        "fit of its partners' build-to-order through its ERP",
-        lo=0.0,
-        hi=1.0,
-        source="case: build-to-order through ERP (CASE.md 3.3)",
-    )
-    consumer_availability: float = lever(
-        0.3,
-        "availability of its own sales to transactional buyers",
-        lo=0.0,
-        hi=1.0,
-        source="judgement: an online store's reach next to a region's shops",
-    )
-    consumer_reach: float = lever(
-        1.0,
-        "its reach among transactional buyers (1 full, 0 withdrawn from them all)",
-        lo=0.0,
-        hi=1.0,
-        source="judgement: it sells to every region's buyers",
-    )
-    price_level: float = lever(
-        1.0,
-        "its prices (own, to its channel, its MAP floor) as a multiple of the market's list price",
-        lo=0.1,
-        hi=10.0,
-        source="judgement: list price 1 is the unit of every price; channelsim elasticity moves it",
-    )
-    partner_share: float = lever(
-        1.0,
-        "its share of the resellers at the start: they carry its products",
-        lo=0.0,
-        hi=1.0,
-        source="case: every reseller carries the vendor's products (CASE.md 1)",
-    )
-    field_reps: int = lever(
-        20,
-        "its own field reps at the start",
-        lo=0,
-        hi=100000,
-        source="case: the traditional channel's account managers (CASE.md 2)",
-    )
-    rep_capacity: int = lever(
-        8,
-        "accounts one of its field reps works a month",
-        lo=1,
-        hi=1000,
-        source="judgement: about two visits a week",
-    )
-    incumbent_mid: float = lever(
-        0.8,
-        "weight of its being a mid account's supplier at the start",
-        lo=0.0,
-        hi=1.0,
-        source="case: the vendor led the market through its resellers (CASE.md 1)",
-    )
-    incumbent_key: float = lever(
-        0.7,
-        "weight of its being a key account's supplier at the start",
-        lo=0.0,
-        hi=1.0,
-        source="calibrated: key-account share about 0.45 in 2002-H1",
-    )
-    incumbent_global: float = lever(
-        0.55,
-        "weight of its being a global account's supplier at the start",
-        lo=0.0,
-        hi=1.0,
-        source="judgement",
-    )
-    relationship_mid: float = lever(
-        0.0,
-        "most its relationship with a mid account can be at the start",
-        lo=0.0,
-        hi=1.0,
-        source="case: mid accounts knew the vendor through resellers only (CASE.md 2)",
-    )
-    relationship_key: float = lever(
-        0.3,
-        "most its relationship with a key account can be at the start",
-        lo=0.0,
-        hi=1.0,
-        source="judgement",
-    )
-    relationship_global: float = lever(
-        0.3,
-        "most its relationship with a global account can be at the start",
-        lo=0.0,
-        hi=1.0,
-        source="judgement",
-    )
+# the sellers: any number, by name (`market.sellers.NAME`); two names have roles
+VENDOR = "vendor"  # the focal vendor, whose policy is strategy.*
+DIRECT = "direct"  # the direct seller of the case
+SELLERS = "market.sellers"
+NAME = "NAME"  # a seller's name in a key's description: `market.sellers.NAME.unit_cost`
+# a seller's name: lowercase letters and digits, never a segment's name, so that metric
+# names (`share_<seller>_<segment>`) read one way only
+SELLER_NAME = r"[a-z0-9]+"
+SEGMENT_NAMES = ("key", "global", "mid", "txn", "total")
 
 
 @dataclass
@@ -467,101 +340,145 @@ class StrategyConfig:
     )
 
 
-def direct_seller_policy() -> StrategyConfig:
-    """The `direct_seller` preset's policy (configs/strategy/direct_seller.yaml)."""
-    return StrategyConfig(
-        name="direct_seller",
-        key_route="direct",
-        global_route="direct",
-        mid_route="direct",
-        use_distributors=False,
-        wholesale_discount=0.0,
-        map_floor=0.0,
-        map_enforced=False,
-        rebate_rate=0.0,
-        target_growth=0.0,
-        training_budget=0.0,
-        training_competition=False,
-        coop_budget=0.0,
-        credit_multiple=0.0,
-        payment_terms=0,
-        deal_registration=False,
-        account_planning=True,
-        erp_integration=False,
-        customer_care=True,
-        account_managers=100,
-        am_turnover=0.03,
-        hiring_limit=0.3,
-        phone_sales=0.35,
-        markup=0.14,
-        approval_levels=1,
-        partner_survey=False,
-        partner_tiering=False,
-        recruit_relationship_partners=False,
-        direct_assist=False,
-        audit_probability=0.0,
-        diversion_penalty=0.0,
-        online_store=True,
-        online_price_gap=0.0,
-        care_cost=0.0,
-        erp_cost=0.0,
-    )
-
-
-def own_default(name: str, default: Any, source: str = "") -> Any:
-    """SellerConfig's capability `name` with another default and its own source: its
-    range and meaning stay the capability's own."""
-    meta = dict(SellerConfig.__dataclass_fields__[name].metadata)
-    return field(default=default, metadata={**meta, "source": source or meta["source"]})
-
-
 @dataclass
-class DirectSellerConfig(SellerConfig):
-    """The direct seller: its capabilities (the same as the vendor's, its own values), and
-    its policy, a strategy preset (`direct_seller` by default: its own reps and phone
-    sales, no partners, no distributors)."""
+class SellerConfig:
+    """A seller: its capabilities (what it brings to the market, the same for every seller
+    under the same names) and its policy (what it chooses: a strategy preset and its
+    levers; the vendor's is `strategy.*`)."""
 
-    unit_cost: float = own_default("unit_cost", 0.80, source="judgement")
-    brand_trust: float = own_default(
-        "brand_trust", 0.80, source="case: largest global brand, easily trusted (CASE.md 2)"
+    unit_cost: float = lever(
+        0.78,
+        "unit cost (the vendor's list price = 1)",
+        lo=0.1,
+        hi=2.0,
+        source="judgement: list price 1, gross margin about 22%",
     )
-    build_to_order: float = own_default(
-        "build_to_order", 0.90, source="case: customises configurations (CASE.md 2)"
-    )
-    service: float = own_default("service", 0.55, source="judgement")
-    consumer_availability: float = own_default(
-        "consumer_availability",
-        0.056,
+    brand_trust: float = lever(
+        0.85,
+        "trust large buyers place in its brand",
+        lo=0.0,
+        hi=1.0,
         source=(
-            "calibrated: calibrate_china_pc (optuna best 0.0563, profile 0.03-0.098; abc "
-            "median 0.058, 90% 0.033-0.116)"
+            "calibrated: by hand, key-account share about 0.45 in 2002-H1; calibrate_china_pc "
+            "leaves it open (abc 90%: 0.713-0.933)"
         ),
     )
-    partner_share: float = own_default(
-        "partner_share", 0.0, source="case: it sells direct, without resellers (CASE.md 2)"
+    build_to_order: float = lever(
+        0.45,
+        "fit of the configurations it builds to order itself",
+        lo=0.0,
+        hi=1.0,
+        source="case: the vendor lacks the direct seller's build-to-order (CASE.md 3)",
     )
-    field_reps: int = own_default(
-        "field_reps",
-        12,
-        source=(
-            "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc leaves "
-            "it open (abc 90%: 6-18; optuna's profile at the range's top, 15.8-20)"
-        ),
+    service: float = lever(
+        0.40,
+        "quality of its own after-sales service",
+        lo=0.0,
+        hi=1.0,
+        source="case: service sits with partners (CASE.md 1)",
     )
-    rep_capacity: int = own_default("rep_capacity", 10, source="judgement")
-    incumbent_mid: float = own_default(
-        "incumbent_mid", 0.2, source="calibrated: the vendor's complement"
+    partner_fit: float = lever(
+        0.65,
+        "fit of the standard configurations its partners sell without ERP",
+        lo=0.0,
+        hi=1.0,
+        source="case: resellers sell standard configurations only (CASE.md 2.3)",
     )
-    incumbent_key: float = own_default(
-        "incumbent_key", 0.3, source="calibrated: the vendor's complement"
+    partner_erp_fit: float = lever(
+        0.85,
+        "fit of its partners' build-to-order through its ERP",
+        lo=0.0,
+        hi=1.0,
+        source="case: build-to-order through ERP (CASE.md 3.3)",
     )
-    incumbent_global: float = own_default(
-        "incumbent_global", 0.45, source="calibrated: the vendor's complement"
+    consumer_availability: float = lever(
+        0.3,
+        "availability of its own sales to transactional buyers",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: an online store's reach next to a region's shops",
     )
-    relationship_mid: float = own_default("relationship_mid", 0.15, source="judgement")
-    relationship_key: float = own_default("relationship_key", 0.15, source="judgement")
-    relationship_global: float = own_default("relationship_global", 0.15, source="judgement")
-    policy: StrategyConfig = field(default_factory=direct_seller_policy)
+    consumer_reach: float = lever(
+        1.0,
+        "its reach among transactional buyers (1 full, 0 withdrawn from them all)",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: it sells to every region's buyers",
+    )
+    price_level: float = lever(
+        1.0,
+        "its prices (own, to its channel, its MAP floor) as a multiple of the market's list price",
+        lo=0.1,
+        hi=10.0,
+        source="judgement: list price 1 is the unit of every price; channelsim elasticity moves it",
+    )
+    partner_share: float = lever(
+        1.0,
+        "its share of the resellers at the start: they carry its products",
+        lo=0.0,
+        hi=1.0,
+        source="case: every reseller carries the vendor's products (CASE.md 1)",
+    )
+    field_reps: int = lever(
+        20,
+        "its own field reps at the start",
+        lo=0,
+        hi=100000,
+        source="case: the traditional channel's account managers (CASE.md 2)",
+    )
+    rep_capacity: int = lever(
+        8,
+        "accounts one of its field reps works a month",
+        lo=1,
+        hi=1000,
+        source="judgement: about two visits a week",
+    )
+    incumbent_mid: float = lever(
+        0.8,
+        "weight of its being a mid account's supplier at the start",
+        lo=0.0,
+        hi=1.0,
+        source="case: the vendor led the market through its resellers (CASE.md 1)",
+    )
+    incumbent_key: float = lever(
+        0.7,
+        "weight of its being a key account's supplier at the start",
+        lo=0.0,
+        hi=1.0,
+        source="calibrated: key-account share about 0.45 in 2002-H1",
+    )
+    incumbent_global: float = lever(
+        0.55,
+        "weight of its being a global account's supplier at the start",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
+    )
+    relationship_mid: float = lever(
+        0.0,
+        "most its relationship with a mid account can be at the start",
+        lo=0.0,
+        hi=1.0,
+        source="case: mid accounts knew the vendor through resellers only (CASE.md 2)",
+    )
+    relationship_key: float = lever(
+        0.3,
+        "most its relationship with a key account can be at the start",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
+    )
+    relationship_global: float = lever(
+        0.3,
+        "most its relationship with a global account can be at the start",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
+    )
+    policy: StrategyConfig = field(
+        default_factory=StrategyConfig,
+        metadata={"meaning": "its policy: a strategy preset and its levers (not the vendor's)"},
+    )
 
 
 MARKET_KINDS = ("channel", "linear_monopoly", "linear_duopoly", "linear_encroachment")
@@ -574,8 +491,8 @@ STRUCTURES = {
 
 @dataclass
 class MarketConfig:
-    """The market the vendor faces: sizes, demand, behaviour, and the two sellers' capabilities
-    (the direct seller's policy with them)."""
+    """The market the vendor faces: sizes, demand, behaviour, and every seller's
+    capabilities and policy (`sellers`, by name; the vendor's policy is `strategy.*`)."""
 
     name: str = lever("china_pc_2002", "preset name")
     start: str = lever(
@@ -840,8 +757,13 @@ class MarketConfig:
         1.0, "linear monopoly and encroachment (quantity): demand slope", lo=1e-6, hi=1e9
     )
     unit_cost: float = lever(0.0, "linear monopoly: the manufacturer's unit cost", lo=0.0, hi=1e9)
-    vendor: SellerConfig = field(default_factory=SellerConfig)
-    direct: DirectSellerConfig = field(default_factory=DirectSellerConfig)
+    sellers: dict[str, SellerConfig] = field(
+        default_factory=dict,
+        metadata={
+            "each": SellerConfig,
+            "meaning": "the sellers by name: the vendor is `vendor` (its policy is strategy.*)",
+        },
+    )
     # behaviour (config/behaviour.py): every constant that shapes what the agents do
     buyers: BuyerBehaviour = field(default_factory=BuyerBehaviour)
     selling: SellingBehaviour = field(default_factory=SellingBehaviour)
@@ -849,6 +771,16 @@ class MarketConfig:
     rules: RuleBehaviour = field(default_factory=RuleBehaviour)
     population: Population = field(default_factory=Population)
     costs: ProgrammeCosts = field(default_factory=ProgrammeCosts)
+
+    @property
+    def vendor(self) -> SellerConfig:
+        """The focal vendor's capabilities: the seller named `vendor`."""
+        return self.sellers[VENDOR]
+
+    @property
+    def direct(self) -> SellerConfig:
+        """The direct seller's capabilities and policy: the seller named `direct`."""
+        return self.sellers[DIRECT]
 
 
 @dataclass
@@ -889,6 +821,15 @@ class ChannelConfig:
     presets: dict[str, StrategyConfig] = field(default_factory=dict)
     lever_overrides: dict[str, Any] = field(default_factory=dict)
     market_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def set_path(obj: Any, dotted: str, value: Any) -> None:
+    """Set `a.b.c` on nested dataclasses and the collections by name in them
+    (`sellers.direct.consumer_reach`)."""
+    *head, last = dotted.split(".")
+    for part in head:
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    setattr(obj, last, value)
 
 
 @dataclass
@@ -1004,6 +945,9 @@ def field_table(cls: type, prefix: str) -> list[dict[str, Any]]:
         ftype = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
         if f.default_factory is not MISSING and is_dataclass(f.default_factory()):
             rows.extend(field_table(type(f.default_factory()), key))
+            continue
+        if "each" in f.metadata:  # a collection by name: its entries' keys, named NAME
+            rows.extend(field_table(f.metadata["each"], f"{key}.{NAME}"))
             continue
         meta = f.metadata
         default = f.default if f.default is not MISSING else f.default_factory()

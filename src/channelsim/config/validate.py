@@ -9,8 +9,13 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from channelsim.config.schema import (
+    NAME,
+    SEGMENT_NAMES,
+    SELLER_NAME,
+    SELLERS,
     STRUCTURES,
     TOP_LEVEL_RANGES,
+    VENDOR,
     ChannelConfig,
     MarketConfig,
     StrategyConfig,
@@ -31,8 +36,7 @@ STRUCTURAL = {
     "market.coverage_per_account",
     # the sellers' field forces and positions at the start
     *(
-        f"market.{seller}.{key}"
-        for seller in ("vendor", "direct")
+        f"{SELLERS}.{NAME}.{key}"
         for key in (
             "partner_share",
             "field_reps",
@@ -45,6 +49,8 @@ STRUCTURAL = {
         )
     ),
 }
+# a key of one seller, `market.sellers.<name>.<rest>`
+SELLER_KEY = re.compile(rf"^{re.escape(SELLERS)}\.({SELLER_NAME})\.")
 # ranges drawn from at the start: (least, most) keys of market.population
 POPULATION_RANGES = (
     ("partner_tie_lo", "partner_tie_hi"),
@@ -58,7 +64,26 @@ class ConfigError(ValueError):
     """A bad configuration value: one line naming the key, the value and what is allowed."""
 
 
-def schema_rows() -> dict[str, dict[str, Any]]:
+def template(key: str) -> str:
+    """A key as the schema describes it: a seller's keys under `market.sellers.NAME`."""
+    return SELLER_KEY.sub(f"{SELLERS}.{NAME}.", key)
+
+
+class SchemaRows(dict):
+    """The schema's rows by key; a seller's key (`market.sellers.direct.unit_cost`) finds
+    the row of every seller's (`market.sellers.NAME.unit_cost`)."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and dict.__contains__(self, template(key))
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        return dict.__getitem__(self, template(key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict.get(self, template(key), default)
+
+
+def schema_rows() -> SchemaRows:
     """Every settable key (`seed`, `market.x`, `strategy.y`, ...) with its description."""
     rows = {
         key: {
@@ -74,7 +99,7 @@ def schema_rows() -> dict[str, dict[str, Any]]:
     }
     for row in field_table(MarketConfig, "market") + field_table(StrategyConfig, "strategy"):
         rows[row["key"]] = row
-    return rows
+    return SchemaRows(rows)
 
 
 # an error line's room: 100 columns less the command's "channelsim: error: "
@@ -96,14 +121,24 @@ def listed(lead: str, names: Sequence[str], tail: str = "") -> str:
 
 
 def closest(lead: str, name: str, candidates: list[str]) -> str:
-    """`lead` with 'did you mean' wording for an unknown name, in one error line."""
+    """`lead` with 'did you mean' wording for an unknown name, in one error line (a
+    seller's keys named as the seller's; the names alone where the keys are too long and
+    share the unknown key's section)."""
+    found = SELLER_KEY.match(name)
+    if found:
+        candidates = [c.replace(f".{NAME}.", f".{found.group(1)}.", 1) for c in candidates]
     near = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     if not near:
         tail = name.rsplit(".", 1)[-1]
         near = [c for c in candidates if c.rsplit(".", 1)[-1].startswith(tail[:4])][:3]
     if not near:
         near = difflib.get_close_matches(name, candidates, n=3, cutoff=0.0)
-    return listed(f"{lead}; closest valid: ", near, " (all: `channelsim levers`)")
+    text = listed(f"{lead}; closest valid: ", near, " (all: `channelsim levers`)")
+    section = name.rpartition(".")[0] + "."
+    if len(text) > ERROR_ROOM and all(n.startswith(section) for n in near):
+        near = [n.removeprefix(section) for n in near]
+        text = listed(f"{lead}; closest valid: ", near, " (all: `channelsim levers`)")
+    return text
 
 
 def check_value(key: str, value: Any, row: dict[str, Any]) -> Any:
@@ -156,6 +191,9 @@ def _check_dataclass(obj: Any, prefix: str, rows: dict[str, dict[str, Any]]) -> 
         key = f"{prefix}.{f.name}"
         if is_dataclass(value):
             _check_dataclass(value, key, rows)
+        elif "each" in f.metadata:  # a collection by name
+            for name, entry in value.items():
+                _check_dataclass(entry, f"{key}.{name}", rows)
         elif key in rows:
             setattr(obj, f.name, check_value(key, value, rows[key]))
 
@@ -197,6 +235,7 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
             f"({m.a / m.b:g}), or nobody buys at any price above cost"
         )
     if m.kind == "channel":
+        _check_sellers(cfg)
         _check_partner_shares(cfg)
     for least, most in POPULATION_RANGES:
         lo, hi = getattr(m.population, least), getattr(m.population, most)
@@ -228,7 +267,7 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
                 key = f"{group}.{sub}"
                 if key not in rows:
                     raise ConfigError(closest(f"{where}: unknown key {key!r}", key, known))
-                if key in STRUCTURAL:
+                if template(key) in STRUCTURAL:
                     raise ConfigError(
                         f"{where}: {key} is not allowed in a dated event: the "
                         "market's size and start are fixed when it is built"
@@ -237,23 +276,53 @@ def validate(cfg: ChannelConfig) -> ChannelConfig:
     return cfg
 
 
+def _check_sellers(cfg: ChannelConfig) -> None:
+    """Seller names are lowercase letters and digits, never a segment's; the vendor is
+    among them; only the vendor's policy is `strategy.*`; dated events name sellers that
+    are there."""
+    names = list(cfg.market.sellers)
+    for name in names:
+        if not re.fullmatch(SELLER_NAME, name) or name in SEGMENT_NAMES:
+            raise ConfigError(
+                f"{SELLERS}.{name} is not allowed: a seller's name is lowercase letters and "
+                f"digits, none of {', '.join(SEGMENT_NAMES)}"
+            )
+    if VENDOR not in names:
+        raise ConfigError(
+            f"{SELLERS} has no seller named {VENDOR!r}, the focal vendor: a market preset "
+            "lists its sellers, or builds on one that does (defaults: [china_pc_2002])"
+        )
+    vendor = cfg.market.sellers[VENDOR]
+    if vendor.policy != StrategyConfig():
+        raise ConfigError(
+            f"{SELLERS}.{VENDOR}.policy is not allowed: the vendor's policy is strategy.* "
+            "(strategy=PRESET, strategy.LEVER=VALUE)"
+        )
+    for i, event in enumerate(cfg.scenario.events):
+        for key in event.market:
+            found = SELLER_KEY.match(f"market.{key}")
+            if found and found.group(1) not in names:
+                lead = f"scenario.events[{i}]: market.{key} names no seller of the market: "
+                raise ConfigError(listed(lead, names))
+
+
 def _check_partner_shares(cfg: ChannelConfig) -> None:
     """The resellers at the start are split between the sellers by their partner shares,
     each seller with a share gets a reseller in every region, and a seller whose policy
     (at the start or after a dated change) routes accounts through partners has some."""
     m = cfg.market
-    shares = {name: getattr(m, name).partner_share for name in ("vendor", "direct")}
+    shares = {name: seller.partner_share for name, seller in m.sellers.items()}
     if abs(sum(shares.values()) - 1.0) > 1e-9:
-        given = " and ".join(f"market.{k}.partner_share ({v:g})" for k, v in shares.items())
+        given = " + ".join(f"{k} {v:g}" for k, v in shares.items())
         raise ConfigError(
-            f"{given} must add up to 1: every reseller carries one seller's products, e.g. "
-            f"market.vendor.partner_share={1.0 - shares['direct']:g}"
+            f"{SELLERS}.*.partner_share must add up to 1 ({given}): every reseller "
+            "carries one seller's products"
         )
     per_region = m.resellers_per_region
     for name, share in shares.items():
         if 0 < share * per_region < 1:
             raise ConfigError(
-                f"market.{name}.partner_share={share:g} is too small: of "
+                f"{SELLERS}.{name}.partner_share={share:g} is too small: of "
                 f"market.resellers_per_region={per_region} it gives the seller none in a "
                 f"region; at least 1/{per_region} ({1 / per_region:.3g})"
             )
@@ -264,8 +333,12 @@ def _check_partner_shares(cfg: ChannelConfig) -> None:
     ]
     routing = []  # (seller, where, what): a policy or change that uses partners
     for seller, where, policy in [
-        *[("vendor", where, p) for where, p in vendor_policies],
-        ("direct", "market.direct.policy", m.direct.policy),
+        *[(VENDOR, where, p) for where, p in vendor_policies],
+        *[
+            (name, f"{SELLERS}.{name}.policy", s.policy)
+            for name, s in m.sellers.items()
+            if name != VENDOR
+        ],
     ]:
         routes = {
             f"{seg}_route": getattr(policy, f"{seg}_route") for seg in ("key", "global", "mid")
@@ -277,18 +350,18 @@ def _check_partner_shares(cfg: ChannelConfig) -> None:
         where = f"scenario.events[{i}]"
         for key, value in event.levers.items():
             if key.endswith("_route") and value != "direct":
-                routing.append(("vendor", f"{where}.levers", f"{key}={value}"))
+                routing.append((VENDOR, f"{where}.levers", f"{key}={value}"))
         for key, value in event.market.items():
-            lever = key.removeprefix("direct.policy.")
-            if lever != key and lever.endswith("_route") and value != "direct":
-                routing.append(("direct", f"{where}.market", f"{lever}={value}"))
+            found = SELLER_KEY.match(f"market.{key}")
+            lever = key.rsplit(".policy.", 1)[-1]
+            if found and ".policy." in key and lever.endswith("_route") and value != "direct":
+                routing.append((found.group(1), f"{where}.market", f"{lever}={value}"))
     for seller, where, through in routing:
-        if shares[seller] == 0:
-            other = "direct" if seller == "vendor" else "vendor"
+        if shares.get(seller, 0.0) == 0:
             raise ConfigError(
                 f"{where} routes accounts through partners ({through}), but "
-                f"market.{seller}.partner_share is 0: give it resellers, e.g. "
-                f"market.{seller}.partner_share=0.3 market.{other}.partner_share=0.7"
+                f"{SELLERS}.{seller}.partner_share is 0: give it resellers, and take as "
+                "many from another seller's partner_share"
             )
 
 

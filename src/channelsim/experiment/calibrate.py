@@ -76,7 +76,7 @@ from channelsim.experiment.studies import (
     split_overrides,
     study_config,
 )
-from channelsim.model import METRICS
+from channelsim.metrics import METRICS, is_metric
 from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "calibrate_china_pc"
@@ -136,7 +136,7 @@ class Parameter:
 
 def check_target(i: int, target: CalibrationTarget) -> Target:
     where = f"calibrate.targets[{i}]"
-    if target.metric not in METRICS:
+    if not is_metric(target.metric):
         raise ConfigError(listed(f"{where}.metric={target.metric!r} is not allowed: ", METRICS))
     if not WINDOW.fullmatch(str(target.window)):
         raise ConfigError(

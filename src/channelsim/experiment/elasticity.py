@@ -44,12 +44,13 @@ def jobs(config: ChannelConfig, seeds: range, step: float = STEP) -> list[Job]:
     """Runs at paired seeds: each seller's prices raised and lowered by `step`, and the
     market as given."""
     out = replicate(config, seeds, seller="", sign=0)
-    for seller in SELLERS:
+    for seller in (s for s in SELLERS if s in config.market.sellers):
         for sign in (1, -1):
-            moved = dataclasses.replace(config, market=dataclasses.replace(config.market))
-            capabilities = dataclasses.replace(getattr(config.market, seller))
+            capabilities = dataclasses.replace(config.market.sellers[seller])
             capabilities.price_level *= 1.0 + sign * step
-            setattr(moved.market, seller, capabilities)
+            sellers = {**config.market.sellers, seller: capabilities}
+            market = dataclasses.replace(config.market, sellers=sellers)
+            moved = dataclasses.replace(config, market=market)
             out += replicate(moved, seeds, seller=seller, sign=sign)
     return out
 

@@ -86,7 +86,7 @@ from channelsim.experiment.studies import (
     study_config,
 )
 from channelsim.experiment.sweep import JobSpec, run_job
-from channelsim.model import METRICS
+from channelsim.metrics import METRICS, is_metric
 from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "optimize_policy"
@@ -303,7 +303,7 @@ def search_space(space: dict[str, str]) -> dict[str, Any]:
 
 def check_spec(spec: OptimizeSpec) -> None:
     for name, kpi in (("optimize.kpi", spec.kpi), ("optimize.floor_kpi", spec.floor_kpi)):
-        if kpi not in METRICS:
+        if not is_metric(kpi):
             raise ConfigError(listed(f"{name}={kpi!r} is not allowed: one of ", METRICS))
     for name in ("seeds", "n_trials", "n_jobs"):
         if getattr(spec, name) < 1:

@@ -50,7 +50,7 @@ from channelsim.experiment.studies import (
     study_config,
 )
 from channelsim.experiment.sweep import HYDRA_DEFAULTS, PlannedJob, SweepPlan, execute
-from channelsim.model import METRICS
+from channelsim.metrics import METRICS, is_metric
 from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "sensitivity_morris"
@@ -139,7 +139,7 @@ def check_spec(spec: SensitivitySpec) -> None:
         if not spec.kpis:
             raise ConfigError("sensitivity.kpis: name at least one KPI")
         for kpi in spec.kpis:
-            if kpi not in METRICS:
+            if not is_metric(kpi):
                 raise bad("kpis", kpi, "KPIs among " + ", ".join(METRICS))
     elif len(spec.parameters) != 3:
         raise ConfigError(
