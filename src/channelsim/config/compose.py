@@ -111,8 +111,8 @@ def _contains_target(value: Any) -> bool:
 
 
 def alias(key: str) -> str | None:
-    """Hydra's form of a short one: `market.sellers.NAME.policy=PRESET` adds the preset to
-    the defaults, at the seller's policy (None: `key` is no short form)."""
+    """Hydra's form of a short one: `market.sellers.NAME.policy=PRESET`, a strategy preset
+    at the seller's policy (None: `key` is no short form); compose_run sets it."""
     found = POLICY.match(key)
     return f"+strategy@{SELLERS}.{found.group(1)}.policy" if found else None
 
@@ -339,8 +339,27 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     overrides = upgrade_overrides(overrides or [])
     given = check_overrides(overrides, config_dir)
     levers = {k.split(".", 1)[1]: v for k, v in given.items() if k.startswith("strategy.")}
-    raw = _hydra_compose(overrides, config_dir)
+    # a seller's policy preset named on the command line is set here, on a seller the
+    # market has (Hydra would make a seller of any name)
+    chosen, rest = {}, []
+    for line in overrides:
+        key, _, value = line.partition("=")
+        found = POLICY.match(key.removeprefix("+"))
+        if found:
+            chosen[found.group(1)] = value
+        else:
+            rest.append(line)
+    raw = _hydra_compose(rest, config_dir)
     cfg = _to_typed(raw)
+    for name in chosen:
+        if name not in cfg.market.sellers or name == VENDOR:
+            where = f"{SELLERS}.{name}.policy"
+            raise ConfigError(
+                f"{where} is not allowed: the vendor's policy is strategy.*"
+                if name == VENDOR
+                else f"{where}: the market has no seller {name!r}; add one with "
+                f"+seller@{SELLERS}.{name}=PRESET"
+            )
     choices = raw.hydra.runtime.choices
     if choices.get("experiment"):
         check_experiment(choices["experiment"], config_dir)
@@ -349,7 +368,8 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     cfg.scenario.name = choices.get("scenario", cfg.scenario.name)
     for name, seller in cfg.market.sellers.items():
         if name != VENDOR:
-            seller.policy = seller_policy(name, seller.policy, choices, given, config_dir)
+            preset = chosen.get(name, seller.policy.name)
+            seller.policy = seller_policy(name, seller.policy, preset, given, config_dir)
     for event in cfg.scenario.events:  # a market event's keys under their current names
         event.market = {
             moved_key(f"market.{k}").removeprefix("market."): v for k, v in event.market.items()
@@ -382,7 +402,7 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
 def seller_policy(
     name: str,
     policy: StrategyConfig,
-    choices: Any,
+    preset: str,
     given: dict[str, Any],
     config_dir: str | None,
 ) -> StrategyConfig:
@@ -390,7 +410,6 @@ def seller_policy(
     market preset gives) as the vendor would have it, with the levers set on top of it (by
     the market preset, or on the command line)."""
     where = f"{SELLERS}.{name}.policy"
-    preset = choices.get(f"strategy@{where}", policy.name)
     check_option("strategy", f"{where}={preset!r}", preset, config_dir)
     base = StrategyConfig()
     own = {
