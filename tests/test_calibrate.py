@@ -16,6 +16,7 @@ import yaml
 import channelsim
 from channelsim import cli, compose
 from channelsim.config.compose import with_values
+from channelsim.config.schema import get_path
 from channelsim.domain import window
 from channelsim.experiment.calibrate import (
     DUMMY,
@@ -107,9 +108,7 @@ def test_identified_parameters_are_recovered_and_the_dummy_is_not_identified(rec
         if not row["identified"]:
             continue
         assert row["low"] <= truth <= row["high"], (key, row.to_dict())
-        start = default.market
-        for part in key.removeprefix("market.").split("."):
-            start = start[part] if isinstance(start, dict) else getattr(start, part)
+        start = get_path(default, key)
         # moved from the default towards the truth by at least half the way
         assert abs(row["best"] - truth) <= 0.5 * abs(start - truth), (key, row["best"])
     # the transactional share pins down how much the direct seller sells to consumers,

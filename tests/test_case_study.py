@@ -16,6 +16,7 @@ from channelsim import cli, compose
 from channelsim.analysis.facts import judge
 from channelsim.analysis.stats import per_run
 from channelsim.config.compose import with_values
+from channelsim.config.schema import get_path
 from channelsim.experiment.batch import replicate, run_jobs
 from channelsim.experiment.facts import FACT_GROUPS, fact_jobs
 
@@ -177,9 +178,7 @@ def default_config():
 
 def moved(key: str, factor: float) -> float | int:
     """The default market's value of `key` moved by `factor` (whole numbers stay whole)."""
-    value = default_config()
-    for part in key.split("."):
-        value = getattr(value, part)
+    value = get_path(default_config(), key)
     if isinstance(value, int):
         return max(1, round(value * factor))
     return value * factor

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from channelsim import compose
 from channelsim.analysis.stats import per_run
 from channelsim.config.compose import with_values
+from channelsim.config.schema import get_path
 from channelsim.experiment.batch import replicate, run_jobs
 from channelsim.experiment.run import run, simulate
 
@@ -127,9 +128,7 @@ NUDGED = ("strategy.training_budget", "market.price_sensitivity", "strategy.reba
 
 
 def value_of(config, key: str):
-    for part in key.split("."):
-        config = getattr(config, part)
-    return config
+    return get_path(config, key)
 
 
 @pytest.fixture(scope="module")

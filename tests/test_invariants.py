@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from channelsim import ChannelModel, compose
 from channelsim.agents.distributor import DistributorTable
 from channelsim.agents.seller import Seller
+from channelsim.config.schema import ScenarioEvent
 from channelsim.config.validate import POPULATION_RANGES, schema_rows, validate
 from channelsim.policies import set_path
 from tests.conftest import SMALL
@@ -371,13 +372,20 @@ def base_config(strategy: str, scenario: str, third: str | None = None):
     strategy=st.sampled_from(["direct", "traditional_channel", "relationship_channel", "dual"]),
     scenario=st.sampled_from(["none", "history", "stay_traditional", "copy_direct"]),
     third=st.sampled_from([None, "direct_brand", "channel_brand"]),
+    bought=st.sampled_from([0.0, 0.5, 1.0]),
 )
-def test_invariants_hold_for_random_valid_configs(levers, market, seed, strategy, scenario, third):
+def test_invariants_hold_for_random_valid_configs(
+    levers, market, seed, strategy, scenario, third, bought
+):
     """Every lever and market parameter anywhere in its declared range (the direct
     seller's policy among them, with partners of its own or none), any preset and
-    scenario, a small market with two sellers or three, 24 months: the invariants hold
-    at every step."""
+    scenario, a small market with two sellers or three (the third bought in part or whole
+    by the vendor in the sixth month, or not), 24 months: the invariants hold at every
+    step."""
     config = base_config(strategy, scenario, third)
+    if third and bought:
+        deal = {"buyer": "vendor", "seller": "third", "share": bought}
+        config.scenario.events.append(ScenarioEvent(date="2002-06", acquisition=deal))
     if third == "channel_brand":  # the third seller's resellers leave none to the direct's
         market["market.sellers.direct.partner_share"] = 0.0
     config.seed, config.steps = seed, 24

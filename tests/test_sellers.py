@@ -417,9 +417,75 @@ def test_a_rival_switches_to_the_relationship_channel_from_the_command_line():
         (["market.sellers.hp.unit_cost=0.9"], "the market has no seller 'hp'"),
         (["+seller@market.sellers.hp=nosuch"], "is not allowed: one of channel_brand"),
         (["market.sellers.vendor.policy=dual"], "the vendor's policy is strategy.*"),
+        (["market.sellers.hp.policy=dual"], "the market has no seller 'hp'"),
         (["+seller@market.sellers.hp=channel_brand"], "market.sellers.hp.partner_share is 0"),
     ],
 )
 def test_sellers_are_named_and_added_by_the_rules(overrides, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         compose(overrides)
+
+
+# ---------------------------------------------------------------- acquisitions
+IBM = [  # a brand with resellers of its own, as IBM's PC business was
+    "+seller@market.sellers.ibm=channel_brand",
+    "market.sellers.ibm.partner_share=0.5",
+    "market.sellers.vendor.partner_share=0.5",
+    "market.sellers.ibm.incumbent_key=0.7",
+    "market.sellers.ibm.incumbent_mid=0.8",
+]
+
+
+def test_an_acquisition_moves_its_share_of_the_sellers_accounts_ties_partners_and_reps():
+    from tests.test_invariants import check_partner_books
+
+    model = ChannelModel(compose([*SMALL, *IBM, "strategy.payment_terms=2"]))
+    for _ in range(3):
+        model.step()
+    a, t = model.accounts, model.resellers
+    vendor, ibm = model.vendor, model.sellers[2]
+    theirs = a.incumbent == ibm.row
+    ties = a.rel.copy()
+    partners = t.active & (t.seller == ibm.row)
+    reps, availability = (vendor.reps, ibm.reps), ibm.capabilities.consumer_availability
+    model.acquire("vendor", "ibm", 0.5)
+    moved = theirs & (a.incumbent == vendor.row)
+    assert (a.incumbent[theirs & ~moved] == ibm.row).all()  # the rest stay its own
+    assert abs(moved.sum() / theirs.sum() - 0.5) < 0.08, (moved.sum(), theirs.sum())
+    assert (a.rel[vendor.row, moved] == np.maximum(ties[vendor.row], ties[ibm.row])[moved]).all()
+    assert (a.rel[ibm.row, moved] == 0).all() and (a.owner[ibm.row, moved] == -1).all()
+    switched = partners & (t.seller == vendor.row)
+    assert 0.3 < switched.sum() / partners.sum() < 0.7
+    assert vendor.reps + ibm.reps == sum(reps) and ibm.reps == reps[1] - round(reps[1] * 0.5)
+    assert ibm.capabilities.consumer_availability == pytest.approx(availability / 2)
+    check_partner_books(model)  # what the partners owe moved to the buyer's books
+
+
+def test_an_acquisition_is_a_dated_event_of_the_scenario():
+    config = compose([*SMALL, *IBM, "steps=6"])
+    deal = {"buyer": "vendor", "seller": "ibm", "share": 0.6}
+    config.scenario.events.append(ScenarioEvent(date="2002-04", acquisition=deal, source="test"))
+    model = ChannelModel(config)
+    for _ in range(3):
+        model.step()
+    before = int((model.resellers.active & (model.resellers.seller == 2)).sum())
+    model.step()
+    after = int((model.resellers.active & (model.resellers.seller == 2)).sum())
+    assert ("2002-04", "acquisition: vendor buys 60% of ibm") in model.changes
+    assert after < 0.6 * before
+
+
+@pytest.mark.parametrize(
+    ("deal", "message"),
+    [
+        ({"buyer": "lenovo", "seller": "ibm", "share": 0.5}, "buyer='lenovo' is not a seller"),
+        ({"buyer": "ibm", "seller": "ibm", "share": 0.5}, "the buyer and the seller are one"),
+        ({"buyer": "vendor", "seller": "ibm", "share": 0.0}, "share=0.0 is not allowed"),
+        ({"buyer": "vendor", "seller": "ibm"}, "expected the keys buyer, seller, share"),
+    ],
+)
+def test_an_acquisition_names_two_sellers_and_a_share(deal, message):
+    config = compose([*SMALL, *IBM])
+    config.scenario.events.append(ScenarioEvent(date="2002-04", acquisition=deal))
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        ChannelModel(config)

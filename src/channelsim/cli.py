@@ -972,16 +972,13 @@ def lever_lines(group: str, keys: list[str], cfg: Any, long: bool) -> list[str]:
     """One group of `channelsim levers`: a heading, then each key with its value and what
     it accepts; below it its meaning, a lever's cost and downside and a market value's
     source, one line each (in full with `long`, else cut to one)."""
-    from channelsim.config.schema import allowed_text
+    from channelsim.config.schema import allowed_text, get_path
     from channelsim.config.validate import schema_rows
 
     rows = schema_rows()
     values = {}
     for key in keys:
-        value = cfg
-        for part in key.split("."):
-            value = value[part] if isinstance(value, dict) else getattr(value, part)
-        values[key] = value_text(value)
+        values[key] = value_text(get_path(cfg, key))
     pattern = f"{group}.*" if group != "run" else ", ".join(keys)
     heading = lever_heading(group)
     lines = [f"{pattern}: {heading}" if heading else pattern]

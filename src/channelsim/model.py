@@ -316,13 +316,49 @@ class ChannelModel(mesa.Model):
         self.strategy, changes = self.timeline.apply(self.date, self.strategy, self.market)
         for change in changes:
             self.changes.append((self.date, change.strategy or change_label(change)))
+            if change.acquisition:
+                self.acquire(**change.acquisition)
         if any(
-            change.strategy or change.levers or any(".policy." in k for k in change.market)
+            change.strategy
+            or change.levers
+            or change.acquisition
+            or any(".policy." in k for k in change.market)
             for change in changes
         ):
             reseller_rules.select_partners(self)
             reseller_rules.plan_owners(self)
         self.plan_routes()
+
+    def acquire(self, buyer: str, seller: str, share: float) -> None:
+        """`buyer` takes over `share` of `seller`'s business, the part it buys drawn at
+        random: that share of the accounts `seller` last supplied turn to the buyer, with
+        the seller's ties to them (the buyer keeps the stronger of its own and the seller's;
+        the seller's reps and partners' plans there end); that share of its active
+        resellers carry the buyer's products from now on, with what they owe; that share
+        of its field reps join the buyer's; and that share of its online sales' reach
+        passes to the buyer."""
+        names = [s.name for s in self.sellers]
+        b, s = self.sellers[names.index(buyer)], self.sellers[names.index(seller)]
+        a, t = self.accounts, self.resellers
+        draws = self.streams("acquisition")
+        moved = (draws.random(a.n) < share) & (a.incumbent == s.row)
+        a.incumbent[moved] = b.row
+        a.rel[b.row, moved] = np.maximum(a.rel[b.row, moved], a.rel[s.row, moved])
+        for table, empty in ((a.rel, 0.0), (a.holder, -1), (a.owner, -1), (a.registered, -1)):
+            table[s.row, moved] = empty
+        partners = (draws.random(t.n) < share) & t.active & (t.seller == s.row)
+        owed = float(t.receivable[partners].sum())
+        s.lent -= owed
+        b.lent += owed
+        t.seller[partners] = b.row
+        self.note_brands()
+        reps = round(s.reps * share)
+        s.reps -= reps
+        b.reps += reps
+        bought, sold = b.capabilities, s.capabilities
+        reach = sold.consumer_availability * share
+        bought.consumer_availability = min(1.0, bought.consumer_availability + reach)
+        sold.consumer_availability -= reach
 
     def plan_routes(self) -> None:
         """Which accounts each seller serves on its own route this month (`served`, one
@@ -492,6 +528,9 @@ def start_relationship(seller) -> np.ndarray:
 
 def change_label(change) -> str:
     """A short label for a dated change that switches no preset."""
+    if change.acquisition:
+        deal = change.acquisition
+        return f"acquisition: {deal['buyer']} buys {deal['share']:.0%} of {deal['seller']}"
     parts = [f"{k}={v}" for k, v in {**change.market, **change.levers}.items()]
     return ("event: " if change.market else "levers: ") + ", ".join(parts)
 

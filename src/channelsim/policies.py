@@ -45,6 +45,7 @@ class Change:
     levers: dict[str, Any] = field(default_factory=dict)
     market: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    acquisition: dict[str, Any] = field(default_factory=dict)
 
 
 class Timeline:
@@ -56,7 +57,14 @@ class Timeline:
         self.market_overrides = dict(config.market_overrides)
         self.changes = sorted(
             (
-                Change(e.date, e.strategy, dict(e.levers), dict(e.market), e.source)
+                Change(
+                    e.date,
+                    e.strategy,
+                    dict(e.levers),
+                    dict(e.market),
+                    e.source,
+                    dict(e.acquisition),
+                )
                 for e in config.scenario.events
             ),
             key=lambda c: c.date,

@@ -47,6 +47,7 @@ MECHANISMS = (
     "entry",  # regions where an entrant appears
     "entrants",  # the entrants' capabilities
     "reviews",  # a seller's quarterly review of its partners' strength
+    "acquisition",  # the accounts and partners a seller buys from another
 )
 _NUMBER = {name: i for i, name in enumerate(MECHANISMS)}
 

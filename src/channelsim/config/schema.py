@@ -785,13 +785,18 @@ class MarketConfig:
 
 @dataclass
 class ScenarioEvent:
-    """One dated change: a strategy preset, single levers, and/or an external market event."""
+    """One dated change: a strategy preset, single levers, an external market event, and/or
+    an acquisition: `buyer` takes over `share` of `seller`'s business (ACQUISITION_KEYS)."""
 
     date: str = OMEGA_MISSING
     strategy: str | None = None
     levers: dict[str, Any] = field(default_factory=dict)
     market: dict[str, Any] = field(default_factory=dict)
+    acquisition: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+
+
+ACQUISITION_KEYS = ("buyer", "seller", "share")  # an acquisition event's keys
 
 
 @dataclass
@@ -821,6 +826,13 @@ class ChannelConfig:
     presets: dict[str, StrategyConfig] = field(default_factory=dict)
     lever_overrides: dict[str, Any] = field(default_factory=dict)
     market_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def get_path(obj: Any, dotted: str) -> Any:
+    """The value at `a.b.c` of nested dataclasses and the collections by name in them."""
+    for part in dotted.split("."):
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    return obj
 
 
 def set_path(obj: Any, dotted: str, value: Any) -> None:

@@ -9,6 +9,7 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from channelsim.config.schema import (
+    ACQUISITION_KEYS,
     NAME,
     SEGMENT_NAMES,
     SELLER_NAME,
@@ -299,11 +300,31 @@ def _check_sellers(cfg: ChannelConfig) -> None:
             "(strategy=PRESET, strategy.LEVER=VALUE)"
         )
     for i, event in enumerate(cfg.scenario.events):
+        if event.acquisition:
+            _check_acquisition(f"scenario.events[{i}].acquisition", event.acquisition, names)
         for key in event.market:
             found = SELLER_KEY.match(f"market.{key}")
             if found and found.group(1) not in names:
                 lead = f"scenario.events[{i}]: market.{key} names no seller of the market: "
                 raise ConfigError(listed(lead, names))
+
+
+def _check_acquisition(where: str, deal: dict[str, Any], names: list[str]) -> None:
+    """An acquisition names its buyer and the seller it buys from, two sellers of the
+    market, and the share of the seller's business it takes, in (0, 1]."""
+    if sorted(deal) != sorted(ACQUISITION_KEYS):
+        raise ConfigError(
+            f"{where} is not allowed: expected the keys {', '.join(ACQUISITION_KEYS)}"
+        )
+    for role in ("buyer", "seller"):
+        if deal[role] not in names:
+            raise ConfigError(listed(f"{where}.{role}={deal[role]!r} is not a seller: ", names))
+    if deal["buyer"] == deal["seller"]:
+        raise ConfigError(f"{where}: the buyer and the seller are one ({deal['buyer']})")
+    share = deal["share"]
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise ConfigError(f"{where}.share={share!r} is not allowed: expected a number in (0, 1]")
+    deal["share"] = float(share)
 
 
 def _check_partner_shares(cfg: ChannelConfig) -> None:
