@@ -290,6 +290,7 @@ def test_trials_carry_the_penalty_below_the_floor(tmp_path):
     [
         (["experiment=strategy_grid"], "is not an optimisation"),
         (["optimize.kpi=profit"], "optimize.kpi='profit' is not allowed: one of"),
+        (["optimize.kpi=profit_hp"], "optimize.kpi='profit_hp': the market has no seller 'hp'"),
         (["optimize.bogus=1"], "unknown key 'optimize.bogus'"),
         (["strategy.rebate_rate=interval(0,2)"], "strategy.rebate_rate=2.0 is not allowed"),
         (["strategy.rebate_rate=interval(0.05,0.01)"], "the low end must be below the high"),

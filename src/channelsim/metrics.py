@@ -10,6 +10,7 @@ import numpy as np
 from channelsim.agents import regional_market as market_rules
 from channelsim.agents.seller import COST_LEVERS
 from channelsim.config.schema import DIRECT, SEGMENT_NAMES, SELLER_NAME
+from channelsim.config.validate import ConfigError, listed
 from channelsim.domain import MONTHS_PER_QUARTER, Segment, Stage
 from channelsim.mechanics import graymarket, relationships
 from channelsim.mechanics.partners import capability
@@ -98,6 +99,21 @@ def metric_names(sellers: list[str]) -> tuple[str, ...]:
 def is_metric(name: str) -> bool:
     """Whether `name` is a metric of METRICS or a seller's own metric (of some seller)."""
     return name in METRICS or SELLER_METRIC.match(name) is not None
+
+
+def check_sellers_metrics(named: dict[str, str], sellers: list[str]) -> None:
+    """Each metric `named` (by where it is named) of a seller's own is of one of `sellers`
+    (the direct seller's always is: a market without it reports it at nothing).
+
+    Raises:
+        ConfigError: a seller's metric of a seller the market does not have.
+    """
+    for where, name in named.items():
+        found = SELLER_METRIC.match(name)
+        seller = found and (found.group(1) or found.group(2))
+        if seller and seller not in sellers and seller != DIRECT:
+            lead = f"{where}={name!r}: the market has no seller {seller!r}; its sellers: "
+            raise ConfigError(listed(lead, sellers))
 
 
 def shares(units: np.ndarray) -> np.ndarray:

@@ -76,7 +76,7 @@ from channelsim.experiment.studies import (
     split_overrides,
     study_config,
 )
-from channelsim.metrics import METRICS, is_metric
+from channelsim.metrics import METRICS, check_sellers_metrics, is_metric
 from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "calibrate_china_pc"
@@ -377,6 +377,10 @@ def plan_calibrate(overrides: list[str], config_dir: str | None = None) -> Calib
     refused = refusal(base.market, "calibrate")
     if refused:
         raise ConfigError(refused)
+    check_sellers_metrics(
+        {f"calibrate.targets[{i}].metric": t.metric for i, t in enumerate(checked)},
+        list(base.market.sellers),
+    )
     for p in parameters:  # both ends of every range make a valid config
         if p.key != DUMMY:
             for end in (p.lo, p.hi):

@@ -86,7 +86,7 @@ from channelsim.experiment.studies import (
     study_config,
 )
 from channelsim.experiment.sweep import JobSpec, run_job
-from channelsim.metrics import METRICS, is_metric
+from channelsim.metrics import METRICS, check_sellers_metrics, is_metric
 from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "optimize_policy"
@@ -378,6 +378,10 @@ def plan_optimize(overrides: list[str], config_dir: str | None = None) -> Optimi
     refused = refusal(base.market, "optimize")
     if refused:
         raise ConfigError(refused)
+    check_sellers_metrics(
+        {"optimize.kpi": spec.kpi, "optimize.floor_kpi": spec.floor_kpi},
+        list(base.market.sellers),
+    )
     for values in _ends(distributions):
         with_values(base, values)
     try:

@@ -50,7 +50,7 @@ from channelsim.experiment.studies import (
     study_config,
 )
 from channelsim.experiment.sweep import HYDRA_DEFAULTS, PlannedJob, SweepPlan, execute
-from channelsim.metrics import METRICS, is_metric
+from channelsim.metrics import METRICS, check_sellers_metrics, is_metric
 from channelsim.models import refusal
 
 DEFAULT_EXPERIMENT = "sensitivity_morris"
@@ -259,6 +259,10 @@ def plan_sensitivity(overrides: list[str], config_dir: str | None = None) -> Sen
     refused = refusal(plan.base.market, "sensitivity")
     if refused:
         raise ConfigError(refused)
+    check_sellers_metrics(
+        {f"sensitivity.kpis[{i}]": kpi for i, kpi in enumerate(spec.kpis)},
+        list(plan.base.market.sellers),
+    )
     plan.kpis = list(spec.kpis)
     plan.sweep, plan.row_jobs = _jobs(
         spec, plan.base, sample, fixed, config_dir, out_dir, hydra, primary
