@@ -54,7 +54,15 @@ def test_a_grid_sweep_writes_job_folders_tables_and_report(tmp_path):
     assert done.returncode == 0, done.stderr
     assert len(job_dirs(out)) == 8
     table = pd.read_csv(out / "summary.csv")
-    assert list(table.columns) == ["job", "strategy", "seed", "status", "error", *METRICS]
+    assert list(table.columns) == [
+        "job",
+        "strategy",
+        "seed",
+        "status",
+        "error",
+        *METRICS,
+        "share_direct_total",
+    ]
     assert (table["status"] == "ok").all() and table["error"].isna().all()
     assert table["job"].tolist() == list(range(8))
     # Hydra's order: the first key varies slowest
@@ -306,3 +314,14 @@ def test_named_sweeps_are_refused_by_run_and_may_not_instantiate(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2 and "_target_" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_the_jobs_table_has_every_sellers_own_kpis():
+    from channelsim.experiment.sweep import job_table
+
+    jobs = [{"job": "0", "values": {"seed": 1}}, {"job": "1", "values": {"seed": 2}}]
+    kpis = {**dict.fromkeys(METRICS, 0.5), "share_acer_total": 0.2, "share_direct_total": 0.3}
+    summaries = {"0": {"status": "ok", "seed": 1, "kpis": kpis}, "1": "it failed"}
+    table = job_table(jobs, ["seed"], summaries)
+    assert list(table.columns)[-2:] == ["share_acer_total", "share_direct_total"]
+    assert table["share_acer_total"].iloc[0] == 0.2 and pd.isna(table["share_acer_total"].iloc[1])

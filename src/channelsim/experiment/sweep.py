@@ -48,7 +48,7 @@ from channelsim.experiment.batch import Progress, pin_threads
 from channelsim.experiment.io import atomic_write_json, atomic_write_parquet, atomic_write_text
 from channelsim.experiment.run import check_files, config_hash, failed_summary, run
 from channelsim.experiment.studies import refuse_policy_search
-from channelsim.model import METRICS
+from channelsim.metrics import METRICS, is_metric
 from channelsim.models import refusal
 
 PLAN_FILE = "sweep.json"
@@ -590,10 +590,12 @@ def job_table(
         row = {"job": job["job"]}
         row.update({k: job["values"].get(k) for k in keys})
         row.update(seed=seed, status=summary.get("status"), error=summary.get("error"))
-        kpis = summary.get("kpis") or {}
-        row.update({name: kpis.get(name) for name in METRICS})
+        row.update(summary.get("kpis") or {})
         rows.append(row)
-    table = pd.DataFrame(rows, columns=["job", *keys, "seed", "status", "error", *METRICS])
+    # METRICS, then every seller's own the jobs report (the sellers a market has)
+    seen = dict.fromkeys(name for row in rows for name in row if is_metric(name))
+    names = [*METRICS, *(name for name in seen if name not in METRICS)]
+    table = pd.DataFrame(rows, columns=["job", *keys, "seed", "status", "error", *names])
     for key in keys:
         table[key] = _column(table[key])
     table["seed"] = pd.array(
@@ -602,7 +604,7 @@ def job_table(
     )
     table["status"] = table["status"].astype(str)
     table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
-    return table.astype({name: "float64" for name in METRICS})
+    return table.astype({name: "float64" for name in names})
 
 
 def _column(values: pd.Series) -> pd.Series:
