@@ -838,10 +838,8 @@ def get_path(obj: Any, dotted: str) -> Any:
 def set_path(obj: Any, dotted: str, value: Any) -> None:
     """Set `a.b.c` on nested dataclasses and the collections by name in them
     (`sellers.direct.consumer_reach`)."""
-    *head, last = dotted.split(".")
-    for part in head:
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    setattr(obj, last, value)
+    head, _, last = dotted.rpartition(".")
+    setattr(get_path(obj, head) if head else obj, last, value)
 
 
 @dataclass
