@@ -191,15 +191,11 @@ class ChannelModel(mesa.Model):
         reseller_rules.select_partners(self)
         reseller_rules.plan_owners(self)
         weight = market_rules.retail_pull(t, m.partners)
-        # each seller's shops in each region at the start (sellers, regions)
-        self.initial_region_weight = np.stack(
-            [
-                np.maximum(
-                    np.bincount(t.region, weight * (t.seller == s.row), minlength=g),
-                    1e-9,  # numerical: > 0
-                )  # numerical: > 0
-                for s in self.sellers
-            ]
+        # all the shops' pull in each region at the start: a seller's retail availability
+        # is its shops' pull as a share of it
+        self.initial_region_weight = np.maximum(
+            np.bincount(t.region, weight, minlength=g),
+            1e-9,  # numerical: > 0
         )
 
         for i in range(m.distributors):

@@ -82,7 +82,7 @@ def transactional(model: ChannelModel) -> RetailSales:
             region_price[i] = np.where(region_weight[i] > 0, price, LIST_PRICE)
             coop = p.coop_budget / (p.coop_budget + m.selling.coop_half)
             lift = m.selling.coop_availability
-            availability = np.minimum(1.0, presence / model.initial_region_weight[i]) * (
+            availability = np.minimum(1.0, presence / model.initial_region_weight) * (
                 1 - lift + lift * coop
             )
             service = np.bincount(t.region, weight * mine * t.service, minlength=g) / np.maximum(
