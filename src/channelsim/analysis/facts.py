@@ -73,8 +73,10 @@ class _Runs:
         d = self.value(a, metric, window, how) - self.value(b, metric, window_b or window, how)
         return mean_ci(d.dropna())
 
-    def level(self, group: str, metric: str, window: str) -> Estimate:
-        return mean_ci(self.value(group, metric, window).dropna())
+    def gap(self, group: str, metric: str, other: str, window: str) -> Estimate:
+        """Mean over seeds of (metric - other) in one group's runs, paired by seed."""
+        d = self.value(group, metric, window) - self.value(group, other, window)
+        return mean_ci(d.dropna())
 
 
 def judge(runs: pd.DataFrame) -> list[Fact]:
@@ -103,9 +105,8 @@ def judge(runs: pd.DataFrame) -> list[Fact]:
                 *(
                     Claim(
                         f"stay_traditional: {seg} share {w} above the direct seller's",
-                        r.level("stay_traditional", f"share_vendor_{seg}", w),
+                        r.gap("stay_traditional", f"share_vendor_{seg}", f"share_direct_{seg}", w),
                         +1,
-                        0.5,
                     )
                     for seg in ("txn", "mid")
                     for w in ("2003-H2", "2006-H2")
