@@ -52,7 +52,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's order stays
 
 
+# the two-seller market, small: the vendor and the direct seller in 3 regions
 SMALL = [
+    "market=china_pc_2002_duo",
     "market.n_regions=3",
     "market.resellers_per_region=12",
     "market.key_accounts_per_region=30",

@@ -40,7 +40,7 @@ def test_model_agents_are_the_active_market_at_every_step():
         assert rows == np.flatnonzero(t.active).tolist(), model.date
         assert all(r.status == PartnerStatus.ACTIVE for r in model.agents_by_type[Reseller])
         assert counted(model) == {
-            Seller: 2,
+            Seller: len(m.sellers),
             Distributor: m.distributors,
             RegionalMarket: m.n_regions,
             Reseller: int(t.active.sum()),

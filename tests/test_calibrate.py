@@ -27,8 +27,8 @@ from channelsim.experiment.calibrate import (
 from channelsim.experiment.run import simulate
 from tests.conftest import SMALL, run_together
 
-# two parameters of the default market, each moved more than a quarter of its range off
-# its default, and a dummy the model never reads
+# two parameters of the two-seller market, each moved more than a quarter of its range
+# off its default, and a dummy the model never reads
 RANGES = {
     "market.sellers.direct.consumer_availability": [0.02, 0.3],
     "market.sellers.direct.field_reps": [6, 20],
@@ -46,17 +46,19 @@ TARGETS = [
     ("share_vendor_key", "2003", 0.015),
 ]
 TRUTH_SEEDS = range(100, 110)
+DUO = "china_pc_2002_duo"  # the two-seller market
 BUDGET = 40
 
 
 def experiment_file(folder, targets, ranges, **settings) -> None:
     body = {
+        "defaults": [{"override /market": DUO}],
         "calibrate": {
             "method": "optuna",
             "targets": targets,
             "parameters": ranges,
             **settings,
-        }
+        },
     }
     (folder / "experiment").mkdir(parents=True, exist_ok=True)
     text = "# @package _global_\n" + yaml.safe_dump(body, sort_keys=False)
@@ -65,7 +67,7 @@ def experiment_file(folder, targets, ranges, **settings) -> None:
 
 def made_targets() -> list[dict]:
     """The targets as the model gives them at the true values (ten seeds' mean)."""
-    config = with_values(compose([]), TRUTH)
+    config = with_values(compose([f"market={DUO}"]), TRUTH)
     values = {(m, w): [] for m, w, _ in TARGETS}
     for seed in TRUTH_SEEDS:
         metrics, _ = simulate(dataclasses.replace(config, seed=seed, steps=24))
@@ -102,7 +104,7 @@ def test_identified_parameters_are_recovered_and_the_dummy_is_not_identified(rec
     _, outcome = recovery
     assert outcome.summary["status"] == "ok", outcome.summary["error"]
     table = outcome.parameters.set_index("key")
-    default = compose([])
+    default = compose([f"market={DUO}"])
     for key, truth in TRUTH.items():
         row = table.loc[key]
         if not row["identified"]:

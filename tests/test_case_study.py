@@ -1,7 +1,7 @@
-"""The case's stylized facts (CASE.md section 7), each over 10 seeds and judged by 95%
-confidence intervals; the case's strategic facts (1-3) when each main market parameter
-moves 20% either way; the public figures; the ablation of the relationship channel; the
-main job."""
+"""The case's stylized facts (CASE.md section 7), each over 10 seeds in the default (whole)
+market and judged by 95% confidence intervals; the case's strategic facts (1-3) in the
+two-seller market when each of its main parameters moves 20% either way; the public
+figures; the ablation of the relationship channel; the main job."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from channelsim.config.schema import get_path
 from channelsim.experiment.batch import replicate, run_jobs
 from channelsim.experiment.facts import FACT_GROUPS, fact_jobs
 
-# the main market parameters (experiments/case_study/README.md)
+DUO = "market=china_pc_2002_duo"  # the two-seller market, perturbed
+# the two-seller market's main parameters (experiments/case_study/README.md)
 MAIN_PARAMETERS = (
     "market.resellers_per_region",
     "market.key_accounts_per_region",
@@ -50,12 +51,18 @@ DEFAULT = ("", 1.0)  # the default market among the perturbed ones
 
 @pytest.fixture(scope="module")
 def configs():
-    """The 19 groups' configs, composed once for every market and seed."""
+    """The 19 groups' configs in the default market, composed once for every seed."""
     return {job.labels["group"]: job.config for job in fact_jobs([0])}
 
 
 @pytest.fixture(scope="module")
-def first_look(configs):
+def duo_configs():
+    """The 19 groups' configs in the two-seller market, for every perturbed market."""
+    return {job.labels["group"]: job.config for job in fact_jobs([0], [DUO])}
+
+
+@pytest.fixture(scope="module")
+def first_look(configs, duo_configs):
     """One batch: the facts' runs in the default market at seeds 0-9, and every perturbed
     market's runs of PERTURBED_FACTS at FIRST_SEEDS (both cores busy to the end of the
     one batch)."""
@@ -65,7 +72,7 @@ def first_look(configs):
         for job in replicate(config, range(10), group=group, market="", factor=1.0)
     ]
     perturbed = [
-        j for m in MARKETS for j in market_jobs(configs, *m, FIRST_SEEDS, PERTURBED_GROUPS)
+        j for m in MARKETS for j in market_jobs(duo_configs, *m, FIRST_SEEDS, PERTURBED_GROUPS)
     ]
     return dict(iter(batch_runs(default + perturbed)))
 
@@ -85,13 +92,19 @@ def facts(runs):
 # downside (experiments/case_study/README.md gives the mechanism of each). Every other
 # claim must hold; these must not, in the default market, until a change of the model
 # explains them again and the README says so.
+AUDITS = "audits and penalties lower conflict_index"
 FINDINGS = {
+    AUDITS: "audits anger partners that diverted nothing as much as they deter diversion",
+}
+# In the two-seller market, where the vendor's partners are every shop, one more: copying
+# direct sales saves the programmes' cost there, and the relationship channel's gains
+# (key accounts from the direct seller alone) do not pay for it. In the whole market they
+# do: the relationship channel also takes key and mid accounts from the three brands that
+# stay on the traditional channel.
+DUO_FINDINGS = FINDINGS | {
     "copy_direct not above history: vendor profit over 2006": (
         "the relationship channel's programmes and governance cost more than copying "
         "direct sales saves"
-    ),
-    "audits and penalties lower conflict_index": (
-        "audits anger partners that diverted nothing as much as they deter diversion"
     ),
 }
 
@@ -118,7 +131,8 @@ PERTURBED_FINDINGS = {
 
 def settled(fact, market: tuple[str, float] = DEFAULT) -> bool:
     """Every claim of the fact holds but the findings (in `market`, its own too)."""
-    exempt = FINDINGS.keys() | PERTURBED_FINDINGS.get(market, {}).keys()
+    findings = FINDINGS if market == DEFAULT else DUO_FINDINGS
+    exempt = findings.keys() | PERTURBED_FINDINGS.get(market, {}).keys()
     return all(c.holds for c in fact.claims if c.text not in exempt)
 
 
@@ -172,20 +186,21 @@ def test_each_fact_reads_only_its_own_groups(runs, facts):
 
 
 @cache
-def default_config():
-    return compose([])
+def duo_config():
+    return compose([DUO])
 
 
 def moved(key: str, factor: float) -> float | int:
-    """The default market's value of `key` moved by `factor` (whole numbers stay whole)."""
-    value = get_path(default_config(), key)
+    """The two-seller market's value of `key` moved by `factor` (whole numbers stay
+    whole)."""
+    value = get_path(duo_config(), key)
     if isinstance(value, int):
         return max(1, round(value * factor))
     return value * factor
 
 
 def market_jobs(configs, key, factor, seeds, groups=None):
-    """The fact runs of one perturbed market. Its configs are the default market's with
+    """The fact runs of one perturbed market. Its configs are the two-seller market's with
     the value set directly, which equals composing with ``key=value`` (test_sensitivity's
     test_values_set_directly_equal_composing_again) without composing 19 configs again."""
     values = {key: moved(key, factor)}
@@ -247,13 +262,28 @@ def test_the_strategic_facts_hold_when_a_main_parameter_moves_20_percent(perturb
     assert not failing, "\n".join(f"fact {f.number}:\n{explain(f)}" for f in failing)
 
 
-def test_history_lands_near_the_public_figures(runs):
-    # the vendor's share of the two firms' units: about 0.76 in 2003, 0.78 in mid-2006
+def test_history_lands_near_the_public_figures_of_the_years_it_was_fitted_to(runs):
+    # shares of the whole market in 2003: the vendor 21.3-27%, the direct seller 6.8%,
+    # Founder 6.2% and Tongfang about 5.9% (CASE.md 8; calibrate_china_pc's fit targets)
     history = runs[runs["group"] == "history"]
-    share_2003 = per_run(history, "share_vendor_total", "2003", ["seed"]).mean()
-    share_2006 = per_run(history, "share_vendor_total", "2006-H1", ["seed"]).mean()
-    assert share_2003 == pytest.approx(0.76, abs=0.05)
-    assert share_2006 == pytest.approx(0.78, abs=0.05)
+    share = {
+        seller: per_run(history, f"share_{seller}_total", "2003", ["seed"]).mean()
+        for seller in ("vendor", "direct", "localbrands")
+    }
+    assert share["vendor"] == pytest.approx(0.24, abs=0.04)
+    assert share["direct"] == pytest.approx(0.068, abs=0.025)
+    assert share["localbrands"] == pytest.approx(0.121, abs=0.03)
+
+
+def test_the_held_out_years_still_miss_the_public_figures_upwards(runs):
+    """A finding (experiments/case_study/README.md, "The whole market"): fitted on
+    2002-2003, the model puts the vendor far above its 35% of Q2 2006. Transactional buyers
+    go where the shops are, and the relationship channel's training and tier support (and
+    IBM's resellers) grow the vendor's shops' pull on them while the rivals, who never
+    respond, stand still. It must stay visible until a change of the model explains it."""
+    history = runs[runs["group"] == "history"]
+    share_2006 = per_run(history, "share_vendor_total", "2006-Q2", ["seed"]).mean()
+    assert share_2006 > 0.35 + 3 * 0.02, share_2006
 
 
 STUDY_SEEDS = 6

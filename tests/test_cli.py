@@ -260,7 +260,7 @@ def test_help_lists_the_packaged_presets_each_command_takes(capsys):
     ]
     assert groups("optimize")["experiment"] == [n for n in experiments if n.startswith("optim")]
     assert "sensitivity_morris" in groups("sensitivity")["experiment"]
-    assert groups("calibrate")["experiment"] == ["calibrate_china_pc"]
+    assert groups("calibrate")["experiment"] == ["calibrate_china_pc", "calibrate_china_pc_duo"]
 
 
 def test_optimize_help_names_optuna_s_own_settings(capsys):
@@ -343,6 +343,10 @@ def test_unknown_options_name_what_is_allowed_when_it_fits(capsys):
     assert "`channelsim study --help`" in capsys.readouterr().err
 
 
+# the default market's sellers but the vendor, in its order
+RIVALS = ("direct", "globalbrands", "localbrands", "others")
+
+
 def test_levers_come_in_groups_the_vendor_s_first(capsys):
     from channelsim.config.validate import schema_rows
 
@@ -353,8 +357,7 @@ def test_levers_come_in_groups_the_vendor_s_first(capsys):
     assert [h.split(":")[0] for h in headings] == [
         "strategy.*",
         "market.sellers.vendor.*",
-        "market.sellers.direct.policy.*",
-        "market.sellers.direct.*",
+        *(f"market.sellers.{n}{part}" for n in RIVALS for part in (".policy.*", ".*")),
         "market.*",
         "market.buyers.*",
         "market.selling.*",
@@ -369,8 +372,8 @@ def test_levers_come_in_groups_the_vendor_s_first(capsys):
     expected = [
         key.replace(".NAME.", f".{name}.")
         for key in schema_rows()
-        for name in (("vendor", "direct") if ".NAME." in key else ("",))
-        if not key.startswith("market.sellers.NAME.policy.") or name == "direct"
+        for name in (("vendor", *RIVALS) if ".NAME." in key else ("",))
+        if not key.startswith("market.sellers.NAME.policy.") or name != "vendor"
     ]
     assert sorted(listed) == sorted(expected)
     order = [
@@ -419,7 +422,7 @@ def test_a_bad_lever_group_names_the_allowed_ones(capsys):
     assert cli.main(["levers", "--group", "vendor"]) == 2
     assert capsys.readouterr().err.strip() == (
         "channelsim: error: --group='vendor' is not allowed: one of strategy, "
-        "market.sellers.vendor, +10 more"
+        "market.sellers.vendor, +16 more"
     )
 
 

@@ -17,6 +17,8 @@ from channelsim.model import ChannelModel
 
 from .conftest import SMALL
 
+DUO = ["market=china_pc_2002_duo"]  # the two-seller market
+
 
 def test_compose_returns_the_typed_default():
     cfg = compose([])
@@ -101,21 +103,21 @@ def test_each_seller_has_capabilities_under_the_same_names_and_a_policy():
 
     from channelsim.config.schema import SellerConfig
 
-    cfg = compose([])
+    cfg = compose(DUO)
     names = [f.name for f in fields(SellerConfig)]
     for seller in (cfg.market.vendor, cfg.market.direct):
         assert isinstance(seller, SellerConfig)
         assert [f.name for f in fields(seller) if f.name in names] == names
     assert cfg.market.direct.policy.name == "direct_seller"
     assert cfg.market.direct.policy.key_route == "direct"
-    other = compose(["market.sellers.direct.policy=direct"]).market.direct.policy
+    other = compose([*DUO, "market.sellers.direct.policy=direct"]).market.direct.policy
     assert other == compose(["strategy=direct"]).strategy  # a preset is the same for both
 
 
 def test_a_market_preset_sets_the_direct_sellers_levers(tmp_path):
     (tmp_path / "market").mkdir()
     (tmp_path / "market" / "mine.yaml").write_text(
-        "defaults:\n  - china_pc_2002\n  - _self_\nsellers:\n  direct:\n    policy:\n"
+        "defaults:\n  - china_pc_2002_duo\n  - _self_\nsellers:\n  direct:\n    policy:\n"
         "      markup: 0.25\n"
     )
     policy = compose(["market=mine"], config_dir=str(tmp_path)).market.direct.policy
@@ -151,7 +153,7 @@ def test_a_market_preset_sets_the_direct_sellers_levers(tmp_path):
 )
 def test_a_seller_that_routes_accounts_through_partners_needs_a_share_of_them(overrides, message):
     with pytest.raises(ConfigError, match=message):
-        compose(overrides)
+        compose([*DUO, *overrides])
 
 
 def test_a_partner_share_too_small_to_give_a_seller_a_reseller_in_a_region_is_refused():
@@ -159,7 +161,11 @@ def test_a_partner_share_too_small_to_give_a_seller_a_reseller_in_a_region_is_re
         ConfigError, match=r"^market.sellers.direct.partner_share=0.02 is too small: of "
     ):
         compose(
-            ["market.sellers.direct.partner_share=0.02", "market.sellers.vendor.partner_share=0.98"]
+            [
+                *DUO,
+                "market.sellers.direct.partner_share=0.02",
+                "market.sellers.vendor.partner_share=0.98",
+            ]
         )
 
 
@@ -178,7 +184,7 @@ def test_a_dated_route_through_partners_for_a_seller_without_them_is_refused():
 
 def test_a_scenario_that_turns_a_vendor_without_partners_to_a_channel_is_refused():
     shares = ["market.sellers.vendor.partner_share=0", "market.sellers.direct.partner_share=1"]
-    cfg = compose(["strategy=direct", *shares])  # it sells direct: no partners needed
+    cfg = compose([*DUO, "strategy=direct", *shares])  # it sells direct: no partners needed
     event = ScenarioEvent(date="2003-01", strategy="relationship_channel", source="test")
     cfg.scenario = dataclasses.replace(cfg.scenario, name="turn", events=[event])
     cfg.presets["relationship_channel"] = compose(["strategy=relationship_channel"]).strategy
@@ -229,7 +235,7 @@ def test_user_presets_from_a_config_dir(tmp_path):
     )
     (tmp_path / "market").mkdir()
     (tmp_path / "market" / "tiny.yaml").write_text(
-        "defaults:\n  - china_pc_2002\n  - _self_\n"
+        "defaults:\n  - china_pc_2002_duo\n  - _self_\n"
         "n_regions: 2\nresellers_per_region: 5\nkey_accounts_per_region: 5\n"
     )
     cfg = compose(["strategy=my_policy", "market=tiny"], config_dir=str(tmp_path))
@@ -338,13 +344,19 @@ def test_default_market_preset_states_every_value_the_schema_defaults_to():
         return OmegaConf.to_container(OmegaConf.create(text))
 
     schema = asdict(MarketConfig())
-    market = preset("market/china_pc_2002.yaml")
+    market = preset("market/china_pc_2002_duo.yaml")
     sellers = market.pop("sellers")
-    assert {**market, "sellers": {}} == schema
+    assert {**market, "sellers": {}} == {**schema, "name": "china_pc_2002_duo"}
     # every seller states every capability; the direct seller names its policy's preset
     capabilities = set(asdict(SellerConfig())) - {"policy"}
     assert all(set(seller) - {"policy"} == capabilities for seller in sellers.values())
     assert sellers["direct"]["policy"] == {"name": "direct_seller"}
+    # the whole market builds on it, and states every capability of the brands it adds
+    whole = preset("market/china_pc_2002.yaml")
+    assert whole["defaults"] == ["china_pc_2002_duo", "_self_"]
+    added = {k: v for k, v in whole["sellers"].items() if k not in sellers}
+    assert sorted(added) == ["globalbrands", "localbrands", "others"]
+    assert all(set(seller) - {"policy"} == capabilities for seller in added.values())
 
 
 def test_a_list_of_names_in_an_error_is_cut_to_the_line_and_counts_the_rest():
@@ -377,7 +389,11 @@ def test_a_list_parameter_is_checked_for_its_length_and_range():
         assert str(err.value).endswith("expected a list of 4 numbers in [0.01, 100]")
 
 
-SHARES = ["market.sellers.direct.partner_share=0.3", "market.sellers.vendor.partner_share=0.7"]
+SHARES = [
+    *DUO,
+    "market.sellers.direct.partner_share=0.3",
+    "market.sellers.vendor.partner_share=0.7",
+]
 
 
 @pytest.mark.parametrize(
@@ -411,7 +427,7 @@ def test_compose_sets_values_on_a_kept_base_exactly_as_hydra_composes_them(overr
 
 def test_a_value_valid_only_with_the_rest_is_judged_with_it():
     with pytest.raises(ConfigError, match="partner_share"):
-        compose(["strategy@market.sellers.direct.policy=relationship_channel"])
+        compose([*DUO, "strategy@market.sellers.direct.policy=relationship_channel"])
     assert compose(["strategy@market.sellers.direct.policy=relationship_channel", *SHARES]) == (
         compose_run(["strategy@market.sellers.direct.policy=relationship_channel", *SHARES]).config
     )

@@ -339,12 +339,18 @@ def any_value(row):
 BASES: dict[tuple[str, str], object] = {}
 
 
+WHOLE = "whole"  # the whole market: the default market's five sellers
+WHOLE_OTHERS = 0.7  # the resellers of its global brands, local brands and others
+
+
 def base_config(strategy: str, scenario: str, third: str | None = None):
     """Composed once per strategy, scenario and third seller; values are then set as
     compose would."""
     if (strategy, scenario, third) not in BASES:
         overrides = [f"strategy={strategy}", f"scenario={scenario}"]
-        if third:
+        if third != WHOLE:  # the two-seller market, and a third seller or none
+            overrides.append("market=china_pc_2002_duo")
+        if third and third != WHOLE:
             overrides.append(f"+seller@market.sellers.third={third}")
         if third == "channel_brand":
             overrides += [
@@ -371,7 +377,7 @@ def base_config(strategy: str, scenario: str, third: str | None = None):
     seed=st.integers(0, 2**32 - 1),
     strategy=st.sampled_from(["direct", "traditional_channel", "relationship_channel", "dual"]),
     scenario=st.sampled_from(["none", "history", "stay_traditional", "copy_direct"]),
-    third=st.sampled_from([None, "direct_brand", "channel_brand"]),
+    third=st.sampled_from([None, "direct_brand", "channel_brand", WHOLE]),
     bought=st.sampled_from([0.0, 0.5, 1.0]),
 )
 def test_invariants_hold_for_random_valid_configs(
@@ -379,20 +385,23 @@ def test_invariants_hold_for_random_valid_configs(
 ):
     """Every lever and market parameter anywhere in its declared range (the direct
     seller's policy among them, with partners of its own or none), any preset and
-    scenario, a small market with two sellers or three (the third bought in part or whole
-    by the vendor in the sixth month, or not), 24 months: the invariants hold at every
-    step."""
+    scenario, a small market with two sellers or three, or the whole market's five (the
+    third, or the global brands, bought in part or whole by the vendor in the sixth
+    month, or not), 24 months: the invariants hold at every step."""
     config = base_config(strategy, scenario, third)
     if third and bought:
-        deal = {"buyer": "vendor", "seller": "third", "share": bought}
+        bought_from = "globalbrands" if third == WHOLE else "third"
+        deal = {"buyer": "vendor", "seller": bought_from, "share": bought}
         config.scenario.events.append(ScenarioEvent(date="2002-06", acquisition=deal))
-    if third == "channel_brand":  # the third seller's resellers leave none to the direct's
+    if third in ("channel_brand", WHOLE):  # the others' resellers leave none to the direct's
         market["market.sellers.direct.partner_share"] = 0.0
+    if third == WHOLE:  # enough resellers a region for the smallest share to get one
+        market["market.resellers_per_region"] = max(market["market.resellers_per_region"], 9)
     config.seed, config.steps = seed, 24
     market["market.coverage_per_account"] = min(
         market["market.coverage_per_account"], market["market.resellers_per_region"]
     )
-    taken = THIRD_SHARE if third == "channel_brand" else 0.0
+    taken = {"channel_brand": THIRD_SHARE, WHOLE: WHOLE_OTHERS}.get(third, 0.0)
     market["market.sellers.vendor.partner_share"] = (
         1.0 - market["market.sellers.direct.partner_share"] - taken
     )

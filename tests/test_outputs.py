@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from channelsim import METRICS, compose, run
+from channelsim import compose, run
 from channelsim.experiment.run import config_hash
+from channelsim.metrics import metric_names
 
 CONTRACT_COLUMNS = [
     "step",
@@ -94,7 +95,9 @@ def test_summary_fields(history_run):
     assert summary["version"]
     assert summary["runtime_s"] > 0
     metrics = result.metrics
-    assert set(summary["kpis"]) == set(METRICS) | {"share_direct_total"}
+    sellers = [seller.name for seller in result.model.sellers]
+    assert set(summary["kpis"]) == set(metric_names(sellers))
+    assert {f"share_{seller}_total" for seller in sellers} <= set(summary["kpis"])
     expected = metrics["share_vendor_key"].tail(12).mean()
     assert summary["kpis"]["share_vendor_key"] == pytest.approx(expected)
     assert summary == result.summary
@@ -138,13 +141,21 @@ def test_graph_is_the_channel(history_run):
     g = nx.read_graphml(out / "channel.graphml")
     roles = nx.get_node_attributes(g, "role")
     assert roles["vendor"] == "vendor"
+    # the other sellers of the default market with resellers, each a node of its own
+    assert {n for n, r in roles.items() if r == "seller"} == {
+        "globalbrands",
+        "localbrands",
+        "others",
+    }
     assert sum(r == "distributor" for r in roles.values()) == 8
     assert sum(r == "account" for r in roles.values()) == result.model.accounts.n
     for u, v in g.edges():
         assert (roles[u], roles[v]) in {
             ("vendor", "distributor"),
+            ("seller", "distributor"),
             ("distributor", "reseller"),
             ("vendor", "reseller"),
+            ("seller", "reseller"),
             ("reseller", "account"),
         }
 

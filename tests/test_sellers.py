@@ -22,8 +22,8 @@ from channelsim.model import ChannelModel
 
 from .conftest import SMALL
 
-# the direct seller's capabilities (its defaults, as market/china_pc_2002.yaml has them),
-# given to the vendor too
+# the direct seller's capabilities (as market/china_pc_2002_duo.yaml has them), given to
+# the vendor too
 CAPABILITIES = (
     "unit_cost",
     "brand_trust",
@@ -33,8 +33,9 @@ CAPABILITIES = (
     "field_reps",
     "rep_capacity",
 )
-DIRECT = {name: getattr(compose([]).market.direct, name) for name in CAPABILITIES}
-# the sellers' rows in the default market (its order of sellers), and the first partner
+DUO = ["market=china_pc_2002_duo"]  # the two-seller market
+DIRECT = {name: getattr(compose(DUO).market.direct, name) for name in CAPABILITIES}
+# the sellers' rows in the two-seller market (its order of sellers), and the first partner
 # slot's offer column
 DIRECT_ROW, VENDOR_ROW, PARTNER = 0, 1, 2
 # many key accounts, so that a run's key-account share is more than noise
@@ -44,7 +45,7 @@ BIG_KEY = ["market.key_accounts_per_region=500", "market.mid_accounts_per_region
 def alike(vendor: dict, direct: dict) -> list[str]:
     """Both sellers on the direct seller's policy, with these capabilities, and the same
     starting position: each the supplier of half the accounts, with the same ties."""
-    overrides = ["strategy=direct_seller", *BIG_KEY]
+    overrides = [*DUO, "strategy=direct_seller", *BIG_KEY]
     overrides += [f"market.sellers.vendor.{k}={v}" for k, v in vendor.items()]
     overrides += [f"market.sellers.direct.{k}={v}" for k, v in direct.items()]
     for seg in ("mid", "key", "global"):
@@ -394,13 +395,12 @@ def test_a_market_without_the_direct_seller_runs_and_reports_it_at_nothing():
 def test_a_rival_switches_to_the_relationship_channel_from_the_command_line():
     config = compose(
         [
-            "market.sellers.direct.policy=relationship_channel",
-            "market.sellers.direct.policy.rebate_rate=0.01",
-            "market.sellers.direct.partner_share=0.3",
-            "market.sellers.vendor.partner_share=0.7",
+            "market.sellers.globalbrands.policy=relationship_channel",
+            "market.sellers.globalbrands.policy.rebate_rate=0.01",
         ]
     )
-    policy = config.market.direct.policy
+    policy = config.market.sellers["globalbrands"].policy
+    assert compose([]).market.sellers["globalbrands"].policy.name == "traditional_channel"
     assert (policy.name, policy.key_route, policy.rebate_rate) == (
         "relationship_channel",
         "joint_team",
@@ -489,3 +489,55 @@ def test_an_acquisition_names_two_sellers_and_a_share(deal, message):
     config.scenario.events.append(ScenarioEvent(date="2002-04", acquisition=deal))
     with pytest.raises(ConfigError, match=re.escape(message)):
         ChannelModel(config)
+
+
+# the whole market, small: three regions of the default market's sellers
+WHOLE_SMALL = [o for o in SMALL if o.startswith("market.") and "resellers" not in o]
+
+
+@pytest.mark.parametrize("scenario", ["history", "stay_traditional", "copy_direct"])
+def test_each_scenario_of_the_case_has_the_vendor_buy_ibms_part_of_the_global_brands(scenario):
+    config = compose([*WHOLE_SMALL, f"scenario={scenario}"])
+    (deal,) = [e for e in config.scenario.events if e.acquisition]
+    assert (deal.date, deal.acquisition) == (
+        "2005-05",
+        {"buyer": "vendor", "seller": "globalbrands", "share": 0.4},
+    )
+
+
+def test_the_purchase_of_ibm_moves_resellers_from_the_global_brands_to_the_vendor_in_may_2005():
+    config = dataclasses.replace(compose([*WHOLE_SMALL, "scenario=history"]), steps=41)
+    model = ChannelModel(config)
+    row = {seller.name: seller.row for seller in model.sellers}
+    for _ in range(40):  # to 2005-04
+        model.step()
+    t = model.resellers
+    was = t.seller.copy(), t.active.copy()
+    model.step()  # 2005-05
+    assert ("2005-05", "acquisition: vendor buys 40% of globalbrands") in model.changes
+    carried = was[1] & (was[0] == row["globalbrands"])
+    moved = carried & (model.resellers.seller[: was[0].size] == row["vendor"])
+    # about 0.4 of the global brands' resellers now carry the vendor's products
+    assert 0 < moved.sum() < carried.sum()
+    assert not (
+        was[1]
+        & (was[0] == row["vendor"])
+        & (model.resellers.seller[: was[0].size] != row["vendor"])
+    ).any()
+
+
+def test_an_event_about_a_seller_the_market_lacks_is_left_out_with_a_note(capsys):
+    import importlib
+
+    importlib.import_module("channelsim.config.compose")._NOTED.clear()
+    duo = compose(["market=china_pc_2002_duo", "scenario=history"])
+    assert not [e for e in duo.scenario.events if e.acquisition]
+    assert len(duo.scenario.events) == 4  # the three policies and the direct seller's exit
+    err = capsys.readouterr().err
+    assert err.count("channelsim: note:") == 1
+    assert (
+        "scenario history: its 2005-05 event left out of market china_pc_2002_duo, which has "
+        "no seller globalbrands" in err
+    )
+    alone = compose(["~market.sellers.direct", "scenario=stay_traditional"])
+    assert [e.date for e in alone.scenario.events] == ["2002-01", "2005-05"]

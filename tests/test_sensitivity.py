@@ -25,6 +25,7 @@ S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
 ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
 # the default market at a small size: two regions, two years, five trajectories
 SMALL = ["market.n_regions=2", "steps=24", "sensitivity.samples=5"]
+DUO = "market=china_pc_2002_duo"  # the two-seller market
 
 
 def sensitivity(*args: str) -> subprocess.CompletedProcess:
@@ -54,9 +55,9 @@ def test_sobol_indices_of_the_ishigami_function_are_recovered(tmp_path):
     assert (tmp_path / "sensitivity.png").stat().st_size > 0
 
 
-def test_morris_on_the_default_market_scores_the_dummy_zero_and_last_and_resumes(tmp_path):
+def test_morris_on_the_two_seller_market_scores_the_dummy_zero_and_last_and_resumes(tmp_path):
     folder = f"hydra.sweep.dir={tmp_path}"
-    done = sensitivity("experiment=sensitivity_morris", *SMALL, folder)
+    done = sensitivity("experiment=sensitivity_morris", DUO, *SMALL, folder)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(tmp_path / "sensitivity.csv")
     assert set(table["kpi"]) == {"profit_vendor", "share_vendor_key", "partner_satisfaction"}
@@ -88,7 +89,7 @@ def test_morris_on_the_default_market_scores_the_dummy_zero_and_last_and_resumes
     job = tmp_path / "runs" / row["jobs"]
     assert (job / "metrics.parquet").exists() and not (job / "channel.graphml").exists()
     # a rerun runs nothing again and gives the same table
-    again = sensitivity("experiment=sensitivity_morris", *SMALL, folder)
+    again = sensitivity("experiment=sensitivity_morris", DUO, *SMALL, folder)
     assert again.returncode == 0, again.stderr
     assert "0 to run" in again.stdout
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "sensitivity.csv"), table)

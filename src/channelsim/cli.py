@@ -916,7 +916,7 @@ def lever_heading(group: str) -> str | None:
     if not name:
         return None
     if policy:
-        return f"{name}'s policy (market.sellers.{name}.policy=PRESET picks one)"
+        return "its policy: a strategy preset (.policy=PRESET) and its levers"
     return f"{name}'s capabilities"
 
 

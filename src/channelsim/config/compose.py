@@ -39,6 +39,8 @@ from channelsim.config.schema import (
     STUDY_KEYS,
     VENDOR,
     ChannelConfig,
+    MarketConfig,
+    ScenarioEvent,
     StrategyConfig,
     set_path,
 )
@@ -374,6 +376,9 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
         event.market = {
             moved_key(f"market.{k}").removeprefix("market."): v for k, v in event.market.items()
         }
+    cfg.scenario.events = [
+        e for e in cfg.scenario.events if not absent_sellers(e, cfg.scenario.name, cfg.market)
+    ]
     cfg.presets = {}
     for event in cfg.scenario.events:
         if event.strategy is None or event.strategy in cfg.presets:
@@ -397,6 +402,32 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     if not run_dir.strip():
         raise ConfigError("hydra.run.dir='' is not allowed: expected a folder path")
     return Composed(config=cfg, run_dir=run_dir)
+
+
+def absent_sellers(event: ScenarioEvent, scenario: str, market: MarketConfig) -> bool:
+    """Leave out what a scenario's event says of sellers the market does not have (the
+    direct seller's exit in a market without it, the purchase of IBM's business in the
+    two-seller market), with a one-line note on stderr the first time; True: nothing of
+    the event is left."""
+    absent = set()
+    for key in list(event.market):
+        found = SELLER_KEY.match(f"market.{key}")
+        if found and found.group(1) not in market.sellers:
+            absent.add(found.group(1))
+            del event.market[key]
+    names = [event.acquisition.get(role) for role in ("buyer", "seller")]
+    if event.acquisition and any(n not in market.sellers for n in names):
+        absent.update(n for n in names if n not in market.sellers)
+        event.acquisition = {}
+    if absent:
+        note = f"scenario {scenario}: its {event.date} event left out of market {market.name}"
+        if note not in _NOTED:
+            _NOTED.add(note)
+            missing = ", ".join(sorted(map(str, absent)))
+            print(f"channelsim: note: {note}, which has no seller {missing}", file=sys.stderr)
+    return bool(absent) and not (
+        event.strategy or event.levers or event.market or event.acquisition
+    )
 
 
 def seller_policy(

@@ -359,7 +359,7 @@ class SellerConfig:
         lo=0.0,
         hi=1.0,
         source=(
-            "calibrated: by hand, key-account share about 0.45 in 2002-H1; calibrate_china_pc "
+            "calibrated: by hand, key-account share about 0.45 in 2002-H1; calibrate_china_pc_duo "
             "leaves it open (abc 90%: 0.713-0.933)"
         ),
     )
@@ -555,7 +555,7 @@ class MarketConfig:
         hi=1e9,
         source=(
             "calibrated: by hand, transactional buyers about 2/3 of the two firms' units; "
-            "calibrate_china_pc leaves it open (abc 90%: 8472-13797)"
+            "calibrate_china_pc_duo leaves it open (abc 90%: 8472-13797)"
         ),
     )
     growth: float = lever(
@@ -613,7 +613,7 @@ class MarketConfig:
         lo=0.0,
         hi=1.0,
         source=(
-            "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc leaves "
+            "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc_duo leaves "
             "it open (abc 90%: 0.085-0.235)"
         ),
     )
@@ -630,7 +630,7 @@ class MarketConfig:
         lo=0.0,
         hi=1.0,
         source=(
-            "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc leaves "
+            "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc_duo leaves "
             "it open (abc 90%: 0.015-0.037)"
         ),
     )
