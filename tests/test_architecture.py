@@ -74,7 +74,7 @@ def test_imports_go_one_way(path):
 ANALYSIS_MAY_IMPORT = {
     "domain": None,  # None: any name
     "labels": None,
-    "metrics": {"METRICS"},
+    "metrics": {"METRICS", "metric_sellers"},  # the sellers a table of metrics names
     "experiment.io": None,
     "experiment.sweep": {"collect", "read_plan"},  # a sweep folder's tables
     "experiment.case_study": {"PARTS", "SCENARIOS"},

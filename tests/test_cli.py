@@ -512,6 +512,29 @@ def test_the_study_tables_fit(small_study):
     assert_fits(text_table(*ablation_rows(with_ablation(small_study), effects=False)))
 
 
+def test_the_study_shows_every_sellers_share_of_the_whole_market(small_study, tmp_path):
+    from channelsim import compose
+    from channelsim.analysis.case_study import SELLER_WINDOWS, seller_rows, write_study
+    from channelsim.experiment.case_study import SCENARIOS
+
+    market = list(compose(SMALL).market.sellers)  # the vendor and the direct seller first
+    sellers = ["vendor", "direct", *(name for name in market if name not in ("vendor", "direct"))]
+    head, rows = seller_rows(small_study)
+    assert [row[:2] for row in rows] == [[s, seller] for s in SCENARIOS for seller in sellers]
+    for scenario, of_seller in small_study.sellers.items():
+        for window in SELLER_WINDOWS:
+            total = sum(of_seller[seller][window].mean for seller in sellers)
+            assert total == pytest.approx(1.0, abs=1e-9), (scenario, window)
+    write_study(small_study, tmp_path)
+    assert (tmp_path / "figures" / "seller_shares.png").stat().st_size > 10_000
+    report = (tmp_path / "report.md").read_text()
+    assert "## Every seller's share of the whole market" in report
+    assert "| " + " | ".join(head) + " |" in report
+    assert f"| copy_direct | {sellers[-1]} | " in report
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert list(summary["sellers"]["history"]) == sellers
+
+
 def test_the_study_prints_within_the_width(small_study, monkeypatch, tmp_path, capsys):
     from channelsim import api
 

@@ -15,13 +15,15 @@ from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model
 from playwright.sync_api import Page, expect, sync_playwright
 
 from channelsim import ConfigError, cli
-from channelsim.analysis.figures import network_figure
+from channelsim.analysis.figures import network_figure, seller_shares_figure
 from channelsim.dashboard.app import (
     DashboardModel,
     LeverChoices,
     cases,
     key_share_text,
     model_params,
+    seller_names,
+    total_share_text,
 )
 from channelsim.experiment.run import metrics_frame
 from tests.conftest import SMALL
@@ -29,8 +31,9 @@ from tests.serving import START_S, dashboard
 
 CHROMIUM = Path("/usr/bin/chromium")
 MARKET = tuple(SMALL)
-# the default market, as small (the page takes market.KEY=VALUE only)
+# the default market of five sellers, as small (the page takes market.KEY=VALUE only)
 SIZES = tuple(o for o in SMALL if o.startswith("market."))
+FIVE = ("market=china_pc_2002", *SIZES)
 WAIT_MS = 30_000  # one page update
 
 
@@ -102,6 +105,44 @@ def test_key_share_is_shown_as_the_model_holds_it():
     assert key_share_text(model) == f"{model.last['share_vendor_key']:.3f}"
 
 
+def test_every_sellers_share_of_the_whole_market_is_shown_as_the_model_holds_it():
+    model = DashboardModel(market=FIVE)
+    sellers = seller_names(model)
+    assert sellers == ["vendor", "direct", "globalbrands", "localbrands", "others"]
+    assert [total_share_text(model, seller) for seller in sellers] == ["—"] * 5
+    for _ in range(4):
+        model.step()
+    shares = [model.last[f"share_{seller}_total"] for seller in sellers]
+    assert [total_share_text(model, seller) for seller in sellers] == [f"{x:.3f}" for x in shares]
+    assert sum(shares) == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("en", ["vendor", "direct seller", "globalbrands", "localbrands", "others"]),
+        ("zh", ["厂商", "直销厂商", "globalbrands", "localbrands", "others"]),
+    ],
+)
+def test_the_seller_chart_names_every_seller(lang, names):
+    model = DashboardModel(market=FIVE, lang=lang)
+    for _ in range(3):
+        model.step()
+    fig = seller_shares_figure(metrics_frame(model), list(model.changes), lang, seller_names(model))
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == names
+
+
+def test_the_two_seller_market_shows_its_two_sellers():
+    model = DashboardModel(market=("market=china_pc_2002_duo", *FIVE[1:]))
+    assert seller_names(model) == ["vendor", "direct"]
+    model.step()
+    fig = seller_shares_figure(metrics_frame(model), [], "en", seller_names(model))
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "vendor",
+        "direct seller",
+    ]
+
+
 def test_without_the_viz_extra_the_command_says_how_to_get_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
     assert cli.main(["dashboard"]) == 2
@@ -146,10 +187,14 @@ def open_page(browser, url: str) -> Page:
 
 
 def expect_model(page: Page, model: DashboardModel) -> None:
-    """The page shows what `model` holds: its month and the vendor's key-account share."""
+    """The page shows what `model` holds: its month, the vendor's key-account share and
+    every seller's share of the whole market."""
     expect(page.get_by_test_id("step")).to_have_text(str(model.steps))
     expect(page.get_by_test_id("month")).to_have_text(model.date)
     expect(page.get_by_test_id("key-share")).to_have_text(key_share_text(model))
+    for seller in seller_names(model):
+        share = page.get_by_test_id(f"total-share-{seller}")
+        expect(share).to_have_text(total_share_text(model, seller))
 
 
 def test_step_switch_a_lever_and_reset_in_a_browser(browser, tmp_path):
@@ -210,5 +255,6 @@ def test_the_page_in_chinese_shows_the_cases_terms(browser, tmp_path):
             expect(page.get_by_text(words).first).to_be_visible()
         expect(page.get_by_text("当前渠道政策 (传统渠道):")).to_be_visible()
         expect(page.get_by_text("历史路径", exact=True)).to_be_visible()  # the case picked
-        expect(page.locator("img")).to_have_count(4)  # three charts and the network
+        expect(page.get_by_text("整体市场份额").first).to_be_visible()
+        expect(page.locator("img")).to_have_count(5)  # four charts and the network
         page.context.close()

@@ -14,6 +14,7 @@ from channelsim.analysis.figures import (
     network_layout,
     run_figures,
     seller_colours,
+    seller_shares_figure,
 )
 from channelsim.domain import Segment
 from channelsim.experiment.run import simulate
@@ -82,6 +83,13 @@ def test_run_figures_in_each_language_draw_every_glyph(tmp_path, lang):
     assert ("大客户:厂商" in labels) == (lang == "zh")
     assert missing_glyphs(lambda: fig.canvas.draw()) == []
     plt.close(fig)
+
+
+def test_the_seller_chart_in_chinese_draws_every_glyph():
+    metrics, model = simulate(compose(["steps=6", *SMALL]))
+    fig = seller_shares_figure(metrics, model.changes, lang="zh")
+    assert fig.axes[0].get_title() == "各厂商占整个市场采购量的份额(3个月均值)"
+    assert missing_glyphs(lambda: fig.canvas.draw()) == []
 
 
 def test_run_with_lang_zh_writes_its_figures(tmp_path, capsys):

@@ -22,6 +22,11 @@ TERMS: dict[str, tuple[str, str]] = {
     "shares_title": ("Share of units bought, by segment", "各类客户的采购份额"),
     "key_share_title": ("Key accounts: share of units bought", "大客户采购份额"),
     "smoothed": ("{months}-month mean", "{months}个月均值"),
+    "seller_shares_title": (
+        "Share of the whole market's units, by seller ({months}-month means)",
+        "各厂商占整个市场采购量的份额({months}个月均值)",
+    ),
+    "seller_share_axis": ("share of all units bought", "占全部采购量的份额"),
     "profits_title": ("Profits", "利润"),
     "profit_axis": ("profit a month (list-price units)", "月利润(按标价计)"),
     "conflict_title": ("Channel conflict and partner satisfaction", "渠道冲突与合作伙伴满意度"),
@@ -35,6 +40,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "key_of": ("key account:", "大客户:"),
     "month": ("Month", "月份"),
     "key_share_now": ("Vendor's key-account share", "厂商大客户份额"),
+    "total_shares_now": ("Share of the whole market", "整体市场份额"),
     "policy": ("Policy in force", "当前渠道政策"),
     "levers": ("Levers (take effect from the next month)", "政策杠杆(下月起生效)"),
     "meanings": ("What the levers mean in the case", "案例中各项政策的含义"),
@@ -64,6 +70,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "segment_band_title": (
         "Vendor share of units by segment (6-month means, 95% bands)",
         "厂商在各类客户中的份额(6个月均值,95%区间)",
+    ),
+    "seller_band_title": (
+        "Every seller's share of the whole market's units (3-month means, 95% bands)",
+        "各厂商占整个市场采购量的份额(3个月均值,95%区间)",
     ),
     "vendor_profit_axis": ("vendor profit a month (list-price units)", "厂商月利润(按标价计)"),
     "vendor_profit_title": (

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from channelsim.agents import regional_market as market_rules
 from channelsim.agents.seller import COST_LEVERS
-from channelsim.config.schema import DIRECT, SEGMENT_NAMES, SELLER_NAME
+from channelsim.config.schema import DIRECT, SEGMENT_NAMES, SELLER_NAME, VENDOR
 from channelsim.config.validate import ConfigError, listed
 from channelsim.domain import MONTHS_PER_QUARTER, Segment, Stage
 from channelsim.mechanics import graymarket, relationships
@@ -101,6 +102,23 @@ def is_metric(name: str) -> bool:
     return name in METRICS or SELLER_METRIC.match(name) is not None
 
 
+def metric_seller(name: str) -> str | None:
+    """The seller whose own metric `name` is, or None when it is no seller's own: of
+    METRICS, only the vendor's and the direct seller's are (profit_resellers and
+    units_online look like a seller's)."""
+    found = SELLER_METRIC.match(name)
+    seller = found and (found.group(1) or found.group(2))
+    if name in METRICS and seller not in (VENDOR, DIRECT):
+        return None
+    return seller
+
+
+def metric_sellers(columns: Iterable[str]) -> list[str]:
+    """The sellers with metrics of their own among `columns` (a table of metrics), in the
+    order they first come."""
+    return list(dict.fromkeys(s for s in map(metric_seller, columns) if s))
+
+
 def check_sellers_metrics(named: dict[str, str], sellers: list[str]) -> None:
     """Each metric `named` (by where it is named) of a seller's own is of one of `sellers`
     (the direct seller's always is: a market without it reports it at nothing).
@@ -109,8 +127,7 @@ def check_sellers_metrics(named: dict[str, str], sellers: list[str]) -> None:
         ConfigError: a seller's metric of a seller the market does not have.
     """
     for where, name in named.items():
-        found = SELLER_METRIC.match(name)
-        seller = found and (found.group(1) or found.group(2))
+        seller = metric_seller(name)
         if seller and seller not in sellers and seller != DIRECT:
             lead = f"{where}={name!r}: the market has no seller {seller!r}; its sellers: "
             raise ConfigError(listed(lead, sellers))

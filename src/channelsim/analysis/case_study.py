@@ -1,6 +1,7 @@
 """The case comparison read from its runs: per scenario, each measure's mean over seeds
-with its 95% confidence interval; how much of the recovery each part of the relationship
-channel carries; the figures and the report.
+with its 95% confidence interval, and every seller's share of the whole market; how much
+of the recovery each part of the relationship channel carries; the figures and the
+report.
 
 The runs themselves are made by `channelsim.experiment.case_study`.
 """
@@ -17,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from channelsim.analysis.figures import market_sellers, seller_colours, seller_term
 from channelsim.analysis.report import (
     html_page,
     html_table,
@@ -43,6 +45,9 @@ TABLE = (
     ("conflict index 2006", "conflict_index", "2006", "mean", ".3f"),
 )
 RECOVERY_WINDOW = "2005-H2"
+# the windows of every seller's share of the whole market: before the relationship
+# channel, as it starts, as it has won key accounts back, and under the dual model
+SELLER_WINDOWS = ("2003", "2004-Q1", "2005-H2", "2006-H2")
 EVENTS = (
     ("2004-01", "relationship channel"),
     ("2004-08", "direct seller leaves low end"),
@@ -59,6 +64,9 @@ class CaseStudy:
     ablation: dict[str, dict[str, Estimate]]
     seeds: list[int]
     failed: list[dict] = field(default_factory=list)
+    # per scenario, seller and window of SELLER_WINDOWS: the seller's share of the whole
+    # market, its mean over seeds and 95% interval
+    sellers: dict[str, dict[str, dict[str, Estimate]]] = field(default_factory=dict)
     out_dir: Path | None = None
     runtime_s: float = 0.0
 
@@ -72,6 +80,25 @@ def summarise(runs: pd.DataFrame) -> dict[str, dict[str, Estimate]]:
         out[scenario] = {
             title: mean_ci(per_run(these, metric, win, ["seed"], how))
             for title, metric, win, how, _ in TABLE
+        }
+    return out
+
+
+def summarise_sellers(runs: pd.DataFrame) -> dict[str, dict[str, dict[str, Estimate]]]:
+    """Per scenario, every seller of the market and each window of SELLER_WINDOWS: the
+    seller's share of the whole market's units (the months' mean), its mean over seeds
+    and 95% interval."""
+    base = runs[runs["variant"] == "all parts"]
+    sellers = market_sellers(base)
+    out: dict[str, dict[str, dict[str, Estimate]]] = {}
+    for scenario in SCENARIOS:
+        these = base[base["scenario"] == scenario]
+        out[scenario] = {
+            seller: {
+                win: mean_ci(per_run(these, f"share_{seller}_total", win, ["seed"]))
+                for win in SELLER_WINDOWS
+            }
+            for seller in sellers
         }
     return out
 
@@ -138,6 +165,7 @@ def read_study(
         ablation=summarise_ablation(runs) if comparable and ablation else {},
         seeds=seeds,
         failed=failed,
+        sellers=summarise_sellers(runs) if comparable else {},
         runtime_s=runtime_s,
     )
 
@@ -157,6 +185,18 @@ def table_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
     """The comparison: one row a measure, one column a scenario (mean [95% interval])."""
     head = ["measure", *SCENARIOS]
     rows = [[t[0], *(study.table[s][t[0]].text(t[4]) for s in SCENARIOS)] for t in TABLE]
+    return head, rows
+
+
+def seller_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
+    """Every seller's share of the whole market: one row a scenario and seller, one
+    column a window of SELLER_WINDOWS (mean [95% interval])."""
+    head = ["scenario", "seller", *SELLER_WINDOWS]
+    rows = [
+        [scenario, seller, *(by_window[win].text(".3f") for win in SELLER_WINDOWS)]
+        for scenario, sellers in study.sellers.items()
+        for seller, by_window in sellers.items()
+    ]
     return head, rows
 
 
@@ -198,7 +238,12 @@ def _band(
     scenario: str,
     smooth: int = 3,
     lang: str = "en",
+    colour: str | None = None,
+    label: str | None = None,
 ) -> None:
+    """The metric's mean over seeds in a scenario, month by month, with its 95% band; in
+    the scenario's colour and name unless `colour` and `label` are given."""
+    colour = colour or COLOURS[scenario]
     these = runs[(runs["scenario"] == scenario) & (runs["variant"] == "all parts")]
     wide = these.pivot(index="step", columns="seed", values=metric)
     wide = wide.rolling(smooth, min_periods=1).mean()
@@ -206,10 +251,8 @@ def _band(
     est = [mean_ci(row) for row in wide.to_numpy()]
     x = np.arange(len(est))
     mean = np.array([e.mean for e in est])
-    ax.plot(x, mean, color=COLOURS[scenario], label=term(scenario, lang))
-    ax.fill_between(
-        x, [e.low for e in est], [e.high for e in est], color=COLOURS[scenario], alpha=0.2, lw=0
-    )
+    ax.plot(x, mean, color=colour, label=label or term(scenario, lang))
+    ax.fill_between(x, [e.low for e in est], [e.high for e in est], color=colour, alpha=0.2, lw=0)
     ticks = [i for i, d in enumerate(dates) if d.endswith("-01")]
     ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
     for date, _ in EVENTS:
@@ -217,8 +260,25 @@ def _band(
             ax.axvline(list(dates).index(date), color="grey", lw=0.6, ls="--")
 
 
+def seller_figure(study: CaseStudy, lang: str = "en") -> plt.Figure:
+    """Every seller's share of the whole market with 95% bands, a panel a scenario."""
+    sellers = list(next(iter(study.sellers.values())))
+    fig, axes = plt.subplots(1, len(SCENARIOS), figsize=(13, 4.2), sharey=True)
+    for ax, scenario in zip(axes, SCENARIOS, strict=True):
+        for seller, colour in zip(sellers, seller_colours(sellers), strict=True):
+            metric, label = f"share_{seller}_total", seller_term(seller, lang)
+            _band(ax, study.runs, metric, scenario, lang=lang, colour=colour, label=label)
+        ax.set_ylim(0, 1)
+        ax.set_title(term(scenario, lang))
+    axes[0].set_ylabel(term("seller_share_axis", lang))
+    axes[0].legend(fontsize=8, loc="upper left")
+    fig.suptitle(term("seller_band_title", lang))
+    return fig
+
+
 def figures(study: CaseStudy, folder: Path, lang: str = "en") -> list[Path]:
-    """Key-account share by scenario with 95% bands; shares by segment; profits; ablation."""
+    """Key-account share by scenario with 95% bands; shares by segment; every seller's
+    share of the whole market; profits; ablation."""
     with plt.rc_context(font_rc(lang)):
         return _figures(study, folder, lang)
 
@@ -246,6 +306,10 @@ def _figures(study: CaseStudy, folder: Path, lang: str) -> list[Path]:
     fig.suptitle(term("segment_band_title", lang))
     paths.append(folder / "segment_shares.png")
     save_figure(fig, paths[-1])
+
+    if study.sellers:
+        paths.append(folder / "seller_shares.png")
+        save_figure(seller_figure(study, lang), paths[-1])
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for scenario in SCENARIOS:
@@ -321,6 +385,16 @@ def write_report(
         intro += " Overrides: `" + " ".join(overrides) + "`."
     md = ["# Case comparison", "", intro, "", markdown_table(head, rows), ""]
     body = [f"<h1>Case comparison</h1><p>{html.escape(intro)}</p>", html_table(head, rows)]
+    if study.sellers:
+        s_head, s_rows = seller_rows(study)
+        text = (
+            "Each seller's share of all units the market bought (its partners' sales with "
+            "its own), averaged over the window's months; the sellers' shares add up to 1. "
+            "Mean over seeds with its 95% confidence interval."
+        )
+        title = "Every seller's share of the whole market"
+        md += [f"## {title}", "", text, "", markdown_table(s_head, s_rows), ""]
+        body += [f"<h2>{title}</h2>", f"<p>{html.escape(text)}</p>", html_table(s_head, s_rows)]
     if study.ablation:
         a_head, a_rows = ablation_rows(study)
         text = (
@@ -366,6 +440,13 @@ def write_report(
             },
             "ablation": {
                 v: {k: e.__dict__ for k, e in cols.items()} for v, cols in study.ablation.items()
+            },
+            "sellers": {
+                scenario: {
+                    seller: {win: e.__dict__ for win, e in by_window.items()}
+                    for seller, by_window in sellers.items()
+                }
+                for scenario, sellers in study.sellers.items()
             },
         },
     )

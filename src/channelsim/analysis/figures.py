@@ -1,7 +1,7 @@
-"""Figures of one run: shares by segment, profits, conflict and satisfaction, and the
-channel network. Each builder returns a matplotlib Figure outside pyplot's state (so
-that the dashboard's sessions can draw at once); `run_figures` writes them as PNG
-files. Labels come in English or Chinese."""
+"""Figures of one run: shares by segment, every seller's share of the whole market,
+profits, conflict and satisfaction, and the channel network. Each builder returns a
+matplotlib Figure outside pyplot's state (so that the dashboard's sessions can draw at
+once); `run_figures` writes them as PNG files. Labels come in English or Chinese."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from channelsim.analysis.report import save_figure
 from channelsim.domain import Segment
 from channelsim.labels import font_rc, preset_label, term
+from channelsim.metrics import metric_sellers
 from channelsim.network import node, stocking_sellers, supply_sources
 
 if TYPE_CHECKING:
@@ -79,6 +80,41 @@ def shares_figure(
             _mark_changes(ax, dates, changes, lang)
         axes[0, 0].legend(loc="lower left", fontsize=8)
         fig.suptitle(term("shares_title", lang))
+    return fig
+
+
+def market_sellers(metrics: pd.DataFrame) -> list[str]:
+    """The sellers of the market whose metrics these are, read off the columns: every
+    seller with metrics of its own that sold in some month (a market without the direct
+    seller reports it at nothing)."""
+    return [s for s in metric_sellers(metrics.columns) if metrics[f"units_{s}"].sum() > 0]
+
+
+def seller_shares_figure(
+    metrics: pd.DataFrame,
+    changes: list[tuple[str, str]] = (),
+    lang: str = "en",
+    sellers: list[str] | None = None,
+) -> Figure:
+    """Every seller's share of the whole market's units, month by month, with a rolling
+    mean: the shares add up to 1. The sellers are the market's (`market_sellers`) unless
+    given."""
+    dates, x = list(metrics["date"]), range(len(metrics))
+    sellers = market_sellers(metrics) if sellers is None else sellers
+    with mpl.rc_context(font_rc(lang)):
+        fig = Figure(figsize=(10, 4))
+        ax = fig.subplots()
+        for name, colour in zip(sellers, seller_colours(sellers), strict=True):
+            series = metrics[f"share_{name}_total"]
+            ax.plot(x, series, color=colour, lw=0.6, alpha=0.35)
+            smooth = series.rolling(SMOOTH, min_periods=1).mean()
+            ax.plot(x, smooth, color=colour, label=seller_term(name, lang))
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(term("seller_share_axis", lang))
+        ax.set_title(term("seller_shares_title", lang, months=SMOOTH))
+        _date_axis(ax, dates)
+        _mark_changes(ax, dates, changes, lang)
+        ax.legend(fontsize=8, loc="upper left", ncol=len(sellers))
     return fig
 
 
@@ -196,9 +232,9 @@ def network_layout(model: ChannelModel, max_key_per_region: int = 12) -> dict[st
     return nx.shell_layout(graph, nlist=shells)
 
 
-def seller_term(seller, lang: str) -> str:
+def seller_term(name: str, lang: str) -> str:
     """A seller's name in a legend: the vendor's and the direct seller's in `lang`."""
-    return term(seller.name, lang) if seller.name in ("vendor", "direct") else seller.name
+    return term(name, lang) if name in ("vendor", "direct") else name
 
 
 def network_figure(
@@ -258,7 +294,9 @@ def network_figure(
         ax.scatter(*xy("a", accounts).T, s=26, c=colours, marker="^", zorder=3)
         handles = [
             *(
-                Line2D([], [], ls="", marker="s", color=colour[s.row], label=seller_term(s, lang))
+                Line2D(
+                    [], [], ls="", marker="s", color=colour[s.row], label=seller_term(s.name, lang)
+                )
                 for s in shown
             ),
             Line2D([], [], ls="", marker="D", color="#333333", label=term("distributor", lang)),
@@ -281,7 +319,7 @@ def network_figure(
                     ls="",
                     marker="^",
                     color=colour[s.row],
-                    label=term("key_of", lang) + " " * (lang != "zh") + seller_term(s, lang),
+                    label=term("key_of", lang) + " " * (lang != "zh") + seller_term(s.name, lang),
                 )
                 for s in model.sellers
             ),

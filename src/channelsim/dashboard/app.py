@@ -3,9 +3,10 @@
 SolaraViz's sidebar holds Step, Play and Reset and the run's inputs (scenario or
 strategy, seed); Reset rebuilds the model as ``DashboardModel(**inputs)``, a thin
 adapter that composes channelsim's typed config from them. The main area shows what
-the running model holds: the month and the vendor's key-account share, the policy in
-force, levers that change it from the next month on, charts with the policy changes
-marked, the channel network, and what each lever means in the case's terms.
+the running model holds: the month, the vendor's key-account share and every seller's
+share of the whole market, the policy in force, levers that change it from the next
+month on, charts with the policy changes marked, the channel network, and what each
+lever means in the case's terms.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from channelsim.analysis.figures import (
     network_figure,
     network_layout,
     profits_figure,
+    seller_shares_figure,
+    seller_term,
     shares_figure,
 )
 from channelsim.analysis.report import figure_png
@@ -150,6 +153,20 @@ def key_share_text(model: ChannelModel) -> str:
     return f"{value:.3f}"
 
 
+def seller_names(model: ChannelModel) -> list[str]:
+    """The market's sellers, the vendor and the direct seller first (as in the metrics)."""
+    first = [s for s in (model.vendor, model.direct_seller) if s is not None]
+    return [s.name for s in first + [s for s in model.sellers if s not in first]]
+
+
+def total_share_text(model: ChannelModel, seller: str) -> str:
+    """A seller's share of the whole market last month, as the page shows it."""
+    value = model.last[f"share_{seller}_total"]
+    if model.steps == 0 or value is None or math.isnan(value):
+        return "—"
+    return f"{value:.3f}"
+
+
 def on_off(value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return term("on" if value else "off", lang)
@@ -166,7 +183,8 @@ def _testid(testid: str, text: str, tag: str = "span") -> None:
 
 @solara.component
 def Status(model: DashboardModel) -> None:
-    """The month, the vendor's key-account share and the policy in force."""
+    """The month, the vendor's key-account share, every seller's share of the whole
+    market and the policy in force."""
     update_counter.get()
     lang = model.lang
     with solara.Card():
@@ -178,6 +196,11 @@ def Status(model: DashboardModel) -> None:
             solara.Text(f"/ {model.config.steps})")
             solara.Text(f"{term('key_share_now', lang)}:")
             _testid("key-share", key_share_text(model), tag="b")
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Text(f"{term('total_shares_now', lang)}:")
+            for seller in seller_names(model):
+                solara.Text(f"{seller_term(seller, lang)}:")
+                _testid(f"total-share-{seller}", total_share_text(model, seller))
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Text(f"{term('policy', lang)} ({preset_label(model.strategy.name, lang)}):")
             for name in LEVERS:
@@ -233,7 +256,8 @@ def Levers(model: DashboardModel, choices: LeverChoices) -> None:
 
 @solara.component
 def Charts(model: DashboardModel) -> None:
-    """Shares by segment, profits, and conflict with satisfaction, as the run goes."""
+    """Shares by segment, every seller's share of the whole market, profits, and conflict
+    with satisfaction, as the run goes."""
     counter = update_counter.get()
     lang = model.lang
 
@@ -242,9 +266,12 @@ def Charts(model: DashboardModel) -> None:
             if model.steps == 0:
                 return []
             metrics, changes = metrics_frame(model), list(model.changes)
+            sellers = seller_names(model)
         return [
-            _png(build(metrics, changes, lang))
-            for build in (shares_figure, profits_figure, conflict_figure)
+            _png(shares_figure(metrics, changes, lang)),
+            _png(seller_shares_figure(metrics, changes, lang, sellers)),
+            _png(profits_figure(metrics, changes, lang)),
+            _png(conflict_figure(metrics, changes, lang)),
         ]
 
     pictures = solara.use_memo(draw, [model, model.steps, len(model.changes), counter])
@@ -252,9 +279,10 @@ def Charts(model: DashboardModel) -> None:
         solara.Info(term("start_hint", lang))
         return
     solara.Image(pictures[0], width="100%")
+    solara.Image(pictures[1], width="100%")
     with solara.Columns([1, 1]):
-        solara.Image(pictures[1], width="100%")
         solara.Image(pictures[2], width="100%")
+        solara.Image(pictures[3], width="100%")
 
 
 @solara.component
