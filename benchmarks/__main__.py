@@ -91,6 +91,9 @@ TINY = Plan(
     against_default_pairs=1,
     against_large_pairs=1,
 )
+# the two-seller market; the default (five sellers) without its smallest shops' sellers
+DUO = ("market=china_pc_2002_duo",)
+FOUR = ("~market.sellers.others", "market.sellers.vendor.partner_share=0.75")
 WARMUP = {"overrides": Market(regions=1, key=20, mid=60, resellers=10).overrides(), "steps": 3}
 
 
@@ -137,6 +140,7 @@ def measure(plan: Plan) -> dict:
         return repeat(label, repeats, "channel_run", kwargs, WARMUP)
 
     default = channel("default market", plan.default_repeats, [], plan.default_steps)
+    duo = channel("two-seller market", plan.default_repeats, list(DUO), plan.default_steps)
     drawn = repeat(
         "default market with figures",
         plan.default_repeats,
@@ -148,6 +152,15 @@ def measure(plan: Plan) -> dict:
         channel(f"{m.accounts:,} accounts", plan.big_repeats, m.overrides(), plan.big_steps)
         for m in (plan.small, plan.large)
     )
+    large_sellers = {
+        n: channel(
+            f"{plan.large.accounts:,} accounts, {n} sellers",
+            plan.big_repeats,
+            [*overrides, *plan.large.overrides()],
+            plan.big_steps,
+        )
+        for n, overrides in ((2, DUO), (4, FOUR))
+    }
     peer = repeat(
         "Mesa Boltzmann wealth",
         plan.peer_repeats,
@@ -187,8 +200,11 @@ def measure(plan: Plan) -> dict:
     cases = {
         "default_60": default,
         "default_60_figures": drawn,
+        "duo_60": duo,
         "accounts_small": small,
         "accounts_large": large,
+        "accounts_large_2": large_sellers[2],
+        "accounts_large_4": large_sellers[4],
         "boltzmann": peer,
     }
     summary = {
@@ -218,6 +234,13 @@ def measure(plan: Plan) -> dict:
     lg, sm = summary["accounts_large"], summary["accounts_small"]
     targets = [
         ("default market, one run (s)", summary["default_60"]["median_s"], "<=", 0.5),
+        ("two-seller market, one run (s)", summary["duo_60"]["median_s"], "<=", 0.5),
+        (
+            f"{plan.large.accounts:,} accounts, four / two sellers, time ratio",
+            summary["accounts_large_4"]["median_s"] / summary["accounts_large_2"]["median_s"],
+            "<=",
+            1.6,
+        ),
         (f"{plan.large.accounts:,} accounts, one run (s)", lg["median_s"], "<=", 30.0),
         (f"{plan.large.accounts:,} accounts, peak memory (MB)", lg["peak_mb"], "<=", 1024.0),
         (
@@ -276,10 +299,13 @@ def table(results: dict) -> str:
     names = {
         "default_60": f"default market, {results['sizes']['default_steps']} steps",
         "default_60_figures": "  the same, with its three figures",
+        "duo_60": f"two-seller market, {results['sizes']['default_steps']} steps",
         "accounts_small": f"{results['sizes']['small_accounts']:,} accounts, "
         f"{results['sizes']['big_steps']} steps",
         "accounts_large": f"{results['sizes']['large_accounts']:,} accounts, "
         f"{results['sizes']['big_steps']} steps",
+        "accounts_large_2": "  the same, two sellers (china_pc_2002_duo)",
+        "accounts_large_4": "  the same, four sellers (the default without others)",
         "boltzmann": f"Mesa Boltzmann wealth ({results['sizes']['peer']})",
         "sweep_n_jobs_1": f"sweep, {results['sizes']['sweep_runs']} runs, n_jobs=1 (warm)",
         "sweep_n_jobs_2": f"sweep, {results['sizes']['sweep_runs']} runs, n_jobs=2 (warm)",

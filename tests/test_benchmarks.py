@@ -46,8 +46,11 @@ def test_the_benchmark_runs_at_a_tiny_size(tmp_path):
     assert set(results["cases"]) == {
         "default_60",
         "default_60_figures",
+        "duo_60",
         "accounts_small",
         "accounts_large",
+        "accounts_large_2",
+        "accounts_large_4",
         "boltzmann",
         "sweep_n_jobs_1",
         "sweep_n_jobs_2",
@@ -58,7 +61,9 @@ def test_the_benchmark_runs_at_a_tiny_size(tmp_path):
     runs = results["cases"]["accounts_large"]["runs"]
     assert runs[0]["accounts"] == results["sizes"]["large_accounts"] == 164
     assert 0 <= runs[0]["share_vendor_key"] <= 1  # the model ran, data collection on
-    assert len(results["targets"]) == 6
+    sellers = {n: results["cases"][f"accounts_large_{n}"]["runs"][0] for n in (2, 4)}
+    assert {n: run["accounts"] for n, run in sellers.items()} == {2: 164, 4: 164}
+    assert len(results["targets"]) == 8
     calibration = results["cases"]["calibration"]
     assert calibration["runs"]["evaluations"] == 2 and calibration["evaluations_per_s"] > 0
     assert all(isinstance(t["met"], bool) for t in results["targets"])
