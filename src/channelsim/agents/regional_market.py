@@ -250,4 +250,6 @@ def price_dispersion(model: ChannelModel, txn: RetailSales) -> float:
     if w.sum() <= 1e-9:  # numerical: no units worth the name, no dispersion
         return 0.0
     mean = np.average(p, weights=w)
+    if mean <= 1e-12:  # numerical: discounts took the whole price (channel_cost): given away
+        return 0.0
     return float(np.sqrt(np.average((p - mean) ** 2, weights=w)) / mean)
