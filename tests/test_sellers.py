@@ -529,8 +529,10 @@ def test_the_purchase_of_ibm_moves_resellers_from_the_global_brands_to_the_vendo
 def test_an_event_about_a_seller_the_market_lacks_is_left_out_with_a_note(capsys):
     import importlib
 
+    from channelsim.config.compose import compose_run
+
     importlib.import_module("channelsim.config.compose")._NOTED.clear()
-    duo = compose(["market=china_pc_2002_duo", "scenario=history"])
+    duo = compose_run(["market=china_pc_2002_duo", "scenario=history"]).config
     assert not [e for e in duo.scenario.events if e.acquisition]
     assert len(duo.scenario.events) == 4  # the three policies and the direct seller's exit
     err = capsys.readouterr().err
@@ -539,5 +541,5 @@ def test_an_event_about_a_seller_the_market_lacks_is_left_out_with_a_note(capsys
         "scenario history: its 2005-05 event left out of market china_pc_2002_duo, which has "
         "no seller globalbrands" in err
     )
-    alone = compose(["~market.sellers.direct", "scenario=stay_traditional"])
+    alone = compose_run(["~market.sellers.direct", "scenario=stay_traditional"]).config
     assert [e.date for e in alone.scenario.events] == ["2002-01", "2005-05"]
