@@ -393,6 +393,7 @@ def test_invariants_hold_for_random_valid_configs(
         bought_from = "globalbrands" if third == WHOLE else "third"
         deal = {"buyer": "vendor", "seller": bought_from, "share": bought}
         config.scenario.events.append(ScenarioEvent(date="2002-06", acquisition=deal))
+    market["market.sellers.vendor.response"] = "fixed"  # the vendor's levers are strategy.*
     if third in ("channel_brand", WHOLE):  # the others' resellers leave none to the direct's
         market["market.sellers.direct.partner_share"] = 0.0
     if third == WHOLE:  # enough resellers a region for the smallest share to get one

@@ -76,6 +76,8 @@ class ChannelModel(mesa.Model):
         self.timeline = Timeline(config)
         self.start_index = month_index(self.market.start)
         self.changes: list[tuple[str, str]] = []
+        # adaptive sellers' lever changes: (month, seller, {lever: new value})
+        self.responses: list[tuple[str, str, dict[str, float]]] = []
         self.held_levers: dict[str, Any] = {}  # set mid-run by set_levers, held until released
         self._lever_mark: tuple[str, dict[str, Any], str] | None = None
         sellers = len(config.market.sellers)
@@ -303,6 +305,8 @@ class ChannelModel(mesa.Model):
         self.ledger = books.ledger(self, month)
         rebates = self.run_partners()
         books.profits(self, month, rebates)
+        for seller in self.sellers:  # adaptive sellers review their levers by their books
+            seller.adapt(float(month.profit[seller.row]))
         self.last = metrics.month_metrics(self, month)
         self.datacollector.collect(self)
 

@@ -11,20 +11,22 @@ programme.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from channelsim.agents.base import RowAgent
-from channelsim.config.schema import VENDOR
+from channelsim.config.schema import VENDOR, StrategyConfig
 from channelsim.domain import QUARTERS_PER_YEAR, Route, Segment
 from channelsim.mechanics import partners as partner_rules
-from channelsim.mechanics import pricing
+from channelsim.mechanics import pricing, response
 
 if TYPE_CHECKING:
     from channelsim.agents.records import Decisions
-    from channelsim.config.schema import SellerConfig, StrategyConfig
+    from channelsim.config.schema import SellerConfig
 
 LIST_PRICE = 1.0
 # the levers that cost a seller money, in the order of `Seller.program_cost`: the
@@ -63,6 +65,13 @@ TALLIES = (
 )
 
 
+@functools.cache
+def lever_ranges(names: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """Each named strategy lever's declared range."""
+    meta = {f.name: f.metadata for f in dataclasses.fields(StrategyConfig)}
+    return {name: (meta[name]["lo"], meta[name]["hi"]) for name in names}
+
+
 def top_k(score: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k largest scores (all when k >= n), in no particular order."""
     if k <= 0 or score.size == 0:
@@ -89,6 +98,8 @@ class Seller(RowAgent):
         self.hires = 0  # reps hired at the last quarter's close, charged the next month
         self.tally = dict.fromkeys(TALLIES, 0.0)  # what its levers did this month
         self.lent = 0.0  # what its partners owe it for purchases on credit, by its books
+        self.quarter_profit = 0.0  # its profit so far this quarter, by its books
+        self.memory: response.Memory | None = None  # an adaptive seller's, once it reviews
 
     @property
     def capabilities(self) -> SellerConfig:
@@ -199,6 +210,38 @@ class Seller(RowAgent):
             self.reps += self.hires
         elif per_rep < cost and self.reps > 1:
             self.reps = max(1, self.reps - step)
+
+    # ------------------------------------------------------------ its response
+    def adapt(self, profit: float) -> None:
+        """An adaptive seller (`market.sellers.NAME.response`) adds the month's profit, by
+        its own books, to its quarter's; at the quarter's close it reviews one of its
+        levers by that profit alone (`mechanics.response.review`): its markup, and its
+        partners' rebate, discount and training when it has partners."""
+        if self.capabilities.response != "adaptive":
+            return
+        self.quarter_profit += profit
+        if self.model.month_in_quarter != 2:
+            return
+        policy = self.policy
+        names = response.PRICE_LEVERS + (response.CHANNEL_LEVERS if self.has_partners() else ())
+        levers = {name: float(getattr(policy, name)) for name in names}
+        if self.memory is None:
+            self.memory = response.Memory(start=dict(levers))
+        s = self.model.market.selling
+        new = response.review(
+            levers,
+            self.memory,
+            self.quarter_profit,
+            s.response_step,
+            s.response_band,
+            lever_ranges(names),
+        )
+        self.quarter_profit = 0.0
+        changed = {name: value for name, value in new.items() if value != levers[name]}
+        for name, value in changed.items():
+            setattr(policy, name, value)
+        if changed:
+            self.model.responses.append((self.model.date, self.name, changed))
 
     # ------------------------------------------------------------ its own books
     def invoice_own_sales(self, decisions: Decisions) -> tuple[float, float]:

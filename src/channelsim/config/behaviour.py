@@ -256,6 +256,22 @@ class SellingBehaviour:
         hi=120,
         source="judgement: a quarter",
     )
+    response_step: float = lever(
+        0.1,
+        "an adaptive seller's move of one lever at a quarterly review, a share of its value "
+        "at the start",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: a tenth, as price and programme changes go",
+    )
+    response_band: float = lever(
+        0.5,
+        "how far an adaptive seller's lever may move from its value at the start, a share of "
+        "that value",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: half",
+    )
     enterprise_time_b2b: float = lever(
         0.8,
         "share of a business reseller's rep time spent on enterprise accounts",

@@ -25,6 +25,9 @@ from channelsim.config.fields import lever
 ROUTES_KEY = ("reseller", "joint_team", "direct")
 ROUTES_GLOBAL = ("joint_team", "direct")
 ROUTES_MID = ("reseller", "direct")
+# how a seller sets its own levers: its policy and its dated changes alone, or a quarterly
+# review by its own profit (channelsim.mechanics.response)
+RESPONSES = ("fixed", "adaptive")
 # the sellers: any number, by name (`market.sellers.NAME`); two names have roles
 VENDOR = "vendor"  # the focal vendor, whose policy is strategy.*
 DIRECT = "direct"  # the direct seller of the case
@@ -473,6 +476,13 @@ class SellerConfig:
         "most its relationship with a global account can be at the start",
         lo=0.0,
         hi=1.0,
+        source="judgement",
+    )
+    response: str = lever(
+        "fixed",
+        "how it sets its own levers: fixed (its policy and the scenario's dated changes) or "
+        "adaptive (each quarter it moves one lever the way its own profit says)",
+        choices=RESPONSES,
         source="judgement",
     )
     policy: StrategyConfig = field(

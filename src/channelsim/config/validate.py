@@ -299,6 +299,11 @@ def _check_sellers(cfg: ChannelConfig) -> None:
             f"{SELLERS}.{VENDOR}.policy is not allowed: the vendor's policy is strategy.* "
             "(strategy=PRESET, strategy.LEVER=VALUE)"
         )
+    if vendor.response != "fixed":
+        raise ConfigError(
+            f"{SELLERS}.{VENDOR}.response={vendor.response!r} is not allowed: the vendor's "
+            "levers are strategy.*, set by you and the scenario (fixed)"
+        )
     for i, event in enumerate(cfg.scenario.events):
         if event.acquisition:
             _check_acquisition(f"scenario.events[{i}].acquisition", event.acquisition, names)
