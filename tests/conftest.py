@@ -62,6 +62,17 @@ SMALL = [
     "market.global_accounts=8",
     "market.distributors=3",
 ]
+# the whole market (the default's five sellers), small: SMALL's sizes, the default's
+# resellers a region, so that the smallest partner share gets one in every region
+WHOLE_SMALL = [o for o in SMALL if o.startswith("market.") and "resellers" not in o]
+
+
+@pytest.fixture
+def fresh_notes():
+    """The one-line notes of composing, printed again as if for the first time."""
+    import importlib
+
+    importlib.import_module("channelsim.config.compose")._NOTED.clear()  # not the function
 
 
 @pytest.fixture

@@ -209,11 +209,7 @@ def test_partner_shares_split_the_resellers_by_region():
         assert (t.seller[here] == model.direct_seller.row).sum() == round(0.25 * here.sum())
 
 
-def test_keys_that_moved_still_work_with_a_one_line_note(capsys):
-    import importlib
-
-    module = importlib.import_module("channelsim.config.compose")  # not the function
-    module._NOTED.clear()
+def test_keys_that_moved_still_work_with_a_one_line_note(capsys, fresh_notes):
     cfg = compose(["market.direct.markup=0.2", "market.vendor_brand_trust=0.9"])
     assert (cfg.market.direct.policy.markup, cfg.market.vendor.brand_trust) == (0.2, 0.9)
     compose(["market.direct.markup=0.3"])  # noted once a process

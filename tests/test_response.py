@@ -14,10 +14,9 @@ from channelsim.mechanics import response
 from channelsim.mechanics.response import Memory, review
 from channelsim.model import ChannelModel
 
-from .conftest import SMALL
+from .conftest import WHOLE_SMALL
 
-# the whole market, small, with its three big rivals adaptive
-WHOLE = [o for o in SMALL if o.startswith("market.") and "resellers" not in o]
+# the whole market's three big rivals, adaptive
 RIVALS = ("direct", "globalbrands", "localbrands")
 ADAPTIVE = [f"market.sellers.{name}.response=adaptive" for name in RIVALS]
 RANGES = {"markup": (0.0, 1.0), "rebate_rate": (0.0, 0.3)}
@@ -46,7 +45,7 @@ def test_a_review_stays_within_its_band_and_never_starts_a_programme():
 
 
 def run(overrides: list[str], steps: int = 36) -> ChannelModel:
-    model = ChannelModel(dataclasses.replace(compose([*WHOLE, *overrides]), steps=steps))
+    model = ChannelModel(dataclasses.replace(compose([*WHOLE_SMALL, *overrides]), steps=steps))
     for _ in range(steps):
         model.step()
     return model
@@ -57,7 +56,7 @@ def test_fixed_rivals_keep_their_levers_and_adaptive_ones_move_them():
     adaptive = run(["scenario=history", *ADAPTIVE])
     assert fixed.responses == []
     assert {name for _, name, _ in adaptive.responses} == set(RIVALS)
-    start = compose([*WHOLE]).market.sellers
+    start = compose([*WHOLE_SMALL]).market.sellers
     for name in RIVALS:
         assert fixed.market.sellers[name].policy == start[name].policy
         assert adaptive.market.sellers[name].policy != start[name].policy
@@ -84,7 +83,7 @@ def test_the_review_reads_the_sellers_own_quarterly_profit_and_levers_alone(monk
         return real(levers, memory, profit, step, band, ranges)
 
     monkeypatch.setattr(response, "review", watched)
-    config = compose([*WHOLE, "market.sellers.direct.response=adaptive"])
+    config = compose([*WHOLE_SMALL, "market.sellers.direct.response=adaptive"])
     metrics, _ = simulate(dataclasses.replace(config, steps=12))
     # one review a quarter, each on the direct seller's own profit over that quarter
     quarters = metrics["profit_direct"].to_numpy().reshape(4, 3).sum(axis=1)

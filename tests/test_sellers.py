@@ -20,7 +20,7 @@ from channelsim.domain import Segment
 from channelsim.experiment.run import simulate
 from channelsim.model import ChannelModel
 
-from .conftest import SMALL
+from .conftest import SMALL, WHOLE_SMALL
 
 # the direct seller's capabilities (as market/china_pc_2002_duo.yaml has them), given to
 # the vendor too
@@ -491,10 +491,6 @@ def test_an_acquisition_names_two_sellers_and_a_share(deal, message):
         ChannelModel(config)
 
 
-# the whole market, small: three regions of the default market's sellers
-WHOLE_SMALL = [o for o in SMALL if o.startswith("market.") and "resellers" not in o]
-
-
 @pytest.mark.parametrize("scenario", ["history", "stay_traditional", "copy_direct"])
 def test_each_scenario_of_the_case_has_the_vendor_buy_ibms_part_of_the_global_brands(scenario):
     config = compose([*WHOLE_SMALL, f"scenario={scenario}"])
@@ -526,12 +522,9 @@ def test_the_purchase_of_ibm_moves_resellers_from_the_global_brands_to_the_vendo
     ).any()
 
 
-def test_an_event_about_a_seller_the_market_lacks_is_left_out_with_a_note(capsys):
-    import importlib
-
+def test_an_event_about_a_seller_the_market_lacks_is_left_out_with_a_note(capsys, fresh_notes):
     from channelsim.config.compose import compose_run
 
-    importlib.import_module("channelsim.config.compose")._NOTED.clear()
     duo = compose_run(["market=china_pc_2002_duo", "scenario=history"]).config
     assert not [e for e in duo.scenario.events if e.acquisition]
     assert len(duo.scenario.events) == 4  # the three policies and the direct seller's exit
