@@ -64,6 +64,8 @@ CASES = [
     ("deal_registration", "false", "true", "conflict_index", -1, []),
     ("account_planning", "false", "true", "share_vendor_key", +1, []),
     ("erp_integration", "false", "true", "share_vendor_key", +1, []),
+    # its better terms lift its partners' margins (shared firms: tests/test_brands.py)
+    ("exclusive_partners", "false", "true", "partner_satisfaction", +1, []),
     ("customer_care", "false", "true", "relationships_lost", -1, []),
     ("account_managers", 10, 120, "relationship_vendor_key", +1, []),
     ("am_turnover", 0.0, 0.2, "relationships_lost", +1, []),

@@ -127,6 +127,13 @@ LEVERS: dict[str, tuple[str, str, str, str]] = {
         "configurations the direct seller was winning them with.",
         "合作伙伴通过厂商ERP按单配置:大客户得到与直销同样的定制产品。",
     ),
+    "exclusive_partners": (
+        "Exclusive partners",
+        "独家代理",
+        "Partners carry the vendor's brand alone, for better terms: their whole staff sells "
+        "it, but firms that favour other brands leave the network.",
+        "合作伙伴只代理本品牌,换取更优厚的条件:全部人手卖本品牌,但偏向其他品牌的代理商会离开渠道。",
+    ),
     "customer_care": (
         "Customer care",
         "客户关怀",

@@ -37,6 +37,7 @@ from channelsim.config.validate import (
     validate,
 )
 from channelsim.domain import MONTHS_PER_QUARTER, MONTHS_PER_YEAR, Role, Segment
+from channelsim.mechanics.brands import pair_lines
 from channelsim.metrics import METRICS, WIN_RATE_WINDOW  # noqa: F401 (channelsim.METRICS)
 from channelsim.network import draw_coverage
 from channelsim.policies import Timeline, month_index, month_label
@@ -67,7 +68,7 @@ class ChannelModel(mesa.Model):
         config = validate(copy.deepcopy(config))
         check_market_kind(config.market, self.KINDS, type(self).__name__)
         root = np.random.SeedSequence(config.seed)
-        model_stream, network_stream = root.spawn(2)
+        model_stream, network_stream, firm_stream = root.spawn(3)  # numerical: the start's streams
         super().__init__(rng=np.random.default_rng(model_stream))  # the start's draws
         self.streams = Streams(config.seed)  # every later draw (channelsim.streams)
         self.config = config
@@ -83,7 +84,7 @@ class ChannelModel(mesa.Model):
         sellers = len(config.market.sellers)
         self.exits = np.zeros(sellers, np.int64)  # each seller's partners that left, entered
         self.entries = np.zeros(sellers, np.int64)
-        self._build(np.random.default_rng(network_stream))
+        self._build(np.random.default_rng(network_stream), np.random.default_rng(firm_stream))
         self.metric_names = metrics.metric_names([seller.name for seller in self.sellers])
         self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
         self.ledger: dict[str, float] = {}
@@ -93,7 +94,7 @@ class ChannelModel(mesa.Model):
         )
 
     # ------------------------------------------------------------------ build
-    def _build(self, net_rng: np.random.Generator) -> None:
+    def _build(self, net_rng: np.random.Generator, firm_rng: np.random.Generator) -> None:
         m, rng, d = self.market, self.rng, self.market.population
         g = m.n_regions
         self.region_size = account_rules.mean_one(rng, d.region_spread, g)
@@ -144,6 +145,12 @@ class ChannelModel(mesa.Model):
         self.partner_shares = np.array([c.partner_share for c in capabilities])
         t.seller[:n0] = deal_resellers(t.region[:n0], self.partner_shares, net_rng)
         self.note_brands()
+        # firms carrying two brands: pairs of starting lines (mechanics.brands)
+        self.multi_brand = d.multi_brand > 0 and self.single_brand is None
+        if self.multi_brand:
+            t.firm[:n0] = pair_lines(
+                t.region[:n0], t.b2b[:n0], t.seller[:n0], d.multi_brand, firm_rng
+            )
         # the vendor starts as the incumbent of most accounts, through its resellers' ties
         rel_partner = np.zeros((n, k))
         rel_partner[:, 0] = rng.uniform(d.partner_tie_lo, d.partner_tie_hi, n)

@@ -9,6 +9,7 @@ import numpy as np
 from channelsim.agents.base import Column, RowAgent
 from channelsim.agents.tables import DUE_SLOTS, draw_reseller
 from channelsim.domain import PartnerStatus, Segment, Tier
+from channelsim.mechanics import brands
 from channelsim.mechanics import partners as rules
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ class Reseller(RowAgent):
     """A channel partner: tier 1 or 2, business (B2B) or retail (B2C)."""
 
     region = Column("resellers")
+    firm = Column("resellers")
     skill = Column("resellers")
     knowledge = Column("resellers")
     competition = Column("resellers")
@@ -81,7 +83,10 @@ def settle(model: ChannelModel) -> None:
     total = np.maximum(seller_total(model, coop), 1e-12)  # numerical: > 0
     coop = coop / total * budget * p.coop_to_partners
     fixed = t.reps * m.partner_fixed_cost
-    t.profit += (t.revenue - t.purchases - fixed + coop) * t.active
+    # better terms for a partner that carries its seller's brand alone
+    exclusive = lever("exclusive_partners") & t.active
+    t.exclusive_paid[:] = np.where(exclusive, m.costs.exclusive_terms * t.purchases, 0.0)
+    t.profit += (t.revenue - t.purchases - fixed + coop) * t.active + t.exclusive_paid
     t.capital += t.profit + t.credited
     missed = collect(model)
     hazard = rules.default_hazard(
@@ -188,6 +193,7 @@ def close_quarter(model: ChannelModel) -> np.ndarray:
     t.quarter_purchases[:] = 0.0
     t.quarter_units[:] = 0.0
 
+    review_brands(model)
     select_partners(model)
 
     # tiered by target completion and strength (capability), among the seller's partners
@@ -215,6 +221,31 @@ def close_quarter(model: ChannelModel) -> np.ndarray:
         retire(model, np.arange(t.n)[mine][t.weak_quarters[mine] >= p.eliminate_quarters])
     plan_owners(model)
     return paid
+
+
+def review_brands(model: ChannelModel) -> None:
+    """Firms carrying several brands (docs/ODD.md 7.13): each moves its staff towards the
+    brands that treat it better (its satisfaction with each, and its ties to the accounts
+    it covers for each); answers each seller that asks for exclusivity, keeping the
+    seller's brand alone or dropping it; and drops a brand left with too small a share
+    of its staff. A line that leaves hands its staff back to its firm (`retire`)."""
+    if not model.multi_brand:
+        return
+    t, a, p = model.resellers, model.accounts, model.market.partners
+    slots = a.cover.ravel()
+    covered = np.bincount(slots, minlength=t.n)
+    ties = np.bincount(slots, a.rel_partner.ravel(), minlength=t.n) / np.maximum(covered, 1)
+    appeal = t.satisfaction + p.effort_ties * ties
+    sensitivity, speed = p.effort_sensitivity, p.effort_speed
+    t.reps[:] = brands.split_staff(t.reps, t.firm, t.active, appeal, sensitivity, speed)
+    for seller in model.sellers:
+        if seller.policy.exclusive_partners:
+            share = brands.effort_shares(t.reps, t.firm, t.active)
+            theirs = t.seller == seller.row
+            drop = brands.exclusivity(share, t.firm, t.active, theirs, p.exclusive_accept)
+            retire(model, np.flatnonzero(drop))
+    share = brands.effort_shares(t.reps, t.firm, t.active)
+    retire(model, np.flatnonzero(t.active & (share < p.drop_share)))
 
 
 def select_partners(model: ChannelModel) -> None:
@@ -278,6 +309,13 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     for row in rows:  # gone from the market; the row keeps its history
         model.reseller_agents.pop(int(row)).remove()
     p = model.market.partners
+    # a line of a firm that carries other brands too: its staff stays with the firm
+    to_firm = np.zeros(t.n, bool)
+    if model.multi_brand:
+        to_firm[rows] = brands.firm_total(t.active.astype(float), t.firm)[rows] > 0
+        back = rows[to_firm[rows]]
+        staff = np.bincount(t.firm[back], t.reps[back], minlength=t.n)[t.firm]
+        t.reps += staff * brands.effort_shares(t.reps, t.firm, t.active)
     strength = np.where(t.active, t.skill + t.service + p.heir_tier * (t.tier == Tier.ONE), -np.inf)
     g, k = model.market.n_regions, a.cover.shape[1]
     ranked = strongest_by_region(strength, t.region, g, k + 1)
@@ -302,7 +340,7 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
         # its strongest partner in the region takes on part of the staff
         own = ranked if single == seller.row else by_seller[seller.row]
         successor = own[t.region[theirs], 0]
-        moved = successor >= 0
+        moved = (successor >= 0) & ~to_firm[theirs]
         np.add.at(t.reps, successor[moved], p.staff_moving * t.reps[theirs[moved]])
     t.receivable[rows] = 0.0
     t.due[rows] = 0.0

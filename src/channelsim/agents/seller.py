@@ -44,6 +44,7 @@ COST_LEVERS = (
     "payment_terms",
     "customer_care",
     "erp_integration",
+    "exclusive_partners",
     "approval_levels",
     "partner_survey",
     "audit_probability",
@@ -362,6 +363,7 @@ class Seller(RowAgent):
             if s.customer_care
             else 0.0,
             "erp_integration": s.erp_cost * active if s.erp_integration else 0.0,
+            "exclusive_partners": float(t.exclusive_paid[mine].sum()),
             "approval_levels": c.approval * tally["approvals"],
             "partner_survey": c.survey_fee if s.partner_survey and partners else 0.0,
             "audit_probability": c.audit * tally["audits"],

@@ -70,6 +70,9 @@ class ResellerTable:
 
     region: np.ndarray
     seller: np.ndarray  # int8: the seller whose products it sells (its `row`)
+    # the reseller firm the row is a line of (its first line's row): a firm carrying
+    # several brands has one row, one line, for each (mechanics.brands)
+    firm: np.ndarray
     distributor: np.ndarray
     b2b: np.ndarray  # bool: business reseller (else retail, B2C)
     active: np.ndarray  # bool
@@ -109,6 +112,7 @@ class ResellerTable:
     credited: np.ndarray  # bought on credit this month (paid when due)
     repaid: np.ndarray  # paid to its seller this month for what fell due
     drawn: np.ndarray  # taken out by its owners this month
+    exclusive_paid: np.ndarray  # better terms its seller paid it this month for exclusivity
 
     @property
     def n(self) -> int:
@@ -118,6 +122,7 @@ class ResellerTable:
 def grown(t: ResellerTable, extra: int, seller: int) -> ResellerTable:
     """`t` with `extra` empty (inactive) rows after its own, marked as `seller`'s."""
     spare = empty_resellers(extra, seller)
+    spare.firm += t.n
     return ResellerTable(
         **{
             f.name: np.concatenate([getattr(t, f.name), getattr(spare, f.name)])
@@ -133,6 +138,7 @@ def empty_resellers(capacity: int, seller: int) -> ResellerTable:
     return ResellerTable(
         region=f(capacity, np.int32),
         seller=np.full(capacity, seller, np.int8),
+        firm=np.arange(capacity),
         distributor=f(capacity, np.int32),
         b2b=f(capacity, bool),
         active=f(capacity, bool),
@@ -172,6 +178,7 @@ def empty_resellers(capacity: int, seller: int) -> ResellerTable:
         credited=f(capacity),
         repaid=f(capacity),
         drawn=f(capacity),
+        exclusive_paid=f(capacity),
     )
 
 
@@ -208,6 +215,7 @@ def draw_reseller(
     t.aptitude[rows] = np.where(screened, np.maximum(aptitude, second), aptitude)
     scale = d.entrant_scale if entrant else 1.0
     t.region[rows] = region
+    t.firm[rows] = rows  # a firm of one line, until lines are paired (mechanics.brands)
     # its distributor: its region's or the next
     t.distributor[rows] = (region + each(rng.integers(0, 2, n))) % m.distributors
     t.b2b[rows] = each(rng.random(n)) < d.b2b_share

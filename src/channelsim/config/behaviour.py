@@ -664,6 +664,45 @@ class PartnerBehaviour:
         hi=10.0,
         source="judgement",
     )
+    effort_sensitivity: float = lever(
+        4.0,
+        "how sharply a firm carrying several brands splits its staff by their appeal (its "
+        "satisfaction with each brand, plus effort_ties times its ties to the accounts it "
+        "covers for it): the weight of a brand is exp(effort_sensitivity * appeal)",
+        lo=0.0,
+        hi=50.0,
+        source="judgement: a brand a fifth of the satisfaction scale better draws about "
+        "twice the staff",
+    )
+    effort_ties: float = lever(
+        0.5,
+        "weight of a line's mean ties to the accounts it covers in its appeal to its firm",
+        lo=0.0,
+        hi=10.0,
+        source="judgement",
+    )
+    effort_speed: float = lever(
+        0.25,
+        "share of the way a firm moves its staff each quarter towards the split by appeal",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: a year to move most of the way",
+    )
+    drop_share: float = lever(
+        0.1,
+        "a firm drops a brand whose line keeps less than this share of its staff",
+        lo=0.0,
+        hi=0.5,
+        source="judgement",
+    )
+    exclusive_accept: float = lever(
+        0.5,
+        "a firm asked to carry one brand alone keeps it when that brand holds at least this "
+        "share of its staff, and drops it otherwise",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: the brand that already has most of its effort",
+    )
 
 
 @dataclass
@@ -868,6 +907,14 @@ class Population:
         hi=1.0,
         source="case: business and retail resellers (CASE.md 6)",
     )
+    multi_brand: float = lever(
+        0.0,
+        "share of the starting resellers' brand lines that belong to a firm carrying two "
+        "brands (paired in a region, business or retail alike, two brands a firm)",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: 0 keeps every reseller to one brand; the whole market sets its own",
+    )
     skill_shape: list = lever(
         [2.0, 6.0],
         "beta shape of partners' starting key-account skill (scaled to mean market.partner_skill)",
@@ -988,6 +1035,14 @@ class ProgrammeCosts:
         lo=0.0,
         hi=0.9,
         source="judgement: half a day a week",
+    )
+    exclusive_terms: float = lever(
+        0.02,
+        "better terms paid to a partner that carries the seller's brand alone, as a share "
+        "of what it buys",
+        lo=0.0,
+        hi=0.5,
+        source="judgement: a rebate's size (strategy.rebate_rate)",
     )
     registration: float = lever(
         0.2,

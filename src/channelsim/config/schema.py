@@ -182,6 +182,15 @@ class StrategyConfig:
         cost="an ERP link per active partner (strategy.erp_cost): cost_erp_integration",
         downside="its cost is paid for every partner, selling or not",
     )
+    exclusive_partners: bool = lever(
+        False,
+        "its partners carry its brand alone: a firm carrying others too keeps it alone or "
+        "drops it, at each quarter's close",
+        cost="better terms on what its partners buy (market.costs.exclusive_terms): "
+        "cost_exclusive_partners",
+        downside="firms that give more of their staff to other brands drop it: a smaller "
+        "network, and their accounts move to other partners",
+    )
     customer_care: bool = lever(
         True,
         "company-level customer care keeps relationships",
@@ -253,7 +262,8 @@ class StrategyConfig:
         cost="reviewing each partner's tier each quarter (market.costs.tiering): "
         "cost_partner_tiering",
         downside="tier-2 partners get less support, and eliminated ones take their coverage with "
-        "them until others take it over",
+        "them until others take it over; a firm carrying other brands keeps an eliminated "
+        "line's staff for them",
     )
     partner_selection_volume: float = lever(
         3000.0,

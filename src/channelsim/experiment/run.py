@@ -22,6 +22,7 @@ from channelsim.experiment.io import (
     atomic_write_parquet,
     atomic_write_text,
 )
+from channelsim.mechanics.brands import effort_shares
 from channelsim.model import ChannelModel
 from channelsim.models import build_model
 from channelsim.network import graphml_text
@@ -284,12 +285,29 @@ def graphml_bytes(model: ChannelModel) -> bytes:
 
 
 def partners_frame(model: ChannelModel) -> pd.DataFrame:
-    """Final state of every reseller that took part."""
+    """Final state of every reseller line that took part: a row for each brand a reseller
+    firm carried (`firm`: its first line's row), with the brands its firm carries now and
+    the share of the firm's staff each has (empty once the line has left)."""
     t, n = model.resellers, model.resellers_used
+    names = np.array([seller.name for seller in model.sellers])
+    share = effort_shares(t.reps, t.firm, t.active)[:n]
+    carried: dict[int, dict[str, float]] = {}
+    active = np.flatnonzero(t.active[:n])
+    for row in active[np.argsort(t.seller[active], kind="stable")]:  # in the sellers' order
+        lines = carried.setdefault(int(t.firm[row]), {})
+        name = str(names[t.seller[row]])
+        lines[name] = lines.get(name, 0.0) + float(share[row])
+    firms = [
+        carried.get(int(f), {}) if a else {} for f, a in zip(t.firm[:n], t.active[:n], strict=True)
+    ]
     return pd.DataFrame(
         {
             "reseller": np.arange(n),
-            "seller": np.array([seller.name for seller in model.sellers])[t.seller[:n]],
+            "seller": names[t.seller[:n]],
+            "firm": t.firm[:n],
+            "effort_share": share,
+            "brands": [list(lines) for lines in firms],
+            "effort_shares": [list(lines.values()) for lines in firms],
             "region": t.region[:n],
             "active": t.active[:n],
             "tier": t.tier[:n],
