@@ -93,15 +93,27 @@ def facts(runs):
 # claim must hold; these must not, in the default market, until a change of the model
 # explains them again and the README says so.
 AUDITS = "audits and penalties lower conflict_index"
-FINDINGS = {
+BOTH_MARKETS = {
     AUDITS: "audits anger partners that diverted nothing as much as they deter diversion",
 }
-# In the two-seller market, where the vendor's partners are every shop, one more: copying
+# In the whole market, where half the resellers' lines belong to firms carrying two
+# brands, tiering loses the vendor channel staff: the weak lines it eliminates in shared
+# firms hand their staff to the firms' other brands, not to its strongest partners.
+ELIMINATED_STAFF = (
+    "eliminated lines of shared firms hand their staff to the firms' other brands: the "
+    "vendor's channel staff falls under tiering"
+)
+FINDINGS = BOTH_MARKETS | {
+    "tiering raises the vendor's channel sales": ELIMINATED_STAFF,
+    "tiering raises the vendor's profit, net of its cost": ELIMINATED_STAFF,
+}
+# In the two-seller market, where the vendor's partners are every shop and carry its brand
+# alone, tiering pays; one more finding: copying
 # direct sales saves the programmes' cost there, and the relationship channel's gains
 # (key accounts from the direct seller alone) do not pay for it. In the whole market they
 # do: the relationship channel also takes key and mid accounts from the three brands that
 # stay on the traditional channel.
-DUO_FINDINGS = FINDINGS | {
+DUO_FINDINGS = BOTH_MARKETS | {
     "copy_direct not above history: vendor profit over 2006": (
         "the relationship channel's programmes and governance cost more than copying "
         "direct sales saves"

@@ -19,6 +19,7 @@ from .conftest import WHOLE_SMALL
 # the whole market's three big rivals, adaptive
 RIVALS = ("direct", "globalbrands", "localbrands")
 ADAPTIVE = [f"market.sellers.{name}.response=adaptive" for name in RIVALS]
+FIXED = [f"market.sellers.{name}.response=fixed" for name in RIVALS]
 RANGES = {"markup": (0.0, 1.0), "rebate_rate": (0.0, 0.3)}
 
 
@@ -52,8 +53,10 @@ def run(overrides: list[str], steps: int = 36) -> ChannelModel:
 
 
 def test_fixed_rivals_keep_their_levers_and_adaptive_ones_move_them():
-    fixed = run(["scenario=history"])
-    adaptive = run(["scenario=history", *ADAPTIVE])
+    # the default market's three big rivals are adaptive
+    assert all(compose([]).market.sellers[name].response == "adaptive" for name in RIVALS)
+    fixed = run(["scenario=history", *FIXED])
+    adaptive = run(["scenario=history"])
     assert fixed.responses == []
     assert {name for _, name, _ in adaptive.responses} == set(RIVALS)
     start = compose([*WHOLE_SMALL]).market.sellers
@@ -83,7 +86,7 @@ def test_the_review_reads_the_sellers_own_quarterly_profit_and_levers_alone(monk
         return real(levers, memory, profit, step, band, ranges)
 
     monkeypatch.setattr(response, "review", watched)
-    config = compose([*WHOLE_SMALL, "market.sellers.direct.response=adaptive"])
+    config = compose([*WHOLE_SMALL, *FIXED, "market.sellers.direct.response=adaptive"])
     metrics, _ = simulate(dataclasses.replace(config, steps=12))
     # one review a quarter, each on the direct seller's own profit over that quarter
     quarters = metrics["profit_direct"].to_numpy().reshape(4, 3).sum(axis=1)

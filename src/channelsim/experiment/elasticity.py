@@ -2,6 +2,10 @@
 would: every price of one seller (its own, its channel's, its MAP floor; its online price
 follows) raised and lowered by a small step at paired seeds, its units compared.
 
+Brand demand's elasticity holds the other sellers' prices: every seller's response rule
+is set to `fixed` for the measure (docs/ODD.md 7.12), unless `responding` asks for the
+market's answer, rivals' moves included.
+
 The arc elasticity of one seed is ``(ln U+ - ln U-) / (ln(1 + step) - ln(1 - step))``,
 with U the seller's units (all segments, its partners' included) over the window; the
 result is the mean over seeds with its 95% interval.
@@ -40,9 +44,19 @@ class Elasticity:
         return dataclasses.asdict(self)
 
 
-def jobs(config: ChannelConfig, seeds: range, step: float = STEP) -> list[Job]:
+def jobs(
+    config: ChannelConfig, seeds: range, step: float = STEP, responding: bool = False
+) -> list[Job]:
     """Runs at paired seeds: each seller's prices raised and lowered by `step`, and the
-    market as given."""
+    market as given (with every seller's response fixed unless `responding`)."""
+    if not responding:
+        held = {
+            name: dataclasses.replace(seller, response="fixed")
+            for name, seller in config.market.sellers.items()
+        }
+        config = dataclasses.replace(
+            config, market=dataclasses.replace(config.market, sellers=held)
+        )
     out = replicate(config, seeds, seller="", sign=0)
     for seller in (s for s in SELLERS if s in config.market.sellers):
         for sign in (1, -1):
@@ -96,13 +110,15 @@ def measure(
     step: float = STEP,
     n_jobs: int | None = None,
     progress: bool = True,
+    responding: bool = False,
 ) -> list[Elasticity]:
-    """Run the paired jobs and estimate each seller's elasticity.
+    """Run the paired jobs and estimate each seller's elasticity (rivals held unless
+    `responding`).
 
     Raises:
         RuntimeError: a run failed (its error is named).
     """
-    result = run_jobs(jobs(config, seeds, step), n_jobs, progress, label="elasticity")
+    result = run_jobs(jobs(config, seeds, step, responding), n_jobs, progress, label="elasticity")
     if result.failed:
         first = result.failed[0]
         raise RuntimeError(f"{len(result.failed)} runs failed, first: {first['error']}")
