@@ -135,3 +135,17 @@ def test_partners_frame_lists_each_firms_brands_and_their_effort_shares():
     for row in shared.itertuples():
         assert row.effort_shares[row.brands.index(row.seller)] == pytest.approx(row.effort_share)
     assert (frame.loc[~frame["active"], "effort_share"] == 0).all()
+
+
+def test_each_brand_of_a_shared_firm_is_tiered_by_its_own_seller():
+    model = run([*MULTI, "seed=2"], 12)
+    t = model.resellers
+    lines = np.bincount(t.firm[t.active], minlength=t.n)[t.firm]
+    tiers: dict[int, set[int]] = {}
+    brands: dict[int, set[int]] = {}
+    for row in np.flatnonzero(t.active & (lines > 1)):
+        tiers.setdefault(int(t.firm[row]), set()).add(int(t.tier[row]))
+        brands.setdefault(int(t.firm[row]), set()).add(int(t.seller[row]))
+    # each shared firm carries two sellers' brands; some are tier 1 for one, tier 2 for the other
+    assert brands and all(len(found) == 2 for found in brands.values())
+    assert any(len(found) == 2 for found in tiers.values())
