@@ -148,6 +148,14 @@ def test_graph_is_the_channel(history_run):
         "others",
     }
     assert sum(r == "distributor" for r in roles.values()) == 8
+    # each reseller line names its firm by the firm's first line; the default market's
+    # two-brand firms have two lines of different sellers
+    firm, seller = nx.get_node_attributes(g, "firm"), nx.get_node_attributes(g, "seller")
+    assert set(firm.values()) <= set(firm)
+    lines: dict[str, set[str]] = {}
+    for line, first in firm.items():
+        lines.setdefault(first, set()).add(seller[line])
+    assert any(len(brands) == 2 for brands in lines.values())
     assert sum(r == "account" for r in roles.values()) == result.model.accounts.n
     for u, v in g.edges():
         assert (roles[u], roles[v]) in {

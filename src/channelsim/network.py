@@ -69,7 +69,8 @@ def supply_sources(model: ChannelModel) -> list[str]:
 
 
 def channel_graph(model: ChannelModel) -> nx.DiGraph:
-    """The network as it stands: nodes carry role, tier, status and current supplier."""
+    """The network as it stands: nodes carry role, tier, status and current supplier; a
+    reseller line its seller and its firm (the node of the firm's first line)."""
     a, t = model.accounts, model.resellers
     g = nx.DiGraph(seed=model.config.seed, date=model.date)
     nodes = seller_nodes(model)
@@ -91,6 +92,7 @@ def channel_graph(model: ChannelModel) -> nx.DiGraph:
             b2b=bool(t.b2b[r]),
             relationship_partner=bool(t.relationship_partner[r]),
             seller=nodes[int(t.seller[r])],
+            firm=f"r{int(t.firm[r])}",
         )
         g.add_edge(source[r], f"r{r}", kind="supply")
     supplier = [seller.name for seller in model.sellers]  # by its row
@@ -125,6 +127,7 @@ GRAPHML_KEYS = (
     ("n_b2b", "node", "b2b", "boolean"),
     ("n_partner", "node", "relationship_partner", "boolean"),
     ("n_seller", "node", "seller", "string"),
+    ("n_firm", "node", "firm", "string"),
     ("n_segment", "node", "segment", "string"),
     ("n_supplier", "node", "supplier", "string"),
     ("e_kind", "edge", "kind", "string"),
@@ -167,8 +170,9 @@ def graphml_text(model: ChannelModel) -> str:
         f'<node id="r{r}"><data key="n_role">reseller</data>'
         f'<data key="n_region">{region}</data><data key="n_tier">{tier}</data>'
         f'<data key="n_active">{act}</data><data key="n_b2b">{b}</data>'
-        f'<data key="n_partner">{p}</data><data key="n_seller">{sel}</data></node>'
-        for r, region, tier, act, b, p, sel in zip(
+        f'<data key="n_partner">{p}</data><data key="n_seller">{sel}</data>'
+        f'<data key="n_firm">r{firm}</data></node>'
+        for r, region, tier, act, b, p, sel, firm in zip(
             range(used),
             t.region[:used].tolist(),
             t.tier[:used].tolist(),
@@ -176,6 +180,7 @@ def graphml_text(model: ChannelModel) -> str:
             b2b,
             partner,
             seller,
+            t.firm[:used].tolist(),
             strict=True,
         )
     ]
