@@ -74,12 +74,17 @@ def run(overrides: list[str], steps: int) -> ChannelModel:
     return model
 
 
+def shared(model: ChannelModel) -> np.ndarray:
+    """The active lines of firms that carry another brand too, counted here by hand."""
+    t = model.resellers
+    return t.active & (np.bincount(t.firm[t.active], minlength=t.n)[t.firm] > 1)
+
+
 def shared_share(model: ChannelModel, name: str) -> float:
     """The mean effort share of `name`'s lines in firms that carry another brand."""
     t = model.resellers
-    lines = np.bincount(t.firm[t.active], minlength=t.n)[t.firm]
     row = next(s.row for s in model.sellers if s.name == name)
-    theirs = t.active & (t.seller == row) & (lines > 1)
+    theirs = shared(model) & (t.seller == row)
     return float(effort_shares(t.reps, t.firm, t.active)[theirs].mean())
 
 
@@ -111,8 +116,7 @@ def test_exclusivity_leaves_no_shared_firm_pays_its_terms_and_shrinks_the_networ
     sole = run([*MULTI, "seed=1", "strategy.exclusive_partners=true"], 6)
     t = sole.resellers
     vendor = sole.vendor.row
-    lines = np.bincount(t.firm[t.active], minlength=t.n)[t.firm]
-    assert not (t.active & (t.seller == vendor) & (lines > 1)).any()
+    assert not (shared(sole) & (t.seller == vendor)).any()
     assert ((sole.resellers.seller == vendor) & sole.resellers.active).sum() < (
         (free.resellers.seller == vendor) & free.resellers.active
     ).sum()
@@ -140,10 +144,9 @@ def test_partners_frame_lists_each_firms_brands_and_their_effort_shares():
 def test_each_brand_of_a_shared_firm_is_tiered_by_its_own_seller():
     model = run([*MULTI, "seed=2"], 12)
     t = model.resellers
-    lines = np.bincount(t.firm[t.active], minlength=t.n)[t.firm]
     tiers: dict[int, set[int]] = {}
     brands: dict[int, set[int]] = {}
-    for row in np.flatnonzero(t.active & (lines > 1)):
+    for row in np.flatnonzero(shared(model)):
         tiers.setdefault(int(t.firm[row]), set()).add(int(t.tier[row]))
         brands.setdefault(int(t.firm[row]), set()).add(int(t.seller[row]))
     # each shared firm carries two sellers' brands; some are tier 1 for one, tier 2 for the other

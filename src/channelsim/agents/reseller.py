@@ -312,9 +312,8 @@ def retire(model: ChannelModel, rows: np.ndarray) -> None:
     # a line of a firm that carries other brands too: its staff stays with the firm
     to_firm = np.zeros(t.n, bool)
     if model.multi_brand:
-        to_firm[rows] = brands.firm_total(t.active.astype(float), t.firm)[rows] > 0
-        back = rows[to_firm[rows]]
-        staff = np.bincount(t.firm[back], t.reps[back], minlength=t.n)[t.firm]
+        to_firm[rows] = brands.lines(t.firm, t.active)[rows] > 0
+        staff = brands.firm_total(np.where(to_firm, t.reps, 0.0), t.firm)
         t.reps += staff * brands.effort_shares(t.reps, t.firm, t.active)
     strength = np.where(t.active, t.skill + t.service + p.heir_tier * (t.tier == Tier.ONE), -np.inf)
     g, k = model.market.n_regions, a.cover.shape[1]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from channelsim.config.compose import with_values
 from channelsim.config.schema import ChannelConfig
 from channelsim.experiment.batch import Job, replicate, run_jobs
 
@@ -50,13 +51,8 @@ def jobs(
     """Runs at paired seeds: each seller's prices raised and lowered by `step`, and the
     market as given (with every seller's response fixed unless `responding`)."""
     if not responding:
-        held = {
-            name: dataclasses.replace(seller, response="fixed")
-            for name, seller in config.market.sellers.items()
-        }
-        config = dataclasses.replace(
-            config, market=dataclasses.replace(config.market, sellers=held)
-        )
+        fixed = {f"market.sellers.{name}.response": "fixed" for name in config.market.sellers}
+        config = with_values(config, fixed)
     out = replicate(config, seeds, seller="", sign=0)
     for seller in (s for s in SELLERS if s in config.market.sellers):
         for sign in (1, -1):

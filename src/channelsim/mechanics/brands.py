@@ -49,6 +49,11 @@ def firm_total(values: np.ndarray, firm: np.ndarray) -> np.ndarray:
     return np.bincount(firm, values, minlength=firm.size)[firm]
 
 
+def lines(firm: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """For each line, how many active lines its firm has."""
+    return firm_total(active.astype(float), firm)
+
+
 def effort_shares(reps: np.ndarray, firm: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Each active line's share of its firm's staff (1 for a firm of one line; 0 for a
     line that has left)."""
@@ -91,8 +96,7 @@ def exclusivity(
     Returns:
         a mask of the lines the firms drop.
     """
-    lines = firm_total(active.astype(float), firm)
     held = firm_total(np.where(theirs & active, share, 0.0), firm)
-    asked = active & (lines > 1) & (held > 0)
+    asked = active & (lines(firm, active) > 1) & (held > 0)
     keep_theirs = held >= accept
     return asked & np.where(keep_theirs, ~theirs, theirs)
