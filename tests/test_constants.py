@@ -119,17 +119,26 @@ def test_the_scan_catches_a_constant():
 def test_every_market_parameter_has_a_meaning_a_range_and_a_source():
     """The channel market's every parameter, behaviour and capabilities alike, says what it
     is, what it may be and where its value comes from (one of the five source tags)."""
-    skip = ("market.name", "market.start", "market.kind", "market.structure")
-    textbook = ("substitutability", "direct_cost", "encroachment", "a", "b", "unit_cost")
-    rows = [
-        r
-        for r in field_table(MarketConfig, "market")
-        if r["key"] not in skip
-        and not (r["key"].count(".") == 1 and r["key"][7:] in textbook)
-        and ".policy." not in r["key"]
-    ]
+    rows = [r for r in field_table(MarketConfig, "market") if ".policy." not in r["key"]]
     missing = [r["key"] for r in rows if not r["source"].startswith(SOURCE_TAGS)]
     assert missing == []
     assert all(r["meaning"] for r in rows)
     numeric = [r for r in rows if r["type"] in ("int", "float", "list")]
     assert all(r["lo"] is not None and r["hi"] is not None for r in numeric)
+
+
+def test_every_market_key_is_the_markets_structure_or_behaviour():
+    """Each market key is tagged: behaviour (how buyers, sellers and partners act: one set
+    for every market) or structure (what differs between markets). The tags fall where
+    the design says: relationships build and decay by behaviour, the sellers' capabilities
+    and policies and the labour costs are structure."""
+    roles = {r["key"]: r["role"] for r in field_table(MarketConfig, "market")}
+    assert set(roles.values()) == {"structure", "behaviour"}
+    behaviour = ("learn_face_to_face", "relationship_decay", "price_sensitivity", "buyers.")
+    structure = ("n_regions", "am_cost", "sellers.NAME.brand_trust", "sellers.NAME.policy.")
+    structure += ("population.", "costs.")
+    for key, role in roles.items():
+        if key.removeprefix("market.").startswith(behaviour):
+            assert role == "behaviour", key
+        if key.removeprefix("market.").startswith(structure):
+            assert role == "structure", key

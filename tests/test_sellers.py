@@ -413,10 +413,13 @@ def test_a_rival_switches_to_the_relationship_channel_from_the_command_line():
     [
         (["+seller@market.sellers.key=channel_brand"], "market.sellers.key is not allowed"),
         (["+seller@market.sellers.hp_1=channel_brand"], "lowercase letters and digits"),
-        (["~market.sellers.vendor"], "no seller named 'vendor'"),
+        (
+            ["~market.sellers.vendor"],
+            "market.focal='vendor': the focal vendor is one of the market's sellers",
+        ),
         (["market.sellers.hp.unit_cost=0.9"], "the market has no seller 'hp'"),
         (["+seller@market.sellers.hp=nosuch"], "is not allowed: one of channel_brand"),
-        (["market.sellers.vendor.policy=dual"], "the vendor's policy is strategy.*"),
+        (["market.sellers.vendor.policy=dual"], "the focal vendor's policy is strategy.*"),
         (["market.sellers.hp.policy=dual"], "the market has no seller 'hp'"),
         (["+seller@market.sellers.hp=channel_brand"], "market.sellers.hp.partner_share is 0"),
     ],

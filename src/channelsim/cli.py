@@ -920,23 +920,23 @@ def lever_heading(group: str) -> str | None:
     return f"{name}'s capabilities"
 
 
-def seller_keys(keys: Sequence[str], sellers: Sequence[str]) -> list[str]:
+def seller_keys(keys: Sequence[str], sellers: Sequence[str], focal: str = "vendor") -> list[str]:
     """`keys` with every seller's own (`market.sellers.NAME.x`) once for each of
-    `sellers`, the vendor first, each seller's policy before its capabilities; the
-    vendor's policy is strategy.*, not among them."""
-    from channelsim.config.schema import NAME, SELLERS, VENDOR
+    `sellers`, the focal vendor first, each seller's policy before its capabilities;
+    the focal vendor's policy is strategy.*, not among them."""
+    from channelsim.config.schema import NAME, SELLERS
 
     template = f"{SELLERS}.{NAME}."
     own = [k for k in keys if k.startswith(template)]
     out = [k for k in keys if not k.startswith(template)]
     at = next((i for i, k in enumerate(out) if k.startswith("market.")), len(out))
-    ordered = sorted(sellers, key=lambda name: name != VENDOR)
+    ordered = sorted(sellers, key=lambda name: name != focal)
     policy = [k for k in own if k.startswith(f"{template}policy.")]
     capabilities = [k for k in own if k not in policy]
     expanded = [
         key.replace(f".{NAME}.", f".{name}.", 1)
         for name in ordered
-        for key in (capabilities if name == VENDOR else policy + capabilities)
+        for key in (capabilities if name == focal else policy + capabilities)
     ]
     return out[:at] + expanded + out[at:]
 
@@ -971,7 +971,8 @@ def cut(line: str) -> str:
 def lever_lines(group: str, keys: list[str], cfg: Any, long: bool) -> list[str]:
     """One group of `channelsim levers`: a heading, then each key with its value and what
     it accepts; below it its meaning, a lever's cost and downside and a market value's
-    source, one line each (in full with `long`, else cut to one)."""
+    source and role (structure or behaviour), one line each (in full with `long`, else cut
+    to one)."""
     from channelsim.config.schema import allowed_text, get_path
     from channelsim.config.validate import schema_rows
 
@@ -991,6 +992,8 @@ def lever_lines(group: str, keys: list[str], cfg: Any, long: bool) -> list[str]:
         notes = [row["meaning"]] + [
             f"{what}: {row[what]}" for what in ("cost", "downside", "source") if row.get(what)
         ]
+        if row.get("role"):  # a market key's part: the market's structure, or behaviour
+            notes.append(f"role: {row['role']}")
         for note in notes:
             if long:
                 lines += textwrap.wrap(
@@ -1009,7 +1012,8 @@ def command_levers(args: list[str], out=None) -> int:
 
     config_dir, overrides, given = split_args(args, "levers")
     cfg = compose(overrides, config_dir)
-    groups = lever_groups(seller_keys(list(schema_rows()), list(cfg.market.sellers)))
+    sellers = list(cfg.market.sellers)
+    groups = lever_groups(seller_keys(list(schema_rows()), sellers, cfg.market.focal))
     chosen = given.get("group")
     if chosen is not None and chosen not in groups:
         lead = f"--group={chosen!r} is not allowed: one of "

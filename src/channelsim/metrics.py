@@ -195,6 +195,10 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
             f"profit_{s.name}": month.profit[i],
             f"units_{s.name}": by_segment["total"][i],
         }
+    focal = model.vendor.name
+    if focal != VENDOR:  # the focal vendor's own metrics are the *_vendor metrics too
+        pairs = zip(seller_metrics(focal), seller_metrics(VENDOR), strict=True)
+        own |= {vendor: own[name] for name, vendor in pairs}
     if model.direct_seller is None:  # a market without the direct seller
         for segment, share in share_of.items():
             own[f"share_{DIRECT}_{segment}"] = 0.0 * share[0]  # 0, or NaN when none sold

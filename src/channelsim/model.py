@@ -27,7 +27,7 @@ from channelsim.agents.tables import (
     empty_resellers,
     grown,
 )
-from channelsim.config.schema import DIRECT, VENDOR, ChannelConfig
+from channelsim.config.schema import DIRECT, ChannelConfig
 from channelsim.config.validate import (
     ConfigError,
     check_market_kind,
@@ -107,7 +107,7 @@ class ChannelModel(mesa.Model):
         capabilities = list(m.sellers.values())
         n0 = g * m.resellers_per_region
         spare = int(np.ceil(SPARE_RESELLERS * n0))
-        self.resellers = empty_resellers(n0 + spare, names.index(VENDOR))
+        self.resellers = empty_resellers(n0 + spare, names.index(m.focal))
         start_rows = np.arange(n0)
         draw_reseller(self.resellers, start_rows, start_rows // m.resellers_per_region, m, rng)
         self.resellers_used = n0
@@ -157,7 +157,7 @@ class ChannelModel(mesa.Model):
         rel_partner[:, 1:] = rng.uniform(0.0, d.other_ties, (n, k - 1))
         # who supplied each account at the start (its row), by the sellers' weights in its
         # segment; then each seller's own relationships: the vendor's draws first
-        order = [names.index(VENDOR)] + [i for i, name in enumerate(names) if name != VENDOR]
+        order = [names.index(m.focal)] + [i for i, name in enumerate(names) if name != m.focal]
         incumbent = draw_incumbents(rng.random(n), seg, [capabilities[i] for i in order])
         incumbent = np.array(order, np.int8)[incumbent]
         rel = np.empty((len(names), n))
@@ -192,7 +192,7 @@ class ChannelModel(mesa.Model):
         )
         self.distributors = DistributorTable(len(names), m.distributors)
         self.sellers = tuple(Seller(self, row, name) for row, name in enumerate(names))
-        self.vendor = self.sellers[names.index(VENDOR)]
+        self.vendor = self.sellers[names.index(m.focal)]
         # the direct seller of the case, when the market has it
         self.direct_seller = self.sellers[names.index(DIRECT)] if DIRECT in names else None
         self.bad_debt = np.zeros(len(self.sellers))

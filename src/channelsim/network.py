@@ -41,9 +41,10 @@ def node(name: str) -> str:
     return "direct_seller" if name == DIRECT else name
 
 
-def role(name: str) -> str:
-    """A seller node's role: `vendor`, `direct_seller`, or `seller` for another brand."""
-    return name if name == VENDOR else "direct_seller" if name == DIRECT else "seller"
+def role(name: str, focal: str = VENDOR) -> str:
+    """A seller node's role: `vendor` (the focal vendor), `direct_seller`, or `seller` for
+    another brand."""
+    return VENDOR if name == focal else "direct_seller" if name == DIRECT else "seller"
 
 
 def seller_nodes(model: ChannelModel) -> list[str]:
@@ -75,7 +76,7 @@ def channel_graph(model: ChannelModel) -> nx.DiGraph:
     g = nx.DiGraph(seed=model.config.seed, date=model.date)
     nodes = seller_nodes(model)
     for seller in model.sellers:
-        g.add_node(node(seller.name), role=role(seller.name))
+        g.add_node(node(seller.name), role=role(seller.name, model.market.focal))
     for i in range(model.distributors.n):
         g.add_node(f"d{i}", role="distributor")
         for seller in stocking_sellers(model):
@@ -156,8 +157,9 @@ def graphml_text(model: ChannelModel) -> str:
     out.append('<graph edgedefault="directed">')
     out.append(f'<data key="g_seed">{model.config.seed}</data>')
     out.append(f'<data key="g_date">{model.date}</data>')
+    focal = model.market.focal
     out += [
-        f'<node id="{node(s.name)}"><data key="n_role">{role(s.name)}</data></node>'
+        f'<node id="{node(s.name)}"><data key="n_role">{role(s.name, focal)}</data></node>'
         for s in model.sellers
     ]
     nodes = seller_nodes(model)

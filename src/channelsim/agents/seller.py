@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from channelsim.agents.base import RowAgent
-from channelsim.config.schema import VENDOR, StrategyConfig
+from channelsim.config.schema import StrategyConfig
 from channelsim.domain import QUARTERS_PER_YEAR, Route, Segment
 from channelsim.mechanics import partners as partner_rules
 from channelsim.mechanics import pricing, response
@@ -110,7 +110,7 @@ class Seller(RowAgent):
     @property
     def policy(self) -> StrategyConfig:
         """Its policy in force: the vendor's levers, or the seller's own preset."""
-        if self.name == VENDOR:
+        if self.name == self.model.market.focal:
             return self.model.strategy
         return self.capabilities.policy
 

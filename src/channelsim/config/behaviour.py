@@ -19,6 +19,8 @@ from channelsim.config.fields import lever
 class BuyerBehaviour:
     """How enterprise and transactional buyers choose (`market.buyers.*`)."""
 
+    ROLE = "behaviour"  # every key of the group (config/fields.py: lever)
+
     value_scale: float = lever(
         2.5,
         "utility of a full point of relationship, trust, fit or service to a buying centre",
@@ -178,6 +180,8 @@ class BuyerBehaviour:
 @dataclass
 class SellingBehaviour:
     """How sellers and their partners find and work deals (`market.selling.*`)."""
+
+    ROLE = "behaviour"  # every key of the group (config/fields.py: lever)
 
     phone_reach: float = lever(
         0.8,
@@ -354,6 +358,8 @@ class SellingBehaviour:
 @dataclass
 class PartnerBehaviour:
     """How partners learn, keep relationships, feel, pay and leave (`market.partners.*`)."""
+
+    ROLE = "behaviour"  # every key of the group (config/fields.py: lever)
 
     skill_learning: float = lever(
         0.6,
@@ -710,6 +716,8 @@ class RuleBehaviour:
     """How channel rules are kept and broken: discounts, promises, MAP, diversion
     (`market.rules.*`)."""
 
+    ROLE = "behaviour"  # every key of the group (config/fields.py: lever)
+
     special_spread: float = lever(
         0.04,
         "spread of reps' special discounts at one approval level (fraction of list)",
@@ -836,6 +844,8 @@ class RuleBehaviour:
 @dataclass
 class Population:
     """How the market's agents are drawn at the start (`market.population.*`)."""
+
+    ROLE = "structure"  # every key of the group (config/fields.py: lever)
 
     region_spread: float = lever(
         0.3,
@@ -986,6 +996,8 @@ class ProgrammeCosts:
     list-price units: the vendor's list price is 1; a field rep costs `market.am_cost`, 12
     a month). docs/LEVERS.md gives each at the default setting as money a year and as a
     share of the vendor's profit."""
+
+    ROLE = "structure"  # every key of the group (config/fields.py: lever)
 
     approval: float = lever(
         0.1,

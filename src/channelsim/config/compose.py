@@ -37,7 +37,6 @@ from channelsim.config.schema import (
     SELLER_NAME,
     SELLERS,
     STUDY_KEYS,
-    VENDOR,
     ChannelConfig,
     MarketConfig,
     ScenarioEvent,
@@ -354,11 +353,11 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     raw = _hydra_compose(rest, config_dir)
     cfg = _to_typed(raw)
     for name in chosen:
-        if name not in cfg.market.sellers or name == VENDOR:
+        if name not in cfg.market.sellers or name == cfg.market.focal:
             where = f"{SELLERS}.{name}.policy"
             raise ConfigError(
-                f"{where} is not allowed: the vendor's policy is strategy.*"
-                if name == VENDOR
+                f"{where} is not allowed: the focal vendor's policy is strategy.*"
+                if name == cfg.market.focal
                 else f"{where}: the market has no seller {name!r}; add one with "
                 f"+seller@{SELLERS}.{name}=PRESET"
             )
@@ -369,7 +368,7 @@ def compose_run(overrides: list[str] | None = None, config_dir: str | None = Non
     cfg.strategy.name = choices.get("strategy", cfg.strategy.name)
     cfg.scenario.name = choices.get("scenario", cfg.scenario.name)
     for name, seller in cfg.market.sellers.items():
-        if name != VENDOR:
+        if name != cfg.market.focal:
             preset = chosen.get(name, seller.policy.name)
             seller.policy = seller_policy(name, seller.policy, preset, given, config_dir)
     for event in cfg.scenario.events:  # a market event's keys under their current names

@@ -359,6 +359,8 @@ class SellerConfig:
     under the same names) and its policy (what it chooses: a strategy preset and its
     levers; the vendor's is `strategy.*`)."""
 
+    ROLE = "structure"  # unless a key says otherwise (config/fields.py: lever)
+
     unit_cost: float = lever(
         0.78,
         "unit cost (the vendor's list price = 1)",
@@ -514,7 +516,15 @@ class MarketConfig:
     """The market the vendor faces: sizes, demand, behaviour, and every seller's
     capabilities and policy (`sellers`, by name; the vendor's policy is `strategy.*`)."""
 
-    name: str = lever("china_pc_2002", "preset name")
+    ROLE = "structure"  # unless a key says otherwise (config/fields.py: lever)
+
+    name: str = lever("china_pc_2002", "preset name", source="judgement: the preset's own name")
+    focal: str = lever(
+        VENDOR,
+        "the focal vendor: the seller whose policy is strategy.* and whose results are the "
+        "*_vendor metrics",
+        source="case: the vendor of the case (联想); us_pc_1996's is compaq, the channel leader",
+    )
     start: str = lever(
         "2002-01", "first simulated month (YYYY-MM)", source="case: monthly steps from 2002-01"
     )
@@ -593,6 +603,7 @@ class MarketConfig:
         source="literature: puts the vendor's own-price elasticity of brand demand at about "
         "-1.7 (channelsim elasticity), inside [-4, -1.5] around the meta-analytic mean -2.62 "
         "(Bijmolt, van Heerde and Pieters 2005, JMR 42(2))",
+        role="behaviour",
     )
     choice_noise: float = lever(
         1.0,
@@ -600,9 +611,15 @@ class MarketConfig:
         lo=0.05,
         hi=10.0,
         source="judgement: logit scale 1",
+        role="behaviour",
     )
     defer_utility: float = lever(
-        -1.5, "utility of deferring a purchase decision", lo=-20.0, hi=20.0, source="judgement"
+        -1.5,
+        "utility of deferring a purchase decision",
+        lo=-20.0,
+        hi=20.0,
+        source="judgement",
+        role="behaviour",
     )
     am_cost: float = lever(
         12.0, "monthly cost of one account manager or field rep", lo=0.0, hi=1e6, source="judgement"
@@ -611,7 +628,12 @@ class MarketConfig:
         0.4, "cost of one telephone-sales contact", lo=0.0, hi=1e3, source="judgement"
     )
     partner_rep_capacity: int = lever(
-        8, "accounts one partner rep works a month", lo=1, hi=1000, source="judgement"
+        8,
+        "accounts one partner rep works a month",
+        lo=1,
+        hi=1000,
+        source="judgement",
+        role="behaviour",
     )
     partner_reps: float = lever(
         3.0,
@@ -636,6 +658,7 @@ class MarketConfig:
             "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc_duo leaves "
             "it open (abc 90%: 0.085-0.235)"
         ),
+        role="behaviour",
     )
     learn_phone: float = lever(
         0.04,
@@ -643,6 +666,7 @@ class MarketConfig:
         lo=0.0,
         hi=1.0,
         source="case: phone sales find leads, build weaker ties (CASE.md 2)",
+        role="behaviour",
     )
     relationship_decay: float = lever(
         0.02,
@@ -653,6 +677,7 @@ class MarketConfig:
             "calibrated: by hand, key-account loss over 2002-2003; calibrate_china_pc_duo leaves "
             "it open (abc 90%: 0.015-0.037)"
         ),
+        role="behaviour",
     )
     company_retention: float = lever(
         0.15,
@@ -660,6 +685,7 @@ class MarketConfig:
         lo=0.0,
         hi=1.0,
         source="case: relationships rest on individuals (CASE.md 2.2)",
+        role="behaviour",
     )
     care_retention: float = lever(
         0.75,
@@ -667,6 +693,7 @@ class MarketConfig:
         lo=0.0,
         hi=1.0,
         source="case: customer resources settle at company level (CASE.md 3)",
+        role="behaviour",
     )
     partner_lead_rate: float = lever(
         0.30,
@@ -674,9 +701,15 @@ class MarketConfig:
         lo=0.0,
         hi=1.0,
         source="case: resellers have much demand information (CASE.md 2.6)",
+        role="behaviour",
     )
     partner_markup: float = lever(
-        0.06, "resellers' usual markup over their buying price", lo=0.0, hi=1.0, source="judgement"
+        0.06,
+        "resellers' usual markup over their buying price",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
+        role="behaviour",
     )
     partner_fixed_cost: float = lever(
         3.0,
@@ -718,6 +751,7 @@ class MarketConfig:
         lo=0.0,
         hi=100.0,
         source="judgement",
+        role="behaviour",
     )
     default_hazard: float = lever(
         0.004,
@@ -725,6 +759,7 @@ class MarketConfig:
         lo=0.0,
         hi=1.0,
         source="judgement",
+        role="behaviour",
     )
     entry_rate: float = lever(
         0.10,
@@ -732,6 +767,7 @@ class MarketConfig:
         lo=0.0,
         hi=1.0,
         source="judgement",
+        role="behaviour",
     )
     credit_interest: float = lever(
         0.01,
@@ -745,38 +781,55 @@ class MarketConfig:
         "channel",
         "the channel market, or a textbook pricing market for validation",
         choices=MARKET_KINDS,
+        source="literature: the textbook markets of docs/ODD.md, appendix (channel: this model)",
     )
     structure: str = lever(
         "",
         "pricing markets: each manufacturer's channel (monopoly: integrated|decentralised; "
         "duopoly: II|DD|ID, manufacturer 1 first); encroachment: quantity|price competition",
         choices=("", *(s for kind in STRUCTURES.values() for s in kind)),
+        source="literature: McGuire and Staelin (1983); Arya, Mittendorf and Sappington (2007)",
     )
     substitutability: float = lever(
         0.0,
         "linear duopoly and encroachment (price): substitutability of the two products",
         lo=0.0,
         hi=0.99,
+        source="literature: McGuire and Staelin (1983), their t",
     )
     direct_cost: float = lever(
         0.3,
         "linear encroachment: the manufacturer's cost a unit of selling direct (below market.a)",
         lo=0.0,
         hi=1e9,
-        source="linear_encroachment only",
+        source="literature: Arya, Mittendorf and Sappington (2007), their c",
     )
     encroachment: bool = lever(
         True,
         "linear encroachment: the manufacturer may sell direct beside its retailer",
-        source="linear_encroachment only",
+        source="literature: Arya, Mittendorf and Sappington (2007)",
     )
     a: float = lever(
-        1.0, "linear monopoly and encroachment: demand intercept (q = a - b p)", lo=1e-6, hi=1e9
+        1.0,
+        "linear monopoly and encroachment: demand intercept (q = a - b p)",
+        lo=1e-6,
+        hi=1e9,
+        source="literature: the textbook linear demand (docs/ODD.md, appendix); scale 1",
     )
     b: float = lever(
-        1.0, "linear monopoly and encroachment (quantity): demand slope", lo=1e-6, hi=1e9
+        1.0,
+        "linear monopoly and encroachment (quantity): demand slope",
+        lo=1e-6,
+        hi=1e9,
+        source="literature: the textbook linear demand (docs/ODD.md, appendix); scale 1",
     )
-    unit_cost: float = lever(0.0, "linear monopoly: the manufacturer's unit cost", lo=0.0, hi=1e9)
+    unit_cost: float = lever(
+        0.0,
+        "linear monopoly: the manufacturer's unit cost",
+        lo=0.0,
+        hi=1e9,
+        source="literature: the textbook monopoly (docs/ODD.md, appendix); cost 0",
+    )
     sellers: dict[str, SellerConfig] = field(
         default_factory=dict,
         metadata={
@@ -795,7 +848,7 @@ class MarketConfig:
     @property
     def vendor(self) -> SellerConfig:
         """The focal vendor's capabilities: the seller named `vendor`."""
-        return self.sellers[VENDOR]
+        return self.sellers[self.focal]
 
     @property
     def direct(self) -> SellerConfig:
@@ -967,17 +1020,20 @@ TOP_LEVEL_RANGES = {
 }
 
 
-def field_table(cls: type, prefix: str) -> list[dict[str, Any]]:
-    """Rows describing every field of a config dataclass, nested ones flattened."""
+def field_table(cls: type, prefix: str, role: str = "") -> list[dict[str, Any]]:
+    """Rows describing every field of a config dataclass, nested ones flattened. A row's
+    `role` is its own (`lever(role=...)`), else its class's `ROLE`, else the role of the
+    field it is nested in (a seller's policy keys are its structure)."""
     rows = []
+    own = getattr(cls, "ROLE", role)
     for f in fields(cls):
         key = f"{prefix}.{f.name}"
         ftype = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
         if f.default_factory is not MISSING and is_dataclass(f.default_factory()):
-            rows.extend(field_table(type(f.default_factory()), key))
+            rows.extend(field_table(type(f.default_factory()), key, own))
             continue
         if "each" in f.metadata:  # a collection by name: its entries' keys, named NAME
-            rows.extend(field_table(f.metadata["each"], f"{key}.{NAME}"))
+            rows.extend(field_table(f.metadata["each"], f"{key}.{NAME}", own))
             continue
         meta = f.metadata
         default = f.default if f.default is not MISSING else f.default_factory()
@@ -994,6 +1050,7 @@ def field_table(cls: type, prefix: str) -> list[dict[str, Any]]:
                 "source": meta.get("source", ""),
                 "cost": meta.get("cost", ""),
                 "downside": meta.get("downside", ""),
+                "role": meta.get("role") or own,
             }
         )
     return rows

@@ -16,7 +16,6 @@ from channelsim.config.schema import (
     SELLERS,
     STRUCTURES,
     TOP_LEVEL_RANGES,
-    VENDOR,
     ChannelConfig,
     MarketConfig,
     StrategyConfig,
@@ -288,21 +287,20 @@ def _check_sellers(cfg: ChannelConfig) -> None:
                 f"{SELLERS}.{name} is not allowed: a seller's name is lowercase letters and "
                 f"digits, none of {', '.join(SEGMENT_NAMES)}"
             )
-    if VENDOR not in names:
-        raise ConfigError(
-            f"{SELLERS} has no seller named {VENDOR!r}, the focal vendor: a market preset "
-            "lists its sellers, or builds on one that does (defaults: [china_pc_2002])"
-        )
-    vendor = cfg.market.sellers[VENDOR]
+    focal = cfg.market.focal
+    if focal not in names:
+        lead = f"market.focal={focal!r}: the focal vendor is one of the market's sellers: "
+        raise ConfigError(listed(lead, names))
+    vendor = cfg.market.sellers[focal]
     if vendor.policy != StrategyConfig():
         raise ConfigError(
-            f"{SELLERS}.{VENDOR}.policy is not allowed: the vendor's policy is strategy.* "
+            f"{SELLERS}.{focal}.policy is not allowed: the focal vendor's policy is strategy.* "
             "(strategy=PRESET, strategy.LEVER=VALUE)"
         )
     if vendor.response != "fixed":
         raise ConfigError(
-            f"{SELLERS}.{VENDOR}.response={vendor.response!r} is not allowed: the vendor's "
-            "levers are strategy.*, set by you and the scenario (fixed)"
+            f"{SELLERS}.{focal}.response={vendor.response!r} is not allowed: the focal "
+            "vendor's levers are strategy.*, set by you and the scenario (fixed)"
         )
     for i, event in enumerate(cfg.scenario.events):
         if event.acquisition:
@@ -359,11 +357,11 @@ def _check_partner_shares(cfg: ChannelConfig) -> None:
     ]
     routing = []  # (seller, where, what): a policy or change that uses partners
     for seller, where, policy in [
-        *[(VENDOR, where, p) for where, p in vendor_policies],
+        *[(m.focal, where, p) for where, p in vendor_policies],
         *[
             (name, f"{SELLERS}.{name}.policy", s.policy)
             for name, s in m.sellers.items()
-            if name != VENDOR
+            if name != m.focal
         ],
     ]:
         routes = {
@@ -376,7 +374,7 @@ def _check_partner_shares(cfg: ChannelConfig) -> None:
         where = f"scenario.events[{i}]"
         for key, value in event.levers.items():
             if key.endswith("_route") and value != "direct":
-                routing.append((VENDOR, f"{where}.levers", f"{key}={value}"))
+                routing.append((m.focal, f"{where}.levers", f"{key}={value}"))
         for key, value in event.market.items():
             found = SELLER_KEY.match(f"market.{key}")
             lever = key.rsplit(".policy.", 1)[-1]
