@@ -51,6 +51,7 @@ COST_CASES = [
     ("customer_care", [], ["strategy.customer_care=false"]),
     ("erp_integration", [], ["strategy.erp_integration=false"]),
     ("exclusive_partners", ["strategy.exclusive_partners=true"], []),
+    ("price_protection", [], ["strategy.price_protection=0"]),
     ("approval_levels", [], ["strategy.approval_levels=1"]),
     ("partner_survey", [], ["strategy.partner_survey=false"]),
     ("audit_probability", [], ["strategy.audit_probability=0"]),

@@ -123,7 +123,9 @@ def test_a_uniform_of_exactly_zero_takes_the_generators_own_gumbel(monkeypatch):
 # ---------------------------------------------------------------- comparable runs
 # Runs at one seed that differ a little in a parameter differ a little in their results
 # (channelsim.streams): each mechanism draws from its own stream, a fixed count a month.
-SAME_SEEDS = range(12)  # the margins: at most 0.044 of the spread (limit 0.1), 92% of seeds (80%)
+# the margins: 85% of the seeds (limit 80%) for the training budget's key share; at 12 seeds
+# it was 75%, since the stock and delivery costs of docs/ODD.md 7.14
+SAME_SEEDS = range(20)
 NUDGED = ("strategy.training_budget", "market.price_sensitivity", "strategy.rebate_rate")
 
 

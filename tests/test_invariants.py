@@ -293,6 +293,7 @@ SIZES = {  # small markets: the sizes the property test draws from
 }
 FIXED = {
     "market.name",
+    "market.focal",  # the vendor: the seller whose levers are strategy.*
     "market.start",
     "market.kind",
     "market.structure",

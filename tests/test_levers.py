@@ -66,6 +66,8 @@ CASES = [
     ("erp_integration", "false", "true", "share_vendor_key", +1, []),
     # its better terms lift its partners' margins (shared firms: tests/test_brands.py)
     ("exclusive_partners", "false", "true", "partner_satisfaction", +1, []),
+    # its refunds keep its partners' margins whole as their stock loses value
+    ("price_protection", 0.0, 1.0, "partner_satisfaction", +1, []),
     ("customer_care", "false", "true", "relationships_lost", -1, []),
     ("account_managers", 10, 120, "relationship_vendor_key", +1, []),
     ("am_turnover", 0.0, 0.2, "relationships_lost", +1, []),
@@ -87,8 +89,16 @@ CASES = [
         -1,
         ["strategy.recruit_relationship_partners=false"],
     ),
-    # recruiting around key accounts adds ties or skill to the volume a partner needs
-    ("recruit_relationship_partners", "false", "true", "relationship_partners", -1, []),
+    # recruiting around key accounts adds ties or skill to the volume a partner needs (a
+    # skill bar above most partners', so that the condition binds for more than a few)
+    (
+        "recruit_relationship_partners",
+        "false",
+        "true",
+        "relationship_partners",
+        -1,
+        ["market.partners.recruit_skill=0.6"],
+    ),
     ("direct_assist", "false", "true", "share_vendor_key", +1, ["strategy.credit_multiple=0"]),
     ("audit_probability", 0.0, 0.6, "gray_market_units", -1, ["strategy=traditional_channel"]),
     ("diversion_penalty", 0.0, 1.0, "gray_market_units", -1, ["strategy=traditional_channel"]),

@@ -10,7 +10,9 @@ import numpy as np
 
 from channelsim.agents.distributor import distributor_price
 from channelsim.agents.records import Decisions, GrayFlows, RetailSales
+from channelsim.agents.seller import LIST_PRICE
 from channelsim.domain import Attribute
+from channelsim.mechanics.pricing import stock_loss
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -60,6 +62,8 @@ class Month:
         self.program_cost = books()
         self.program_items: list[dict[str, float]] = [{} for _ in range(self.sellers)]
         self.bad_debt = books()
+        self.delivery = books()  # delivering its own sales to their buyers
+        self.stock_loss = books()  # the value its own stock lost
         self.profit = books()
 
 
@@ -162,21 +166,29 @@ def ledger(model: ChannelModel, month: Month) -> dict[str, dict[str, float]]:
 
 def profits(model: ChannelModel, month: Month, rebates: np.ndarray) -> None:
     """Each seller's programme cost and profit for the month, by one rule: revenue less
-    the unit cost of what it shipped, the cost of every lever of its policy (its field
-    force and phone contacts among them: `Seller.program_cost`) and bad debt on its
-    partners' credit, plus the diversion fines it collected (a transfer from its
-    partners, whose audits are among its costs); then each seller staffs its field
-    force by its books."""
+    the unit cost of what it shipped, the delivery of what it sold itself, what its own
+    stock lost as component prices fell (the months of stock it holds for what it does
+    not build to order), the cost of every lever of its policy (its field force and
+    phone contacts among them: `Seller.program_cost`) and bad debt on its partners'
+    credit, plus the diversion fines it collected (a transfer from its partners, whose
+    audits are among its costs); then each seller staffs its field force by its books."""
+    m = model.market
     month.bad_debt[:] = model.bad_debt
     decided = bool(month.decisions.decided.any())
     for seller in model.sellers:
-        i = seller.row
+        i, c = seller.row, seller.capabilities
         items = seller.program_cost(float(rebates[i]), float(month.consumer_units[i]))
         month.program_items[i] = items
         month.program_cost[i] = float(sum(items.values()))
+        own = month.own_units[i] + month.consumer_units[i]
+        month.delivery[i] = m.delivery_cost * LIST_PRICE * own
+        held = m.channel_stock * (1.0 - c.build_to_order)
+        month.stock_loss[i] = stock_loss(m.price_fall, held, c.unit_cost * month.shipped[i])
         month.profit[i] = (
             month.revenue[i]
-            - seller.capabilities.unit_cost * month.shipped[i]
+            - c.unit_cost * month.shipped[i]
+            - month.delivery[i]
+            - month.stock_loss[i]
             - month.program_cost[i]
             - month.bad_debt[i]
             + month.gray.fines[i]

@@ -255,6 +255,8 @@ def month_metrics(model: ChannelModel, month: Month) -> dict[str, float]:
         "vendor_margin_per_unit": (
             month.revenue[v]
             - model.vendor.capabilities.unit_cost * month.shipped[v]
+            - month.delivery[v]
+            - month.stock_loss[v]
             - month.program_cost[v]
         )
         / max(month.shipped[v], 1e-9),  # numerical: > 0

@@ -68,7 +68,8 @@ class ChannelModel(mesa.Model):
         config = validate(copy.deepcopy(config))
         check_market_kind(config.market, self.KINDS, type(self).__name__)
         root = np.random.SeedSequence(config.seed)
-        model_stream, network_stream, firm_stream = root.spawn(3)  # numerical: the start's streams
+        # numerical: the start's streams
+        model_stream, network_stream, firm_stream, it_stream = root.spawn(4)
         super().__init__(rng=np.random.default_rng(model_stream))  # the start's draws
         self.streams = Streams(config.seed)  # every later draw (channelsim.streams)
         self.config = config
@@ -84,9 +85,14 @@ class ChannelModel(mesa.Model):
         sellers = len(config.market.sellers)
         self.exits = np.zeros(sellers, np.int64)  # each seller's partners that left, entered
         self.entries = np.zeros(sellers, np.int64)
-        self._build(np.random.default_rng(network_stream), np.random.default_rng(firm_stream))
+        self._build(
+            np.random.default_rng(network_stream),
+            np.random.default_rng(firm_stream),
+            np.random.default_rng(it_stream),
+        )
         self.metric_names = metrics.metric_names([seller.name for seller in self.sellers])
         self.last: dict[str, float] = dict.fromkeys(self.metric_names, 0.0)
+        self.month: books.Month | None = None  # the last month's phases, once one has run
         self.ledger: dict[str, float] = {}
         self.win_counts: deque[np.ndarray] = deque(maxlen=WIN_RATE_WINDOW)
         self.datacollector = mesa.DataCollector(
@@ -94,7 +100,12 @@ class ChannelModel(mesa.Model):
         )
 
     # ------------------------------------------------------------------ build
-    def _build(self, net_rng: np.random.Generator, firm_rng: np.random.Generator) -> None:
+    def _build(
+        self,
+        net_rng: np.random.Generator,
+        firm_rng: np.random.Generator,
+        it_rng: np.random.Generator,
+    ) -> None:
         m, rng, d = self.market, self.rng, self.market.population
         g = m.n_regions
         self.region_size = account_rules.mean_one(rng, d.region_spread, g)
@@ -171,6 +182,7 @@ class ChannelModel(mesa.Model):
             region=region,
             size=size,
             centre=centre,
+            in_house=it_rng.random(n) < d.in_house_it,
             cover=cover,
             rel=rel,  # a row a seller (Seller.row)
             rel_partner=rel_partner,
@@ -315,6 +327,7 @@ class ChannelModel(mesa.Model):
         for seller in self.sellers:  # adaptive sellers review their levers by their books
             seller.adapt(float(month.profit[seller.row]))
         self.last = metrics.month_metrics(self, month)
+        self.month = month  # what the month's phases found, kept until the next
         self.datacollector.collect(self)
 
     def apply_policy(self) -> None:

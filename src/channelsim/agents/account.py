@@ -279,6 +279,7 @@ def decide(model: ChannelModel) -> Decisions:
     wait_for_approvals(model, rows, registrable[:, 0], avail, offered_by)
 
     buyers = m.buyers
+    choice.in_house_it(attr, a.in_house[rows], buyers.in_house_ties, buyers.in_house_service)
     weights = choice.role_weights(buyers)
     utility = choice.utilities(
         a.centre[rows], attr, m.price_sensitivity, buyers.value_scale, weights

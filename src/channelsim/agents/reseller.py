@@ -11,6 +11,7 @@ from channelsim.agents.tables import DUE_SLOTS, draw_reseller
 from channelsim.domain import PartnerStatus, Segment, Tier
 from channelsim.mechanics import brands
 from channelsim.mechanics import partners as rules
+from channelsim.mechanics.pricing import stock_loss as lost_in_stock
 
 if TYPE_CHECKING:
     from channelsim.model import ChannelModel
@@ -86,7 +87,11 @@ def settle(model: ChannelModel) -> None:
     # better terms for a partner that carries its seller's brand alone
     exclusive = lever("exclusive_partners") & t.active
     t.exclusive_paid[:] = np.where(exclusive, m.costs.exclusive_terms * t.purchases, 0.0)
-    t.profit += (t.revenue - t.purchases - fixed + coop) * t.active + t.exclusive_paid
+    # its stock loses value as component prices fall; its seller refunds its share of that
+    stock_loss = lost_in_stock(m.price_fall, m.channel_stock, t.purchases) * t.active
+    t.protected[:] = lever("price_protection") * stock_loss
+    t.profit += (t.revenue - t.purchases - fixed + coop - stock_loss) * t.active
+    t.profit += t.exclusive_paid + t.protected
     t.capital += t.profit + t.credited
     missed = collect(model)
     hazard = rules.default_hazard(

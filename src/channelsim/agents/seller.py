@@ -45,6 +45,7 @@ COST_LEVERS = (
     "customer_care",
     "erp_integration",
     "exclusive_partners",
+    "price_protection",
     "approval_levels",
     "partner_survey",
     "audit_probability",
@@ -116,9 +117,11 @@ class Seller(RowAgent):
 
     @property
     def price(self) -> float:
-        """Its own sales' price: unit cost plus its markup, at its price level."""
+        """Its own sales' price: unit cost and the delivery to the buyer
+        (`market.delivery_cost`), plus its markup, at its price level."""
         c = self.capabilities
-        return c.unit_cost * (1.0 + self.policy.markup) * c.price_level
+        landed = c.unit_cost + self.model.market.delivery_cost * LIST_PRICE
+        return landed * (1.0 + self.policy.markup) * c.price_level
 
     @property
     def list_price(self) -> float:
@@ -364,6 +367,7 @@ class Seller(RowAgent):
             else 0.0,
             "erp_integration": s.erp_cost * active if s.erp_integration else 0.0,
             "exclusive_partners": float(t.exclusive_paid[mine].sum()),
+            "price_protection": float(t.protected[mine].sum()),
             "approval_levels": c.approval * tally["approvals"],
             "partner_survey": c.survey_fee if s.partner_survey and partners else 0.0,
             "audit_probability": c.audit * tally["audits"],

@@ -35,6 +35,7 @@ class AccountTable:
     region: np.ndarray  # int32
     size: np.ndarray  # units a year
     centre: np.ndarray  # (n, roles) buying-centre weights
+    in_house: np.ndarray  # bool: it has IT staff of its own
     cover: np.ndarray  # (n, K) reseller rows covering the account
     # per seller, one row each (`Seller.row`: the market's order of sellers), so that a
     # seller's entries lie together in memory
@@ -113,6 +114,7 @@ class ResellerTable:
     repaid: np.ndarray  # paid to its seller this month for what fell due
     drawn: np.ndarray  # taken out by its owners this month
     exclusive_paid: np.ndarray  # better terms its seller paid it this month for exclusivity
+    protected: np.ndarray  # its seller's price protection on its stock this month
 
     @property
     def n(self) -> int:
@@ -179,6 +181,7 @@ def empty_resellers(capacity: int, seller: int) -> ResellerTable:
         repaid=f(capacity),
         drawn=f(capacity),
         exclusive_paid=f(capacity),
+        protected=f(capacity),
     )
 
 

@@ -175,6 +175,21 @@ class BuyerBehaviour:
         hi=20.0,
         source="judgement: online-only models are cut-down configurations",
     )
+    in_house_service: float = lever(
+        0.6,
+        "service an account with IT staff of its own gets at least, whoever sells to it",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: its own staff install and support what it buys",
+    )
+    in_house_ties: float = lever(
+        0.5,
+        "share of a relationship's pull that an account with IT staff of its own does "
+        "without: its staff know what to buy and from whom",
+        lo=0.0,
+        hi=1.0,
+        source="judgement",
+    )
 
 
 @dataclass
@@ -924,6 +939,14 @@ class Population:
         lo=0.0,
         hi=1.0,
         source="judgement: 0 keeps every reseller to one brand; the whole market sets its own",
+    )
+    in_house_it: float = lever(
+        0.2,
+        "share of the enterprise accounts (mid, key and global) with IT staff of their own",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: few of China's firms had IT departments then; the case's buyers "
+        "leaned on resellers for service (CASE.md 2)",
     )
     skill_shape: list = lever(
         [2.0, 6.0],

@@ -191,6 +191,16 @@ class StrategyConfig:
         downside="firms that give more of their staff to other brands drop it: a smaller "
         "network, and their accounts move to other partners",
     )
+    price_protection: float = lever(
+        1.0,
+        "share of the value its partners' stock loses as component prices fall "
+        "(market.price_fall) that it refunds them",
+        lo=0.0,
+        hi=1.0,
+        cost="the refunds, each month: cost_price_protection",
+        downside="without it its partners bear the loss: thinner margins, lower "
+        "satisfaction, less capital, and more of them leave",
+    )
     customer_care: bool = lever(
         True,
         "company-level customer care keeps relationships",
@@ -601,8 +611,8 @@ class MarketConfig:
         lo=0.0,
         hi=50.0,
         source="literature: puts the vendor's own-price elasticity of brand demand at about "
-        "-1.7 (channelsim elasticity), inside [-4, -1.5] around the meta-analytic mean -2.62 "
-        "(Bijmolt, van Heerde and Pieters 2005, JMR 42(2))",
+        "-1.5 (channelsim elasticity: -1.46, its interval reaching into [-4, -1.5]) around "
+        "the meta-analytic mean -2.62 (Bijmolt, van Heerde and Pieters 2005, JMR 42(2))",
         role="behaviour",
     )
     choice_noise: float = lever(
@@ -744,6 +754,30 @@ class MarketConfig:
     )
     transport_cost: float = lever(
         0.02, "cost of moving a unit between regions (fraction)", lo=0.0, hi=1.0, source="judgement"
+    )
+    delivery_cost: float = lever(
+        0.02,
+        "a seller's cost of delivering a unit it sells itself (own route, online and phone) "
+        "to the buyer, a share of the list price; its channel's is the distributors' margin",
+        lo=0.0,
+        hi=1.0,
+        source="judgement: parcel delivery across China's regions, under its distributors' margin",
+    )
+    price_fall: float = lever(
+        0.15,
+        "yearly fall of component prices: the share of its value a unit in stock loses in a year",
+        lo=0.0,
+        hi=0.9,
+        source="judgement: PC prices in China fell by about a seventh a year, 2002-2006",
+    )
+    channel_stock: float = lever(
+        1.0,
+        "months of its purchases a partner holds in stock, its distributors' with it; a "
+        "seller holds as many months of its own sales as it does not build to order "
+        "(1 - build_to_order)",
+        lo=0.0,
+        hi=12.0,
+        source="judgement: a month's cover, as the distributors keep (agents/distributor.py)",
     )
     diversion_elasticity: float = lever(
         4.0,

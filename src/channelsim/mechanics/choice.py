@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from channelsim.domain import Attribute
+
 
 def role_weights(buyers) -> np.ndarray:
     """The 4 x 5 matrix of how each role of a buying centre (purchasing, users, IT,
@@ -19,6 +21,17 @@ def role_weights(buyers) -> np.ndarray:
             buyers.weights_executive,
         ]
     )
+
+
+def in_house_it(attributes: np.ndarray, inside: np.ndarray, ties: float, service: float) -> None:
+    """Offers to accounts with IT staff of their own (`inside`, a row each), in place:
+    their staff give at least `service`, whoever sells, and do without `ties` of each
+    seller's and partner's relationship. How buyers weigh price, relationship, trust, fit
+    and service stays as it is; what the offers bring them changes."""
+    mine = attributes[inside]
+    mine[..., Attribute.RELATIONSHIP] *= 1.0 - ties
+    mine[..., Attribute.SERVICE] = np.maximum(mine[..., Attribute.SERVICE], service)
+    attributes[inside] = mine
 
 
 def utilities(

@@ -60,3 +60,12 @@ def best_price(
         return current
     # the peak of (p - cost) x (q0 + slope (p - current)): half-way, by the first-order condition
     return max(cost, 0.5 * (current + cost) - 0.5 * q0 / slope)  # numerical: the vertex
+
+
+def stock_loss(yearly_fall: float, months: float, monthly_value: np.ndarray | float):
+    """What a month takes from stock worth `months` months of `monthly_value` (what is
+    bought or shipped a month) when component prices fall by `yearly_fall` a year: a unit
+    in stock is worth what it would cost to build now, which falls each month by
+    1 - (1 - yearly_fall)^(1/12)."""
+    monthly = 1.0 - (1.0 - yearly_fall) ** (1.0 / 12.0)  # numerical: a month of a year
+    return monthly * months * monthly_value
