@@ -260,7 +260,11 @@ def test_help_lists_the_packaged_presets_each_command_takes(capsys):
     ]
     assert groups("optimize")["experiment"] == [n for n in experiments if n.startswith("optim")]
     assert "sensitivity_morris" in groups("sensitivity")["experiment"]
-    assert groups("calibrate")["experiment"] == ["calibrate_china_pc", "calibrate_china_pc_duo"]
+    assert groups("calibrate")["experiment"] == [
+        "calibrate_china_pc",
+        "calibrate_china_pc_duo",
+        "calibrate_us_pc",
+    ]
 
 
 def test_optimize_help_names_optuna_s_own_settings(capsys):

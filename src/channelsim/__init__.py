@@ -3,7 +3,8 @@
 A vendor selling through distributors and resellers competes with a direct seller
 for accounts on price, relationships and service, under channel policies the user
 sets. Start with ``compose`` (a typed config), ``ChannelModel`` (or ``build_model``, which
-also builds the textbook ``PricingModel``), ``run`` and ``sweep``;
+also builds the textbook ``PricingModel``), ``run``, ``run_seeds`` (one config at many
+seeds) and ``sweep``;
 ``optimize`` searches lever ranges for the best policy; ``sensitivity`` ranks levers
 and market uncertainties by their effect; ``run_case_study`` compares the case's
 scenarios and ``check_facts`` judges its stylized facts.
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
         optimize,
         run,
         run_case_study,
+        run_seeds,
         sensitivity,
         sweep,
     )
@@ -42,6 +44,7 @@ EXPORTS = {
     "optimize": "channelsim.api",
     "run": "channelsim.api",
     "run_case_study": "channelsim.api",
+    "run_seeds": "channelsim.api",
     "sensitivity": "channelsim.api",
     "sweep": "channelsim.api",
     "ChannelConfig": "channelsim.config",
@@ -69,6 +72,7 @@ __all__ = [
     "optimize",
     "run",
     "run_case_study",
+    "run_seeds",
     "sensitivity",
     "sweep",
 ]

@@ -1,5 +1,6 @@
-"""The notebook API: one run with its standard figures; a sweep into a tidy table; a
-policy search; a sensitivity analysis; the case comparison and the stylized facts.
+"""The notebook API: one run with its standard figures; one config at many seeds and a
+sweep, each into a tidy table; a policy search; a sensitivity analysis; the case
+comparison and the stylized facts.
 
 Each function here runs what `experiment/` makes and reads it with `analysis/`."""
 
@@ -18,9 +19,11 @@ from channelsim.analysis.decision import write_optimize_report, write_sensitivit
 from channelsim.analysis.facts import Fact, judge
 from channelsim.analysis.figures import run_figures
 from channelsim.analysis.sweep_report import write_sweep_report
+from channelsim.config.compose import compose as compose_config
 from channelsim.config.compose import quote
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError
+from channelsim.experiment.batch import replicate, run_jobs
 from channelsim.experiment.calibrate import CalibrateOutcome, plan_calibrate, run_calibrate
 from channelsim.experiment.case_study import run_scenarios
 from channelsim.experiment.facts import run_fact_jobs
@@ -57,6 +60,41 @@ def run(
     labels = {"overrides": list(overrides)} if overrides is not None else None
     drawn = partial(run_figures, lang=lang) if figures else None
     return run_files(config, out_dir, drawn, labels=labels)
+
+
+def run_seeds(
+    overrides: Sequence[str] = (),
+    seeds: Iterable[int] = range(20),
+    n_jobs: int | None = None,
+    *,
+    config_dir: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """One config at several seeds: every month of every run, in one tidy table.
+
+    Args:
+        overrides: Hydra overrides of one config (no sweeps), e.g.
+            ``["market=us_pc_1996", "scenario=us_history", "steps=108"]``.
+        seeds: the seeds to run it at.
+        n_jobs: local worker processes (default: one per core; 1 runs in this process).
+
+    Returns:
+        One row a month of a run: its ``seed``, then ``step``, ``date`` and every metric.
+        `channelsim.analysis.stats.yearly` summarises it by year with 95% intervals.
+
+    Raises:
+        ConfigError: a malformed override, or no seed.
+        RuntimeError: a run failed (its seed and error).
+    """
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ConfigError("seeds: expected at least one seed")
+    config = compose_config(list(overrides), config_dir)
+    batch = run_jobs(replicate(config, seeds), n_jobs=n_jobs, progress=progress, label="seeds")
+    if batch.failed:
+        first = batch.failed[0]
+        raise RuntimeError(f"seed {first['seed']} failed: {first['error']}")
+    return batch.metrics
 
 
 def sweep(

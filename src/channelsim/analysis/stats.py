@@ -63,3 +63,32 @@ def per_run(
     inside = runs[(runs["date"] >= first) & (runs["date"] <= last)]
     grouped = inside.groupby(keys, sort=False)[metric]
     return grouped.sum(min_count=1) if how == "sum" else grouped.mean()
+
+
+def yearly(runs: pd.DataFrame, metrics: list[str], keys: list[str] | None = None) -> pd.DataFrame:
+    """Each metric's mean over each calendar year of each run, then over the runs with its
+    95% interval: one row a year and metric (`year`, `metric`, `mean`, `low`, `high`, `n`).
+
+    Args:
+        runs: one row a month of a run, with its `date` (YYYY-MM) and `keys`.
+        metrics: the columns to summarise.
+        keys: what tells one run from another (default: `seed`).
+    """
+    keys = keys or ["seed"]
+    year = runs["date"].str[:4].rename("year")
+    per_run = runs.groupby([*(runs[k] for k in keys), year], sort=True)[metrics].mean()
+    rows = []
+    for y, frame in per_run.groupby(level="year", sort=True):
+        for metric in metrics:
+            e = mean_ci(frame[metric])
+            rows.append(
+                {
+                    "year": y,
+                    "metric": metric,
+                    "mean": e.mean,
+                    "low": e.low,
+                    "high": e.high,
+                    "n": e.n,
+                }
+            )
+    return pd.DataFrame(rows)
