@@ -45,6 +45,16 @@ def test_a_review_stays_within_its_band_and_never_starts_a_programme():
     assert after == {"markup": pytest.approx(0.12), "rebate_rate": 0.0}
 
 
+def test_a_review_after_the_seller_lost_its_partners_leaves_their_levers_alone():
+    """The last move was a channel lever; the seller has no partners now, so only its
+    price is reviewed: the move is neither undone nor reviewed, whatever profit did."""
+    memory = Memory(start={"markup": 0.2, "rebate_rate": 0.02})
+    memory.turn, memory.moved, memory.profit = 1, ("rebate_rate", 0.02), 100.0
+    after = review({"markup": 0.2}, memory, 90.0, 0.1, 0.5, RANGES)
+    assert after == {"markup": pytest.approx(0.22)} and memory.moved == ("markup", 0.2)
+    assert "rebate_rate" not in memory.direction
+
+
 def run(overrides: list[str], steps: int = 36) -> ChannelModel:
     model = ChannelModel(dataclasses.replace(compose([*WHOLE_SMALL, *overrides]), steps=steps))
     for _ in range(steps):

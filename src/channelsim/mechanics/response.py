@@ -37,15 +37,17 @@ def review(
     """The levers after one quarterly review, from the quarter's own `profit` alone.
 
     The last move stays if profit rose since the quarter before it; otherwise it is undone
-    and that lever's direction turns. Then the next lever in turn (of those not at 0 at
-    the start: a seller does not start a programme it never ran) moves by `step` of its
-    starting value in its direction, at most `band` of that value from it, and within its
-    declared range. `memory` is updated in place.
+    and that lever's direction turns (a lever no longer among `levers`, a channel lever of
+    a seller that has lost its partners, keeps its move: it is not reviewed now). Then the
+    next lever in turn (of those not at 0 at the start: a seller does not start a
+    programme it never ran) moves by `step` of its starting value in its direction, at
+    most `band` of that value from it, and within its declared range. `memory` is updated
+    in place.
     """
     levers = dict(levers)
     if memory.moved is not None and memory.profit is not None:
         name, before = memory.moved
-        if profit < memory.profit:
+        if profit < memory.profit and name in levers:
             levers[name] = before
             memory.direction[name] = -memory.direction.get(name, 1)
     live = [name for name in levers if memory.start.get(name, 0.0) > 0]
