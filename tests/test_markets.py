@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from channelsim import ChannelModel, compose, run_seeds
+from channelsim.analysis.figures import market_sellers
 from channelsim.analysis.stats import mean_ci, yearly
 from channelsim.config.schema import MarketConfig, field_table, get_path
 from channelsim.config.validate import ConfigError
@@ -99,6 +100,9 @@ def test_the_us_market_names_compaq_its_focal_vendor():
     for metric in ("share_{}_total", "share_{}_key", "profit_{}", "units_{}"):
         vendor, compaq = model.last[metric.format("vendor")], model.last[metric.format("compaq")]
         assert vendor == compaq and np.isfinite(vendor)
+    # the figures and tables list it once, by its name
+    sellers = market_sellers(model.datacollector.get_model_vars_dataframe())
+    assert sellers == ["compaq", "dell", "gateway", "hp", "ibm", "others"]
     assert model.last["share_dell_total"] > 0
     with pytest.raises(ConfigError, match=r"market\.focal=.nosuch."):
         compose([*MARKETS["us"], "market.focal=nosuch"])

@@ -86,8 +86,17 @@ def shares_figure(
 def market_sellers(metrics: pd.DataFrame) -> list[str]:
     """The sellers of the market whose metrics these are, read off the columns: every
     seller with metrics of its own that sold in some month (a market without the direct
-    seller reports it at nothing)."""
-    return [s for s in metric_sellers(metrics.columns) if metrics[f"units_{s}"].sum() > 0]
+    seller reports it at nothing). A focal vendor with a name of its own (`market.focal`,
+    whose results are the `*_vendor` metrics too) is listed once, by its name."""
+    sold = [s for s in metric_sellers(metrics.columns) if metrics[f"units_{s}"].sum() > 0]
+
+    def focal(name: str) -> bool:  # its own metrics are the *_vendor ones
+        kinds = ("units", "revenue", "profit")
+        return all(metrics[f"{k}_{name}"].equals(metrics[f"{k}_vendor"]) for k in kinds)
+
+    if "vendor" in sold and any(focal(s) for s in sold if s != "vendor"):
+        sold.remove("vendor")
+    return sold
 
 
 def seller_shares_figure(
