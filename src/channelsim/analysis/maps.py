@@ -1,0 +1,120 @@
+"""Strategy maps: in each cell of a grid of two market keys, which of several strategies
+wins on a KPI, by how much, and whether the lead is clear (a paired 95% interval over
+the seeds that excludes 0)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from channelsim.analysis.stats import mean_ci
+
+NO_WINNER = "no clear winner"
+COLUMNS = [
+    "x",
+    "y",
+    "strategy",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "winner",
+    "margin",
+    "margin_low",
+    "margin_high",
+]
+# a strategy's colour on the map, in the order the map lists its strategies
+PALETTE = ("#c8102e", "#0076ce", "#1b9e77", "#d95f02", "#7570b3", "#e6ab02")
+
+
+def cell_table(values: pd.DataFrame) -> pd.DataFrame:
+    """One row a cell and strategy: the strategy's mean KPI over the seeds with its 95%
+    interval, and the cell's winner with its margin.
+
+    Args:
+        values: one row a run, with `x`, `y`, `strategy`, `seed` and `value` (the KPI
+            over the map's window). Each strategy of a cell runs at the same seeds, so
+            the margin is a paired difference.
+
+    The winner is the strategy with the highest mean; its margin is the mean over the
+    seeds of its lead over the runner-up at each seed, with a Student t interval. A cell
+    whose margin interval includes 0 (or that has one seed, or one strategy) has
+    `winner` "no clear winner"; its margin is still given. A cell of one strategy has no
+    margin (NaN).
+    """
+    rows = []
+    for (x, y), cell in values.groupby(["x", "y"], sort=True):
+        by_seed = cell.pivot_table(index="seed", columns="strategy", values="value")
+        by_seed = by_seed.dropna()  # the seeds every strategy of the cell finished
+        means = by_seed.mean().sort_values(ascending=False)
+        estimates = {s: mean_ci(by_seed[s]) for s in by_seed.columns}
+        if len(means) >= 2:
+            best, second = means.index[:2]
+            margin = mean_ci(by_seed[best] - by_seed[second])
+            clear = margin.n >= 2 and margin.low > 0
+            winner = best if clear else NO_WINNER
+        else:
+            margin, winner = mean_ci([]), NO_WINNER
+        lead = {"margin": margin.mean, "margin_low": margin.low, "margin_high": margin.high}
+        for strategy in sorted(set(cell["strategy"])):
+            e = estimates.get(strategy, mean_ci([]))
+            own = {"mean": e.mean, "ci_low": e.low, "ci_high": e.high}
+            rows.append({"x": x, "y": y, "strategy": strategy, **own, "winner": winner, **lead})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def winners(table: pd.DataFrame) -> pd.DataFrame:
+    """The cells alone: x, y, winner and margin (one row a cell)."""
+    cells = table.drop_duplicates(["x", "y"])
+    return cells[["x", "y", "winner", "margin", "margin_low", "margin_high"]].reset_index(drop=True)
+
+
+def map_figure(
+    table: pd.DataFrame,
+    strategies: list[str],
+    x_label: str,
+    y_label: str,
+    kpi: str,
+    source: tuple[float, float] | None = None,
+) -> Figure:
+    """The map: each cell coloured by its winner (grey where none is clear), its shade
+    the strength of the lead (the margin's lower bound over the winner's mean, capped at
+    1), and the source market's position marked."""
+    cells = winners(table)
+    xs, ys = sorted(cells["x"].unique()), sorted(cells["y"].unique())
+    colours = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(strategies)}
+    means = table.set_index(["x", "y", "strategy"])["mean"]
+    image = np.ones((len(ys), len(xs), 4))
+    for row in cells.itertuples():
+        i, j = ys.index(row.y), xs.index(row.x)
+        if row.winner == NO_WINNER:
+            image[i, j] = to_rgba("0.8")
+            continue
+        scale = abs(means[row.x, row.y, row.winner]) or 1.0
+        strength = min(1.0, max(row.margin_low, 0.0) / scale)
+        image[i, j] = to_rgba(colours[row.winner], 0.35 + 0.65 * strength)
+    fig = Figure(figsize=(7, 5.5))
+    ax = fig.subplots()
+    ax.imshow(image, origin="lower", aspect="auto", extent=_extent(xs, ys))
+    if source is not None:
+        ax.plot(*source, marker="*", ms=16, color="black", mec="white", label="source market")
+    handles = [Patch(color=colours[s], label=s) for s in strategies]
+    handles.append(Patch(color="0.8", label=NO_WINNER))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_title(f"which strategy wins on {kpi} (darker: a clearer lead)")
+    fig.tight_layout()
+    return fig
+
+
+def _extent(xs: list[float], ys: list[float]) -> tuple[float, float, float, float]:
+    """The image's edges: each cell centred on its value (a single value spans ±0.5)."""
+
+    def edges(values: list[float]) -> tuple[float, float]:
+        step = (values[-1] - values[0]) / (len(values) - 1) if len(values) > 1 else 1.0
+        return values[0] - step / 2, values[-1] + step / 2
+
+    return (*edges(xs), *edges(ys))
