@@ -255,9 +255,9 @@ def test_help_lists_the_packaged_presets_each_command_takes(capsys):
     assert run == {g: names(g) for g in ("market", "strategy", "scenario")}
     assert "linear_duopoly" not in groups("study")["market"]
     experiments = names("experiment")
-    assert groups("sweep")["experiment"] == [
-        n for n in experiments if not n.startswith(("optimize_", "sensitivity_", "calibrate_"))
-    ]
+    studies = ("optimize_", "sensitivity_", "calibrate_", "map_")
+    assert groups("sweep")["experiment"] == [n for n in experiments if not n.startswith(studies)]
+    assert groups("map")["experiment"] == [n for n in experiments if n.startswith("map_")]
     assert groups("optimize")["experiment"] == [n for n in experiments if n.startswith("optim")]
     assert "sensitivity_morris" in groups("sensitivity")["experiment"]
     assert groups("calibrate")["experiment"] == [

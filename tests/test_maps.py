@@ -1,13 +1,26 @@
 """Strategy maps: each cell's winner, its paired margin and when no winner is clear, by
-hand; the map's picture."""
+hand; the map's picture; `channelsim map` at a tiny grid, and its refusals."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from channelsim.analysis.maps import COLUMNS, NO_WINNER, cell_table, map_figure, winners
+import channelsim
+from channelsim import cli
+from channelsim.analysis.maps import (
+    COLUMNS,
+    NO_WINNER,
+    cell_table,
+    map_figure,
+    map_table,
+    winners,
+)
+from channelsim.experiment.maps import plan_map, run_map
+from tests.conftest import SMALL
 
 T_3 = 4.302652729911275  # Student t, 0.975, 2 degrees of freedom (three seeds)
 
@@ -90,3 +103,56 @@ def test_the_map_draws_each_winner_and_marks_the_source(tmp_path):
     ]
     fig.savefig(tmp_path / "map.png")
     assert (tmp_path / "map.png").stat().st_size > 0
+
+
+# a map small enough for the suite: 2 x 2 cells, two strategies, two seeds, a year
+TINY = [
+    "experiment=map_china",
+    "map.x_values=[0.0,1.0]",
+    "map.y_values=[0.7,0.86]",
+    "map.strategies=[direct,relationship_channel]",
+    "map.seeds=2",
+    "map.window=2002",
+    "steps=12",
+    *[o for o in SMALL if o.startswith("market.")],
+]
+
+
+def test_a_map_runs_its_grid_writes_its_files_and_resumes(tmp_path):
+    table = channelsim.map(TINY, n_jobs=2, out_dir=tmp_path, progress=False)
+    assert list(table.columns) == COLUMNS
+    assert len(table) == 2 * 2 * 2  # cells x strategies
+    assert set(table["x"]) == {0.0, 1.0} and set(table["y"]) == {0.7, 0.86}
+    cells = winners(table)
+    assert set(cells["winner"]) <= {"direct", "relationship_channel", NO_WINNER}
+    for name in ("map.csv", "map.png", "report.md", "report.html", "summary.json"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "map.csv"), table, check_dtype=False)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["jobs"] == 16
+    assert summary["source"] == [0.2, 0.8]  # the case's market: its in-house share, cost
+    # the same map again into the same folder runs nothing and reads the same table
+    plan = plan_map([*TINY, f"hydra.sweep.dir={tmp_path}"])
+    again = run_map(plan, hydra_launcher=False, n_jobs=1, progress=False)
+    assert again.sweep.ran == 0 and again.sweep.skipped == 16
+    pd.testing.assert_frame_equal(map_table(again.values), table)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("map.x=market.buyers.weights_user", "a numeric market key"),
+        ("map.x=strategy.rebate_rate", "a numeric market key"),
+        ("map.x_values=[0.0,2.0]", "outside its range [0, 1]"),
+        ("map.x_values='linspace(0,1)'", "linspace(lo, hi, n)"),
+        ("map.strategies=[direct]", "two or more of the strategy presets"),
+        ("map.kpi=nosuch", "is not a metric"),
+        ("map.seeds=1", "expected an integer >= 2"),
+        ("strategy=direct", "the map sets it"),
+        ("map.nosuch=1", "unknown key 'map.nosuch'"),
+    ],
+)
+def test_a_bad_map_is_refused_in_one_line(override, message, capsys):
+    assert cli.main(["map", *TINY, override]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err

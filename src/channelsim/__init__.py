@@ -5,7 +5,8 @@ for accounts on price, relationships and service, under channel policies the use
 sets. Start with ``compose`` (a typed config), ``ChannelModel`` (or ``build_model``, which
 also builds the textbook ``PricingModel``), ``run``, ``run_seeds`` (one config at many
 seeds) and ``sweep``;
-``optimize`` searches lever ranges for the best policy; ``sensitivity`` ranks levers
+``optimize`` searches lever ranges for the best policy; ``map`` shows which strategy
+wins where over two market keys; ``sensitivity`` ranks levers
 and market uncertainties by their effect; ``run_case_study`` compares the case's
 scenarios and ``check_facts`` judges its stylized facts.
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from channelsim.api import (
         calibrate,
         check_facts,
+        map,
         optimize,
         run,
         run_case_study,
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 EXPORTS = {
     "calibrate": "channelsim.api",
     "check_facts": "channelsim.api",
+    "map": "channelsim.api",
     "optimize": "channelsim.api",
     "run": "channelsim.api",
     "run_case_study": "channelsim.api",
@@ -69,6 +72,7 @@ __all__ = [
     "calibrate",
     "check_facts",
     "compose",
+    "map",
     "optimize",
     "run",
     "run_case_study",

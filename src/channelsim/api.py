@@ -97,6 +97,49 @@ def run_seeds(
     return batch.metrics
 
 
+def map(  # channelsim.map, as the command is channelsim map
+    overrides: Sequence[str] = (),
+    n_jobs: int | None = None,
+    *,
+    out_dir: str | Path | None = None,
+    config_dir: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """A strategy map, as `channelsim map` makes it: which of the focal vendor's strategies
+    wins in each cell of a grid of two market keys.
+
+    Args:
+        overrides: Hydra overrides, e.g. ``["experiment=map_china", "map.seeds=8"]``.
+        n_jobs: local worker processes (default: one per core).
+        out_dir: the map's folder (job folders, map.csv, map.png, reports); a later call
+            into the same folder runs only the jobs not done. Without it the map runs in
+            a temporary folder, removed afterwards.
+        config_dir: a folder of the user's own presets and maps (``experiment/map_*.yaml``).
+
+    Returns:
+        One row a cell and strategy: ``x``, ``y``, ``strategy``, ``mean``, ``ci_low``,
+        ``ci_high``, ``winner`` (or "no clear winner"), ``margin``, ``margin_low``,
+        ``margin_high``.
+
+    Raises:
+        ConfigError: a bad override or map setting.
+    """
+    import tempfile
+
+    from channelsim.analysis.maps import map_table, write_map_report
+    from channelsim.experiment.maps import plan_map, run_map
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(out_dir).resolve() if out_dir is not None else Path(scratch)
+        given = [*overrides, f"hydra.sweep.dir={quote(str(folder))}"]
+        plan = plan_map(given, config_dir)
+        outcome = run_map(plan, hydra_launcher=False, n_jobs=n_jobs, progress=progress)
+        table = map_table(outcome.values)
+        if out_dir is not None:
+            write_map_report(plan.out_dir, table, outcome.summary)
+    return table
+
+
 def sweep(
     overrides: Sequence[str] = (),
     seeds: Iterable[int] | None = None,
@@ -133,7 +176,7 @@ def sweep(
             raise ConfigError("seed: give the seeds either in `seeds` or in the overrides")
         if not seeds:
             raise ConfigError("seeds: expected at least one seed")
-        overrides.append("seed=" + ",".join(map(str, seeds)))
+        overrides.append("seed=" + ",".join(str(s) for s in seeds))
     if out_dir is not None:
         overrides.append(f"hydra.sweep.dir={quote(str(Path(out_dir).resolve()))}")
     plan = plan_sweep(overrides, config_dir)

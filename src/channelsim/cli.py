@@ -190,6 +190,38 @@ SPECS = {
             "optimize.storage=journal:results/opt.log",
         ),
     ),
+    "map": CommandSpec(
+        summary="which strategy wins where: two market keys over a grid, a winner a cell",
+        usage="[OPTIONS] [OVERRIDES...]",
+        about=(
+            "Sweeps map.x and map.y over their values; in each cell runs each of "
+            "map.strategies for the focal vendor at map.seeds paired seeds and compares them "
+            "on map.kpi over map.window. A cell's winner leads the runner-up by a paired "
+            "difference whose 95% interval excludes 0; otherwise it has no clear winner. Its "
+            "runs are sweep jobs: on the local cores or a Hydra launcher, one folder a job, a "
+            "rerun into the same folder runs only the jobs not done. Writes map.csv (a row a "
+            "cell and strategy: mean, interval, winner, margin), map.png, report.md/.html "
+            "and summary.json."
+        ),
+        options=(CONFIG_DIR,),
+        settings=(
+            ("map.x=KEY, map.y=KEY", "two numeric market keys (a seller's too)"),
+            (
+                "map.x_values, map.y_values",
+                "a list, 'range(a,b,step)' or 'linspace(lo,hi,n)', within the keys' ranges",
+            ),
+            ("map.strategies", "the focal vendor's strategy presets to compare, a list"),
+            ("map.kpi=NAME", "a metric, e.g. profit_vendor (default)"),
+            ("map.window=W", "2006, 2006-H2, 2006-Q4 or 2005-01..2006-12, as for targets"),
+            ("map.seeds=N", "paired seeds a cell and strategy (default 4)"),
+            ("hydra.sweep.dir=PATH", "the map's folder (default multirun/DATE/TIME)"),
+        ),
+        groups=("market", "strategy", "scenario", "experiment"),
+        examples=(
+            "channelsim map experiment=map_china hydra.sweep.dir=results/map_china",
+            "channelsim map experiment=map_china map.seeds=8 map.x_values='linspace(0,1,11)'",
+        ),
+    ),
     "calibrate": CommandSpec(
         summary="fit market parameters to observed figures; judge them on held-out years",
         usage="[OPTIONS] [OVERRIDES...]",
@@ -377,6 +409,7 @@ EXPERIMENT_PREFIXES = {
     "optimize": "optimize_",
     "sensitivity": "sensitivity_",
     "calibrate": "calibrate_",
+    "map": "map_",
 }
 
 
@@ -777,6 +810,33 @@ def command_calibrate(args: list[str], out=None) -> int:
     print(plan.out_dir, file=out)
     if summary["status"] != "ok":
         print(f"channelsim: calibrate failed: {summary['error']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def command_map(args: list[str], out=None) -> int:
+    """A strategy map: a sweep over two market keys and the strategies, read cell by cell."""
+    from channelsim.analysis.maps import map_table, winners, write_map_report
+    from channelsim.experiment.maps import plan_map, run_map
+
+    config_dir, overrides, _ = split_args(args, "map")
+    plan = plan_map(overrides, config_dir)  # exit 2 here on bad input
+    make_folder(plan.out_dir, "hydra.sweep.dir")
+    outcome = run_map(plan, announce=lambda line: print(line, file=out, flush=True))
+    table = map_table(outcome.values)
+    write_map_report(plan.out_dir, table, outcome.summary)
+    if len(table):
+        counts = winners(table)["winner"].value_counts()
+        print("cells won: " + ", ".join(f"{w} {n}" for w, n in counts.items()), file=out)
+    print(f"map: {plan.out_dir / 'map.png'}; report: {plan.out_dir / 'report.html'}", file=out)
+    print(plan.out_dir, file=out)
+    if outcome.summary["status"] != "ok":
+        failed = outcome.summary["failed_jobs"]
+        print(
+            f"channelsim: {len(failed)} of {outcome.summary['jobs']} jobs failed (first: "
+            f"{failed[0]}; their cells are compared without them)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -1210,6 +1270,7 @@ COMMANDS = {
     "optimize": command_optimize,
     "sensitivity": command_sensitivity,
     "calibrate": command_calibrate,
+    "map": command_map,
     "report": command_report,
     "levers": command_levers,
     "dashboard": command_dashboard,

@@ -4,13 +4,19 @@ the seeds that excludes 0)."""
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from channelsim.analysis.report import html_page, html_table, markdown_table, save_figure
 from channelsim.analysis.stats import mean_ci
+from channelsim.experiment.io import atomic_write_json, atomic_write_text
 
 NO_WINNER = "no clear winner"
 COLUMNS = [
@@ -118,3 +124,54 @@ def _extent(xs: list[float], ys: list[float]) -> tuple[float, float, float, floa
         return values[0] - step / 2, values[-1] + step / 2
 
     return (*edges(xs), *edges(ys))
+
+
+def map_table(values: pd.DataFrame) -> pd.DataFrame:
+    """`cell_table` of a map's runs, or an empty table of its columns when none finished."""
+    return cell_table(values) if len(values) else pd.DataFrame(columns=COLUMNS)
+
+
+def write_map_report(out_dir: Path, table: pd.DataFrame, summary: dict[str, Any]) -> None:
+    """map.csv, map.png, report.md, report.html and summary.json, each written whole."""
+    spec = summary["map"]
+    atomic_write_text(out_dir / "map.csv", table.to_csv(index=False))
+    body = [
+        f"A map of `{spec['x']}` (x) and `{spec['y']}` (y): in each cell the strategies "
+        f"{', '.join(spec['strategies'])} of the focal vendor at {spec['seeds']} paired "
+        f"seeds, compared on `{spec['kpi']}` over {spec['window']}. The source market sits "
+        f"at x {summary['source'][0]:g}, y {summary['source'][1]:g}."
+    ]
+    if len(table):
+        fig = map_figure(
+            table, spec["strategies"], spec["x"], spec["y"], spec["kpi"], tuple(summary["source"])
+        )
+        save_figure(fig, out_dir / "map.png")
+        cells = winners(table)
+        counts = cells["winner"].value_counts()
+        body.append("Cells won: " + ", ".join(f"{name} {n}" for name, n in counts.items()) + ".")
+        head = ["x", "y", "winner", "margin [95% CI]"]
+        rows = [
+            [
+                f"{r.x:g}",
+                f"{r.y:g}",
+                r.winner,
+                f"{r.margin:.4g} [{r.margin_low:.4g}, {r.margin_high:.4g}]",
+            ]
+            for r in cells.itertuples()
+        ]
+    else:
+        head, rows = ["x", "y", "winner", "margin [95% CI]"], []
+        body.append("No job finished: there is no map.")
+    if summary.get("failed_jobs"):
+        body.append(
+            f"Failed jobs, their cells compared without them: {', '.join(summary['failed_jobs'])}."
+        )
+    markdown = "\n\n".join(["# Strategy map", *body, markdown_table(head, rows)])
+    atomic_write_text(out_dir / "report.md", markdown + "\n")
+    figure = ['<img src="map.png" alt="the map">'] if len(table) else []
+    page = html_page(
+        "Strategy map",
+        [*(f"<p>{html.escape(p)}</p>" for p in body), *figure, html_table(head, rows)],
+    )
+    atomic_write_text(out_dir / "report.html", page)
+    atomic_write_json(out_dir / "summary.json", summary)

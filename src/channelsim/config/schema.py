@@ -1036,6 +1036,21 @@ class CalibrateSpec:
 
 
 @dataclass
+class MapSpec:
+    """A strategy map (`channelsim map`): two market keys over a grid; in each cell the
+    focal vendor's strategies at paired seeds, compared on a KPI over a window."""
+
+    x: str = ""
+    y: str = ""
+    x_values: Any = field(default_factory=list)  # a list, or "range(...)"/"linspace(lo, hi, n)"
+    y_values: Any = field(default_factory=list)
+    strategies: list[str] = field(default_factory=list)
+    kpi: str = "profit_vendor"
+    window: str = ""
+    seeds: int = 4
+
+
+@dataclass
 class RootConfig(ChannelConfig):
     """The root of Hydra's config: a run's config, plus the settings of the decision
     commands, which named experiments set and a run never sees."""
@@ -1043,9 +1058,10 @@ class RootConfig(ChannelConfig):
     optimize: OptimizeSpec = field(default_factory=OptimizeSpec)
     sensitivity: SensitivitySpec = field(default_factory=SensitivitySpec)
     calibrate: CalibrateSpec = field(default_factory=CalibrateSpec)
+    map: MapSpec = field(default_factory=MapSpec)
 
 
-STUDY_KEYS = ("optimize", "sensitivity", "calibrate")
+STUDY_KEYS = ("optimize", "sensitivity", "calibrate", "map")
 
 
 TOP_LEVEL_RANGES = {
