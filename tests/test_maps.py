@@ -19,8 +19,11 @@ from channelsim.analysis.maps import (
     map_table,
     winners,
 )
+from channelsim.config.compose import compose
+from channelsim.config.schema import get_path
+from channelsim.config.validate import schema_rows
 from channelsim.experiment.maps import plan_map, run_map
-from tests.conftest import SMALL
+from tests.conftest import SMALL, WHOLE_SMALL
 
 T_3 = 4.302652729911275  # Student t, 0.975, 2 degrees of freedom (three seeds)
 
@@ -138,21 +141,103 @@ def test_a_map_runs_its_grid_writes_its_files_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(map_table(again.values), table)
 
 
+# the path map at a tiny size: two groups of three keys each, a 2 x 1 grid, two strategies
+TINY_PATH = [
+    "experiment=map_china_to_us",
+    "map.path.groups={market:[market.growth,market.population.in_house_it,market.distributors],"
+    "sellers:[market.sellers.direct.unit_cost,market.sellers.direct.field_reps,market.price_fall]}",
+    "map.x_values=[0,0.5]",
+    "map.y_values=[1]",
+    "map.strategies=[direct,relationship_channel]",
+    "map.seeds=2",
+    "map.window=2002",
+    "steps=12",
+    *[o for o in WHOLE_SMALL if "distributors" not in o],
+]
+
+
+def test_a_path_axis_moves_its_keys_together_from_china_to_the_us(tmp_path):
+    """At x 0.5 each key of the x group sits halfway between China's value and the US's
+    (growth 0.1 and 0.15: 0.125; in-house IT 0.2 and 0.886: 0.543; distributors 8 and 6:
+    7); at y 1 the y group's keys take the US values, the direct seller Dell's (unit cost
+    0.78, 2 field reps) by map.path.sellers."""
+    plan = plan_map([*TINY_PATH, f"hydra.sweep.dir={tmp_path}"])
+    assert plan.source == (0.0, 0.0) and len(plan.sweep.jobs) == 2 * 1 * 2 * 2
+    half = plan.sweep.jobs[4]  # x 0.5, y 1, direct, seed 0
+    assert half.values == {"path.market": 0.5, "path.sellers": 1.0, "strategy": "direct", "seed": 0}
+    config = half.config.market
+    assert config.growth == pytest.approx(0.125)
+    assert config.population.in_house_it == pytest.approx(0.543)
+    assert config.distributors == 7
+    assert config.sellers["direct"].unit_cost == pytest.approx(0.78)
+    assert config.sellers["direct"].field_reps == 2
+    assert config.price_fall == pytest.approx(0.25)
+    assert plan.sweep.jobs[0].config.market.growth == pytest.approx(0.1)
+    table = channelsim.map(TINY_PATH, n_jobs=2, out_dir=tmp_path, progress=False)
+    assert set(table["x"]) == {0.0, 0.5} and set(table["y"]) == {1.0}
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["map"]["path"]["to"] == "us_pc_1996"
+    assert summary["map"]["path"]["keys"]["market.distributors"] == [8, 6]
+    assert "0: china_pc_2002, 1: us_pc_1996" in (tmp_path / "report.md").read_text()
+
+
+def test_the_path_map_moves_every_structure_key_on_which_the_markets_differ():
+    """map_china_to_us's two groups hold each numeric structure key whose value differs
+    between china_pc_2002 and us_pc_1996 (a seller's read at its US counterpart), once,
+    and no other key: its corner x 1, y 1 is the US market's structure."""
+    plan = plan_map(["experiment=map_china_to_us", "hydra.sweep.dir=unused"])
+    moved = plan.moved
+    china = compose(["market=china_pc_2002"])
+    us = compose(["market=us_pc_1996"])
+    pairs = {"direct": "dell", "vendor": "compaq", "others": "others"}
+    differ = set()
+    for key, row in schema_rows().items():
+        if row.get("role") != "structure" or row["type"] not in ("int", "float"):
+            continue
+        names = pairs if ".NAME." in key else {None: None}
+        for here, there in names.items():
+            a, b = (key.replace("NAME", n) if n else key for n in (here, there))
+            try:
+                start, end = float(get_path(china, a)), float(get_path(us, b))
+            except (AttributeError, KeyError):
+                continue
+            if start != end:
+                differ.add(a)
+    assert set(moved) == differ
+    assert all(start != end for start, end, _ in moved.values())
+
+
+PATH_REFUSALS = [
+    ("map.x=path.nosuch", "not a group of map.path.groups (path.market, path.sellers)"),
+    ("map.x_values=[0,1.5]", "outside [0, 1] (0: the map's market, 1: us_pc_1996)"),
+    ("map.path.to=nosuch", "map.path.to='nosuch' is not a market"),
+    ("map.path.groups.sellers=[market.growth]", "market.growth is in both axes' groups"),
+    ("map.path.groups.sellers=[strategy.rebate_rate]", "a numeric market key"),
+    ("market.growth=0.2", "market.growth: the map sets it"),
+]
+
+
 @pytest.mark.parametrize(
-    ("override", "message"),
+    ("base", "override", "message"),
     [
-        ("map.x=market.buyers.weights_user", "a numeric market key"),
-        ("map.x=strategy.rebate_rate", "a numeric market key"),
-        ("map.x_values=[0.0,2.0]", "outside its range [0, 1]"),
-        ("map.x_values='linspace(0,1)'", "linspace(lo, hi, n)"),
-        ("map.strategies=[direct]", "two or more of the strategy presets"),
-        ("map.kpi=nosuch", "is not a metric"),
-        ("map.seeds=1", "expected an integer >= 2"),
-        ("strategy=direct", "the map sets it"),
-        ("map.nosuch=1", "unknown key 'map.nosuch'"),
+        *[
+            (TINY, o, m)
+            for o, m in (
+                ("map.x=market.buyers.weights_user", "a numeric market key"),
+                ("map.x=strategy.rebate_rate", "a numeric market key"),
+                ("map.x_values=[0.0,2.0]", "outside its range [0, 1]"),
+                ("map.x_values='linspace(0,1)'", "linspace(lo, hi, n)"),
+                ("map.strategies=[direct]", "two or more of the strategy presets"),
+                ("map.kpi=nosuch", "is not a metric"),
+                ("map.seeds=1", "expected an integer >= 2"),
+                ("strategy=direct", "the map sets it"),
+                ("map.nosuch=1", "unknown key 'map.nosuch'"),
+            )
+        ],
+        *[(TINY_PATH, o, m) for o, m in PATH_REFUSALS],
     ],
 )
-def test_a_bad_map_is_refused_in_one_line(override, message, capsys):
-    assert cli.main(["map", *TINY, override]) == 2
+def test_a_bad_map_is_refused_in_one_line(base, override, message, capsys):
+    assert cli.main(["map", *base, override]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err and "Traceback" not in err

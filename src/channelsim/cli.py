@@ -196,7 +196,8 @@ SPECS = {
         about=(
             "Sweeps map.x and map.y over their values; in each cell runs each of "
             "map.strategies for the focal vendor at map.seeds paired seeds and compares them "
-            "on map.kpi over map.window. A cell's winner leads the runner-up by a paired "
+            "on map.kpi over map.window (map_china_to_us moves groups of keys from China's "
+            "market to the US's). A cell's winner leads the runner-up by a paired "
             "difference whose 95% interval excludes 0; otherwise it has no clear winner. Its "
             "runs are sweep jobs: on the local cores or a Hydra launcher, one folder a job, a "
             "rerun into the same folder runs only the jobs not done. Writes map.csv (a row a "
@@ -205,7 +206,15 @@ SPECS = {
         ),
         options=(CONFIG_DIR,),
         settings=(
-            ("map.x=KEY, map.y=KEY", "two numeric market keys (a seller's too)"),
+            (
+                "map.x=KEY, map.y=KEY",
+                "two numeric market keys (a seller's too), or path.GROUP: a group of keys "
+                "moving together from the map's market (0) to map.path.to's (1)",
+            ),
+            (
+                "map.path.to, .sellers, .groups",
+                "the market a path leads to, its sellers paired with the map's, the groups",
+            ),
             (
                 "map.x_values, map.y_values",
                 "a list, 'range(a,b,step)' or 'linspace(lo,hi,n)', within the keys' ranges",
@@ -220,6 +229,7 @@ SPECS = {
         examples=(
             "channelsim map experiment=map_china hydra.sweep.dir=results/map_china",
             "channelsim map experiment=map_china map.seeds=8 map.x_values='linspace(0,1,11)'",
+            "channelsim map experiment=map_china_to_us hydra.sweep.dir=results/map_china_to_us",
         ),
     ),
     "calibrate": CommandSpec(

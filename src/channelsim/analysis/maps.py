@@ -141,10 +141,19 @@ def write_map_report(out_dir: Path, table: pd.DataFrame, summary: dict[str, Any]
         f"seeds, compared on `{spec['kpi']}` over {spec['window']}. The source market sits "
         f"at x {summary['source'][0]:g}, y {summary['source'][1]:g}."
     ]
-    if len(table):
-        fig = map_figure(
-            table, spec["strategies"], spec["x"], spec["y"], spec["kpi"], tuple(summary["source"])
+    labels = [spec["x"], spec["y"]]
+    path = spec.get("path")
+    if path:
+        ends = f"0: {path['from']}, 1: {path['to']}"
+        labels = [f"{a} ({ends})" if a.startswith("path.") else a for a in labels]
+        body.append(
+            f"On an axis named path.GROUP each key of the group moves the same fraction of "
+            f"the way between two markets ({ends}): "
+            + "; ".join(f"{k} {a:g} to {b:g}" for k, (a, b) in path["keys"].items())
+            + "."
         )
+    if len(table):
+        fig = map_figure(table, spec["strategies"], *labels, spec["kpi"], tuple(summary["source"]))
         save_figure(fig, out_dir / "map.png")
         cells = winners(table)
         counts = cells["winner"].value_counts()

@@ -1036,9 +1036,22 @@ class CalibrateSpec:
 
 
 @dataclass
+class MapPath:
+    """A path from the map's market to another (`to`), for axes named `path.GROUP`: at a
+    value t in [0, 1] each key of the group moves the fraction t of the way from its value
+    in the map's market to its value in `to` (whole numbers rounded). A seller's key reads
+    the same role's seller in `to`, by `sellers` (the map's name to the other's)."""
+
+    to: str = ""
+    sellers: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
 class MapSpec:
-    """A strategy map (`channelsim map`): two market keys over a grid; in each cell the
-    focal vendor's strategies at paired seeds, compared on a KPI over a window."""
+    """A strategy map (`channelsim map`): two market keys (or two groups of keys along a
+    path between markets) over a grid; in each cell the focal vendor's strategies at
+    paired seeds, compared on a KPI over a window."""
 
     x: str = ""
     y: str = ""
@@ -1048,6 +1061,7 @@ class MapSpec:
     kpi: str = "profit_vendor"
     window: str = ""
     seeds: int = 4
+    path: MapPath = field(default_factory=MapPath)
 
 
 @dataclass

@@ -8,10 +8,11 @@ map's table and picture."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from channelsim.config.compose import compose, group_options, one_line
-from channelsim.config.schema import MapSpec, get_path
+from channelsim.config.schema import MapPath, MapSpec, get_path
 from channelsim.config.validate import ConfigError, schema_rows
 from channelsim.domain import window
 from channelsim.experiment.studies import (
@@ -30,7 +31,14 @@ from channelsim.experiment.studies import (
     split_overrides,
     study_config,
 )
-from channelsim.experiment.sweep import SweepOutcome, SweepPlan, execute, plan_sweep
+from channelsim.experiment.sweep import (
+    PlannedJob,
+    SweepOutcome,
+    SweepPlan,
+    execute,
+    plan_sweep,
+    with_jobs,
+)
 from channelsim.metrics import is_metric
 
 DEFAULT_EXPERIMENT = "map_china"
@@ -48,6 +56,8 @@ class MapPlan:
     y_values: list[float]
     sweep: SweepPlan
     source: tuple[float, float]
+    moved: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
+    market: str = ""  # the map's own market: a path's end at 0
 
     @property
     def out_dir(self) -> Path:
@@ -91,15 +101,43 @@ def grid_values(key: str, given: Any) -> list[float]:
     return [float(v) for v in given]
 
 
-def _check_axis(key: str, name: str, values: list[float]) -> None:
-    rows = schema_rows()
-    template = re.sub(r"^market\.sellers\.[a-z0-9]+\.", "market.sellers.NAME.", name)
-    row = rows.get(template) if name else None
+PATH = "path."
+SELLER_KEY = re.compile(r"^market\.sellers\.([a-z0-9_]+)\.(.+)$")
+GRID_KEYS = ("map.x_values", "map.y_values")
+
+
+@dataclass
+class Axis:
+    """One axis of a map: its values and the overrides that set the market at a value."""
+
+    name: str
+    values: list[float]
+    keys: dict[str, tuple[float, float, bool]]  # key: (value at 0, value at 1, whole)
+    source: float
+
+    def overrides(self, value: float) -> list[str]:
+        if not self.name.startswith(PATH):
+            return [f"{self.name}={value:g}"]
+        moved = []
+        for key, (start, end, whole) in self.keys.items():
+            at = start + value * (end - start)
+            moved.append(f"{key}={round(at)}" if whole else f"{key}={round(at, 6)!r}")
+        return moved
+
+
+def _numeric_row(key: str, name: str) -> dict[str, Any]:
+    template = re.sub(r"^market\.sellers\.[a-z0-9_]+\.", "market.sellers.NAME.", name)
+    row = schema_rows().get(template) if name else None
     if row is None or row["type"] not in ("int", "float") or not name.startswith("market."):
         raise ConfigError(
             f"{key}={name!r} is not allowed: a numeric market key (channelsim levers "
             "--group=market lists them)"
         )
+    return row
+
+
+def _check_axis(key: str, name: str, values: list[float]) -> None:
+    row = _numeric_row(key, name)
     for v in values:
         if not row["lo"] <= v <= row["hi"]:
             raise ConfigError(
@@ -107,6 +145,63 @@ def _check_axis(key: str, name: str, values: list[float]) -> None:
             )
     if row["type"] == "int" and any(v != int(v) for v in values):
         raise ConfigError(f"{key}={name}: an integer key takes whole values")
+
+
+def _path_axis(
+    key: str, name: str, values: list[float], spec: MapSpec, base: Any, config_dir: str | None
+) -> Axis:
+    """A group of keys moving together from the map's market (0) to `map.path.to` (1)."""
+    path, group = spec.path, name[len(PATH) :]
+    if group not in path.groups:
+        known = ", ".join(f"path.{g}" for g in path.groups) or "none: set map.path.groups"
+        raise ConfigError(f"{key}={name!r} is not a group of map.path.groups ({known})")
+    if not path.to:
+        raise ConfigError(f"{key}={name}: map.path.to names the market the path leads to")
+    for v in values:
+        if not 0 <= v <= 1:
+            raise ConfigError(
+                f"{key}={name}: {v:g} is outside [0, 1] (0: the map's market, 1: {path.to})"
+            )
+    markets = group_options("market", config_dir)
+    if path.to not in markets:
+        raise ConfigError(f"map.path.to={path.to!r} is not a market ({', '.join(markets)})")
+    target = compose([f"market={path.to}"], config_dir)
+    if not path.groups[group]:
+        raise ConfigError(f"map.path.groups.{group}: list the keys the axis moves")
+    keys = {}
+    for name_ in path.groups[group]:
+        row = _numeric_row(f"map.path.groups.{group}", name_)
+        there, seller = name_, SELLER_KEY.match(name_)
+        if seller:
+            there = f"market.sellers.{path.sellers.get(seller[1], seller[1])}.{seller[2]}"
+        ends = []
+        for market, at in ((base, name_), (target, there)):
+            try:
+                ends.append(float(get_path(market, at)))
+            except (AttributeError, KeyError):
+                raise ConfigError(
+                    f"map.path.groups.{group}: {at} is not in market "
+                    f"{market.market.name} (map.path.sellers pairs the sellers)"
+                ) from None
+        keys[name_] = (ends[0], ends[1], row["type"] == "int")
+    return Axis(name, values, keys, 0.0)
+
+
+def _axis(
+    key: str, name: str, values: list[float], spec: MapSpec, base: Any, config_dir: str | None
+) -> Axis:
+    if name.startswith(PATH):
+        return _path_axis(key, name, values, spec, base, config_dir)
+    _check_axis(key, name, values)
+    return Axis(name, values, {}, float(get_path(base, name)))
+
+
+def _quoted(override: str) -> str:
+    """`map.x_values=linspace(0,1,5)` as Hydra must read it: one string, not a sweep."""
+    key, _, value = override.partition("=")
+    if key in GRID_KEYS and SPACED.match(value):
+        return f"{key}='{value.strip()}'"
+    return override
 
 
 def plan_map(overrides: list[str], config_dir: str | None = None) -> MapPlan:
@@ -117,19 +212,18 @@ def plan_map(overrides: list[str], config_dir: str | None = None) -> MapPlan:
     """
     if config_dir:
         config_dir = str(Path(config_dir).resolve())
+    overrides = [_quoted(o) for o in overrides]
     hydra, experiment, own, task = split_overrides(list(overrides), "map")
     experiment = experiment_of(experiment, DEFAULT_EXPERIMENT, config_dir)
     name = experiment[0].split("=", 1)[1]
     check_section(own, MapSpec, "map")
     primary = study_config(hydra + experiment + own + task, config_dir, section="map")
     try:
-        spec = MapSpec(**OmegaConf.to_container(primary.map, resolve=True))
+        container = OmegaConf.to_container(primary.map, resolve=True)
+        container["path"] = MapPath(**container.get("path", {}))
+        spec = MapSpec(**container)
     except Exception as exc:
         raise ConfigError(f"map: {one_line(exc)}") from None
-    xs = grid_values("map.x_values", spec.x_values)
-    ys = grid_values("map.y_values", spec.y_values)
-    _check_axis("map.x", spec.x, xs)
-    _check_axis("map.y", spec.y, ys)
     if spec.x == spec.y:
         raise ConfigError(f"map.y={spec.y}: the two axes are the same key")
     presets = group_options("strategy", config_dir)
@@ -147,23 +241,33 @@ def plan_map(overrides: list[str], config_dir: str | None = None) -> MapPlan:
     if spec.seeds < 2:
         raise ConfigError(f"map.seeds={spec.seeds} is not allowed: expected an integer >= 2")
     base = compose(experiment + task, config_dir)
-    source = (float(get_path(base, spec.x)), float(get_path(base, spec.y)))
-
-    def listed(values: list[float]) -> str:
-        return ",".join(f"{v:g}" for v in values)
-
-    grid = [
-        f"{spec.x}={listed(xs)}",
-        f"{spec.y}={listed(ys)}",
-        f"strategy={','.join(spec.strategies)}",
-        f"seed=range(0,{spec.seeds})",
-    ]
+    xs = grid_values("map.x_values", spec.x_values)
+    ys = grid_values("map.y_values", spec.y_values)
+    x = _axis("map.x", spec.x, xs, spec, base, config_dir)
+    y = _axis("map.y", spec.y, ys, spec, base, config_dir)
+    both = set(x.keys) & set(y.keys)
+    if both:
+        raise ConfigError(f"map.path.groups: {sorted(both)[0]} is in both axes' groups")
     given = {override_key(o) for o in task}
-    for key in (spec.x, spec.y, "strategy", "seed"):
+    for key in (*(spec.x, spec.y, "strategy", "seed"), *x.keys, *y.keys):
         if key in given:
             raise ConfigError(f"{key}: the map sets it (map.x, map.y, map.strategies, map.seeds)")
-    sweep = plan_sweep([*hydra, *experiment, *task, *grid], config_dir)
-    return MapPlan(name, spec, xs, ys, sweep, source)
+    grid = [f"strategy={','.join(spec.strategies)}", f"seed=range(0,{spec.seeds})"]
+    runs = plan_sweep([*hydra, *experiment, *task, *grid], config_dir)
+    jobs = []
+    for xv, yv, run in itertools.product(xs, ys, runs.jobs):
+        kept = [o for o in run.overrides if not o.startswith(("strategy=", "seed="))]
+        moved = [o for o in run.overrides if o.startswith(("strategy=", "seed="))]
+        jobs.append(
+            PlannedJob(
+                job=str(len(jobs)),
+                overrides=[*kept, *x.overrides(xv), *y.overrides(yv), *moved],
+                values={spec.x: xv, spec.y: yv, **run.values},
+            )
+        )
+    sweep = with_jobs(runs, jobs, [spec.x, spec.y, *runs.swept])
+    moved = {**x.keys, **y.keys}
+    return MapPlan(name, spec, xs, ys, sweep, (x.source, y.source), moved, base.market.name)
 
 
 def run_map(
@@ -199,6 +303,13 @@ def run_map(
             "kpi": plan.spec.kpi,
             "window": plan.spec.window,
             "seeds": plan.spec.seeds,
+            "path": {
+                "from": plan.market,
+                "to": plan.spec.path.to,
+                "keys": {k: [a, b] for k, (a, b, _) in plan.moved.items()},
+            }
+            if plan.moved
+            else None,
         },
         "source": list(plan.source),
         "jobs": len(outcome.table),

@@ -211,18 +211,30 @@ def plan_sweep(overrides: Sequence[str], config_dir: str | None = None) -> Sweep
     task = upgrade_overrides([f"{k}={v}" for k, v in params.items()]) + task
     jobs, swept = _expand(_parse(task))
     plan = SweepPlan(
-        jobs=jobs,
-        swept=swept,
+        jobs=[],
+        swept=[],
         overrides=task,
         hydra_overrides=hydra_overrides,
         config_dir=config_dir,
         sweep_dir=sweep_dir.resolve(),
         launcher=launcher,
     )
+    return with_jobs(plan, jobs, swept)
+
+
+def with_jobs(plan: SweepPlan, jobs: list[PlannedJob], swept: list[str]) -> SweepPlan:
+    """The plan with other jobs, validated: for a study whose jobs move several keys
+    together (a map's path between two markets), which a product of overrides cannot
+    express. The jobs run, resume and fail on their own as any sweep's.
+
+    Raises:
+        ConfigError: every job invalid (one line).
+    """
+    plan = dataclasses.replace(plan, jobs=jobs, swept=swept)
     _validate(plan)
-    if len(plan.invalid) == len(plan.jobs):
-        errors = {j.error for j in plan.jobs}
-        first = plan.jobs[0].error
+    if jobs and len(plan.invalid) == len(jobs):
+        errors = {j.error for j in jobs}
+        first = jobs[0].error
         raise ConfigError(first if len(errors) == 1 else f"every job is invalid; first: {first}")
     return plan
 
