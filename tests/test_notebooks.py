@@ -19,13 +19,19 @@ from nbclient import NotebookClient
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = {"quickstart.ipynb", "case_study.ipynb", "policy_sweep.ipynb"}
+EXPECTED = {
+    "quickstart.ipynb",
+    "case_study.ipynb",
+    "policy_sweep.ipynb",
+    "strategy_maps.ipynb",
+}
 # a small market: the keys of configs/market/*.yaml (MarketConfig in config/schema.py)
 SMALL = {
     "SEEDS": 2,
     "STEPS": 24,
     "SAMPLES": 3,  # Morris trajectories
     "TRIALS": 4,  # trials of a policy search
+    "GRID": 2,  # values on each axis of a strategy map
     "MARKET": [
         "market.n_regions=2",
         "market.key_accounts_per_region=20",
