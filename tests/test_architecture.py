@@ -74,7 +74,9 @@ def test_imports_go_one_way(path):
 ANALYSIS_MAY_IMPORT = {
     "domain": None,  # None: any name
     "labels": None,
-    "metrics": {"METRICS", "metric_sellers"},  # the sellers a table of metrics names
+    # the sellers a table of metrics names, and which metrics cannot be negative
+    "metrics": {"METRICS", "metric_sellers", "nonnegative"},
+    "config.validate": {"schema_rows"},  # the levers' documentation (their downsides)
     "experiment.io": None,
     "experiment.sweep": {"collect", "read_plan"},  # a sweep folder's tables
     "experiment.case_study": {"PARTS", "SCENARIOS"},

@@ -325,12 +325,15 @@ def test_main_job_writes_the_report(main_job, capsys):
         assert (out / name).is_file(), name
     report = (out / "report.md").read_text()
     for words in (
-        "key share 2003-H2",
-        "key share 2005-H2",
-        "key share 2006-H2",
-        "vendor profit 2006",
-        "partner satisfaction 2006",
-        "conflict index 2006",
+        "## Findings",
+        "vendor key-account share, 2003-H2",
+        "vendor key-account share, 2005-H2",
+        "vendor key-account share, 2006-H2",
+        "vendor profit, 2006 (sum)",
+        "partner satisfaction, 2006",
+        "conflict index, 2006",
+        "## The vendor's profit by year",
+        "## What else moved",
         "stay_traditional",
         "copy_direct",
         "without customer care",

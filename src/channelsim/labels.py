@@ -4,6 +4,7 @@ own Chinese terms (大客户, 渠道, 直销 ...), and the CJK font matplotlib n
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 LANGS = ("en", "zh")
@@ -80,6 +81,9 @@ TERMS: dict[str, tuple[str, str]] = {
         "Vendor profit (3-month means, 95% bands)",
         "厂商利润(3个月均值,95%区间)",
     ),
+    "event_relationship": ("relationship channel", "关系型渠道"),
+    "event_low_end": ("direct seller leaves the low end", "直销厂商退出低端市场"),
+    "event_dual": ("deep dual model", "深双化模式"),
     "ablation_axis": (
         "key-share recovery in {window} carried by the part (dashed: the whole recovery)",
         "{window}大客户份额回升中该部分的贡献(虚线:全部回升)",
@@ -169,6 +173,74 @@ LEVERS: dict[str, tuple[str, str, str, str]] = {
         "网上价格比渠道零售价低多少:差价越大,对代理商的冲击越大。",
     ),
 }
+
+# the KPIs' names in every report (a sweep's, the case comparison's, a map's): the
+# vendor's and the direct seller's by name, any other seller's and programme cost by rule
+KPI_LABELS: dict[str, str] = {
+    "share_vendor_total": "vendor share of all units",
+    "profit_vendor": "vendor profit / month",
+    "revenue_vendor": "vendor revenue / month",
+    "profit_direct": "direct seller profit / month",
+    "revenue_direct": "direct seller revenue / month",
+    "profit_resellers": "reseller profit / month",
+    "active_resellers": "active resellers",
+    "partner_satisfaction": "partner satisfaction",
+    "relationship_vendor_key": "vendor side's ties with key accounts",
+    "relationship_direct_key": "direct seller's ties with key accounts",
+    "relationships_lost": "relationships lost / month",
+    "opportunities_open": "open key-account projects",
+    "opportunities_won_vendor": "projects won by the vendor's side / month",
+    "opportunities_won_direct": "projects won by the direct seller / month",
+    "gray_market_units": "gray-market units / month",
+    "conflict_index": "conflict index",
+    "coverage_key": "key accounts covered",
+    "mean_partner_capability": "partner capability",
+    "vendor_margin_per_unit": "vendor margin / unit",
+    "channel_program_cost": "channel programme cost / month",
+    "bad_debt_vendor": "vendor bad debt / month",
+    "units_online": "online units / month",
+    "units_channel": "units through partners / month",
+    "partner_exits": "partners leaving / month",
+    "partner_entries": "partners entering / month",
+    "complaint_share": "share of partners complaining",
+    "price_dispersion": "price dispersion",
+    "relationship_partners": "relationship partners",
+    "tier1_resellers": "tier-1 resellers",
+    "fines_vendor": "fines paid to the vendor / month",
+}
+KPI_SELLERS = {"vendor": "vendor", "direct": "direct seller"}
+KPI_SEGMENTS = {
+    "key": "key-account",
+    "global": "global-account",
+    "mid": "mid-market",
+    "txn": "walk-in",
+}
+KPI_RULES = (
+    (re.compile(r"^share_([a-z0-9_]+)_total$"), "{0} share of all units"),
+    (re.compile(r"^share_([a-z0-9_]+?)_(key|global|mid|txn|total)$"), "{0} {1} share"),
+    (re.compile(r"^win_rate_([a-z0-9_]+?)_key$"), "{0} key-account win rate"),
+    (re.compile(r"^(profit|revenue|units)_([a-z0-9_]+)$"), "{1} {0} / month"),
+    (re.compile(r"^field_reps_([a-z0-9_]+)$"), "{0} field reps"),
+    (re.compile(r"^cost_([a-z0-9_]+)$"), "cost of {0} / month"),
+    (re.compile(r"^funnel_(identified|qualified)$"), "projects {0} / month"),
+    (re.compile(r"^funnel_([a-z]+)$"), "projects at {0} / month"),
+)
+
+
+def kpi_label(metric: str) -> str:
+    """A KPI's name as every report shows it: `share_direct_mid` is "direct seller
+    mid-market share", `profit_dell` "dell profit / month"."""
+    if metric in KPI_LABELS:
+        return KPI_LABELS[metric]
+    for rule, text in KPI_RULES:
+        found = rule.match(metric)
+        if found:
+            words = [
+                KPI_SEGMENTS.get(g, KPI_SELLERS.get(g, g.replace("_", " "))) for g in found.groups()
+            ]
+            return text.format(*words)
+    return metric.replace("_", " ")
+
 
 CJK_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
 CJK_FONT_FILES = ("wqyzenhei", "notosanscjk", "notosanssc", "sourcehansans")

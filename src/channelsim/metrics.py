@@ -97,6 +97,12 @@ def metric_names(sellers: list[str]) -> tuple[str, ...]:
     return METRICS + tuple(dict.fromkeys(n for n in extra if n not in METRICS))
 
 
+def nonnegative(name: str) -> bool:
+    """The metric cannot fall below 0 (shares, counts, units, costs, satisfaction...):
+    only profits and the vendor's margin a unit can. Its interval is bounded at 0."""
+    return not name.startswith("profit_") and name != "vendor_margin_per_unit"
+
+
 def is_metric(name: str) -> bool:
     """Whether `name` is a metric of METRICS or a seller's own metric (of some seller)."""
     return name in METRICS or SELLER_METRIC.match(name) is not None

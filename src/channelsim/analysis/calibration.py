@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from channelsim.analysis.decision import GREY, VENDOR, _num
-from channelsim.analysis.report import html_page, html_table, markdown_table, save_figure
+from channelsim.analysis.report import markdown_table, save_figure, write_markdown_report
 from channelsim.analysis.stats import t_quantile
 from channelsim.domain import window
 from channelsim.experiment.calibrate import (
@@ -21,7 +21,6 @@ from channelsim.experiment.calibrate import (
     best_text,
     profile,
 )
-from channelsim.experiment.io import atomic_write_text
 
 if TYPE_CHECKING:
     from channelsim.experiment.calibrate import CalibrateOutcome, CalibratePlan
@@ -226,25 +225,7 @@ def write_calibrate_report(plan: CalibratePlan, outcome: CalibrateOutcome) -> No
             lines += ["## Generations", "", markdown_table(*_generations(outcome)), ""]
     if summary.get("error"):
         lines += [f"**The calibration did not finish:** {summary['error']}", ""]
-    atomic_write_text(out / "report.md", "\n".join(lines))
-    body = [f"<h1>Calibration: {summary['experiment']}</h1>", f"<p>{method}</p>"]
-    if judged:
-        body += [
-            f"<h2>Best: {best_text(plan, best)}</h2>",
-            f"<p>{intervals}</p>",
-            html_table(*tables["parameters"]),
-            f"<p>{_edges(plan, outcome.parameters)}</p>",
-            f"<h2>Targets at {len(summary['fresh_seeds'])} fresh seeds</h2>",
-            html_table(*tables["targets"]),
-            f"<p>{_verdict(outcome.targets)}</p>",
-            "<img src='figures/targets.png' style='max-width:100%'>",
-            f"<img src='figures/{shape}.png' style='max-width:100%'>",
-        ]
-        if abc and outcome.populations is not None:
-            body += ["<h2>Generations</h2>", html_table(*_generations(outcome))]
-    if summary.get("error"):
-        body.append(f"<p><b>The calibration did not finish:</b> {summary['error']}</p>")
-    atomic_write_text(out / "report.html", html_page("channelsim calibrate", body))
+    write_markdown_report(out, "channelsim calibrate", "\n".join(lines))
 
 
 def _tables(outcome: CalibrateOutcome) -> dict[str, tuple[list[str], list[list[str]]]]:

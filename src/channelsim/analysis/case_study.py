@@ -8,8 +8,8 @@ The runs themselves are made by `channelsim.experiment.case_study`.
 
 from __future__ import annotations
 
-import html
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +19,26 @@ import numpy as np
 import pandas as pd
 
 from channelsim.analysis.figures import market_sellers, seller_colours, seller_term
+from channelsim.analysis.findings import (
+    MOVED,
+    SEGMENTS,
+    YEARS,
+    ablation_sentences,
+    headline_sentences,
+    measure_title,
+    moved,
+    moved_sentences,
+    profit_by_year_sentence,
+    rival_sentence,
+    segment_sentence,
+    seller_sentence,
+    yearly_profit,
+)
 from channelsim.analysis.report import (
-    html_page,
-    html_table,
+    BOUNDED,
     markdown_table,
     save_figure,
+    write_markdown_report,
 )
 from channelsim.analysis.stats import Estimate, mean_ci, per_run
 from channelsim.experiment.case_study import PARTS, SCENARIOS
@@ -33,25 +48,32 @@ from channelsim.experiment.io import (
     atomic_write_text,
 )
 from channelsim.labels import font_rc, term
+from channelsim.metrics import nonnegative
 
 COLOURS = {"history": "#c8102e", "stay_traditional": "#555555", "copy_direct": "#0076ce"}
-# column title, metric, window, how the months of the window combine, format
-TABLE = (
-    ("key share 2003-H2", "share_vendor_key", "2003-H2", "mean", ".3f"),
-    ("key share 2005-H2", "share_vendor_key", "2005-H2", "mean", ".3f"),
-    ("key share 2006-H2", "share_vendor_key", "2006-H2", "mean", ".3f"),
-    ("vendor profit 2006", "profit_vendor", "2006", "sum", ".0f"),
-    ("partner satisfaction 2006", "partner_satisfaction", "2006", "mean", ".3f"),
-    ("conflict index 2006", "conflict_index", "2006", "mean", ".3f"),
+# the comparison's columns: metric, window, how the months of the window combine, format
+MEASURES = (
+    ("share_vendor_key", "2003-H2", "mean", ".3f"),
+    ("share_vendor_key", "2005-H2", "mean", ".3f"),
+    ("share_vendor_key", "2006-H2", "mean", ".3f"),
+    ("profit_vendor", "2006", "sum", ".0f"),
+    ("partner_satisfaction", "2006", "mean", ".3f"),
+    ("conflict_index", "2006", "mean", ".3f"),
 )
+
+
+# column title, metric, window, how the months of the window combine, format
+TABLE = tuple((measure_title(m, w, h), m, w, h, f) for m, w, h, f in MEASURES)
 RECOVERY_WINDOW = "2005-H2"
+README = "experiments/case_study/README.md"  # the study's full discussion
 # the windows of every seller's share of the whole market: before the relationship
 # channel, as it starts, as it has won key accounts back, and under the dual model
 SELLER_WINDOWS = ("2003", "2004-Q1", "2005-H2", "2006-H2")
+# the case's events on every time axis: date and its label's term
 EVENTS = (
-    ("2004-01", "relationship channel"),
-    ("2004-08", "direct seller leaves low end"),
-    ("2006-01", "dual"),
+    ("2004-01", "event_relationship"),
+    ("2004-08", "event_low_end"),
+    ("2006-01", "event_dual"),
 )
 
 
@@ -78,7 +100,10 @@ def summarise(runs: pd.DataFrame) -> dict[str, dict[str, Estimate]]:
     for scenario in SCENARIOS:
         these = base[base["scenario"] == scenario]
         out[scenario] = {
-            title: mean_ci(per_run(these, metric, win, ["seed"], how))
+            title: mean_ci(
+                per_run(these, metric, win, ["seed"], how),
+                floor=0.0 if nonnegative(metric) else None,
+            )
             for title, metric, win, how, _ in TABLE
         }
     return out
@@ -95,7 +120,7 @@ def summarise_sellers(runs: pd.DataFrame) -> dict[str, dict[str, dict[str, Estim
         these = base[base["scenario"] == scenario]
         out[scenario] = {
             seller: {
-                win: mean_ci(per_run(these, f"share_{seller}_total", win, ["seed"]))
+                win: mean_ci(per_run(these, f"share_{seller}_total", win, ["seed"]), floor=0.0)
                 for win in SELLER_WINDOWS
             }
             for seller in sellers
@@ -240,9 +265,10 @@ def _band(
     lang: str = "en",
     colour: str | None = None,
     label: str | None = None,
-) -> None:
+) -> list[str]:
     """The metric's mean over seeds in a scenario, month by month, with its 95% band; in
-    the scenario's colour and name unless `colour` and `label` are given."""
+    the scenario's colour and name unless `colour` and `label` are given. Returns the
+    months' dates (the x axis)."""
     colour = colour or COLOURS[scenario]
     these = runs[(runs["scenario"] == scenario) & (runs["variant"] == "all parts")]
     wide = these.pivot(index="step", columns="seed", values=metric)
@@ -255,9 +281,27 @@ def _band(
     ax.fill_between(x, [e.low for e in est], [e.high for e in est], color=colour, alpha=0.2, lw=0)
     ticks = [i for i, d in enumerate(dates) if d.endswith("-01")]
     ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
-    for date, _ in EVENTS:
+    return list(dates)
+
+
+def mark_events(ax: plt.Axes, dates: list[str], lang: str = "en") -> None:
+    """The case's events as dashed lines, each labelled at the top of the panel."""
+    for date, key in EVENTS:
         if date in dates:
-            ax.axvline(list(dates).index(date), color="grey", lw=0.6, ls="--")
+            x = dates.index(date)
+            ax.axvline(x, color="grey", lw=0.6, ls="--")
+            ax.annotate(
+                term(key, lang),
+                xy=(x, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, -3),
+                textcoords="offset points",
+                rotation=90,
+                va="top",
+                ha="left",
+                fontsize=7,
+                color="0.35",
+            )
 
 
 def seller_figure(study: CaseStudy, lang: str = "en") -> plt.Figure:
@@ -267,8 +311,9 @@ def seller_figure(study: CaseStudy, lang: str = "en") -> plt.Figure:
     for ax, scenario in zip(axes, SCENARIOS, strict=True):
         for seller, colour in zip(sellers, seller_colours(sellers), strict=True):
             metric, label = f"share_{seller}_total", seller_term(seller, lang)
-            _band(ax, study.runs, metric, scenario, lang=lang, colour=colour, label=label)
+            dates = _band(ax, study.runs, metric, scenario, lang=lang, colour=colour, label=label)
         ax.set_ylim(0, 1)
+        mark_events(ax, dates, lang)
         ax.set_title(term(scenario, lang))
     axes[0].set_ylabel(term("seller_share_axis", lang))
     axes[0].legend(fontsize=8, loc="upper left")
@@ -288,8 +333,9 @@ def _figures(study: CaseStudy, folder: Path, lang: str) -> list[Path]:
     paths = []
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for scenario in SCENARIOS:
-        _band(ax, runs, "share_vendor_key", scenario, lang=lang)
+        dates = _band(ax, runs, "share_vendor_key", scenario, lang=lang)
     ax.set_ylim(0, 1)
+    mark_events(ax, dates, lang)
     ax.set_ylabel(term("key_share_axis", lang))
     ax.set_title(term("key_band_title", lang, seeds=len(study.seeds)))
     ax.legend(fontsize=8)
@@ -299,8 +345,9 @@ def _figures(study: CaseStudy, folder: Path, lang: str) -> list[Path]:
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
     for ax, seg in zip(axes.ravel(), ("key", "global", "mid", "txn"), strict=True):
         for scenario in SCENARIOS:
-            _band(ax, runs, f"share_vendor_{seg}", scenario, smooth=6, lang=lang)
+            dates = _band(ax, runs, f"share_vendor_{seg}", scenario, smooth=6, lang=lang)
         ax.set_ylim(0, 1)
+        mark_events(ax, dates, lang)
         ax.set_title(term(seg, lang))
     axes[0, 0].legend(fontsize=8)
     fig.suptitle(term("segment_band_title", lang))
@@ -313,7 +360,8 @@ def _figures(study: CaseStudy, folder: Path, lang: str) -> list[Path]:
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for scenario in SCENARIOS:
-        _band(ax, runs, "profit_vendor", scenario, smooth=3, lang=lang)
+        dates = _band(ax, runs, "profit_vendor", scenario, smooth=3, lang=lang)
+    mark_events(ax, dates, lang)
     ax.set_ylabel(term("vendor_profit_axis", lang))
     ax.set_title(term("vendor_profit_title", lang))
     ax.legend(fontsize=8)
@@ -366,6 +414,62 @@ def write_failed_report(study: CaseStudy, out: Path, overrides: Sequence[str] = 
     )
 
 
+def readme_link(out: Path) -> str:
+    """Where the study's README is: a relative link when the report sits inside the
+    source tree that holds it, else its path in the project."""
+    for folder in [out.resolve(), *out.resolve().parents]:
+        readme = folder / README
+        if readme.is_file():
+            return f"[{README}]({os.path.relpath(readme, out.resolve())})"
+    return f"`{README}` in the channelsim project"
+
+
+def findings_section(study: CaseStudy, out: Path) -> list[str]:
+    """The report's opening: its findings as sentences with their numbers and intervals."""
+    runs = study.runs
+    sentences = [*headline_sentences(runs), profit_by_year_sentence(runs), segment_sentence(runs)]
+    if study.sellers:
+        sellers = list(next(iter(study.sellers.values())))
+        sentences += [seller_sentence(runs, sellers), rival_sentence(runs, sellers)]
+    flagged = moved(runs)
+    sentences += moved_sentences(flagged)
+    sentences += ablation_sentences(study.ablation, RECOVERY_WINDOW)
+    return [
+        "## Findings",
+        "",
+        *(f"- {text}" for text in sentences),
+        "",
+        f"The study's README discusses them in full: {readme_link(out)}.",
+        "",
+    ]
+
+
+def profit_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
+    """The vendor's profit summed over each year, 2002-2006: one row a scenario."""
+    by_year = yearly_profit(study.runs)
+    head = ["scenario", *YEARS]
+    rows = [[s, *(by_year[s][y].text(".0f") for y in YEARS)] for s in SCENARIOS]
+    return head, rows
+
+
+def moved_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
+    """Every vendor segment share more than MOVED apart between two options in a year."""
+    head = ["segment", "year", "higher", "its share", "lower", "its share", "difference"]
+    rows = [
+        [
+            SEGMENTS[m.segment],
+            m.year,
+            m.high,
+            m.high_share.text(),
+            m.low,
+            m.low_share.text(),
+            m.difference.text(),
+        ]
+        for m in moved(study.runs)
+    ]
+    return head, rows
+
+
 def write_report(
     study: CaseStudy, out: Path, overrides: Sequence[str] = (), lang: str = "en"
 ) -> None:
@@ -377,55 +481,50 @@ def write_report(
     intro = (
         f"Scenarios `history`, `stay_traditional` and `copy_direct` on the default "
         f"market, {len(study.seeds)} seeds each (seeds {study.seeds[0]}-"
-        f"{study.seeds[-1]}); each cell is the mean over seeds with its 95% confidence "
-        "interval. Key share: the vendor's share of key-account units, averaged over the "
-        "half year. Profit: the vendor's profit summed over 2006 (list-price units)."
+        f"{study.seeds[-1]}); each number is the mean over seeds with its 95% confidence "
+        f"interval (Student t), {BOUNDED} Differences between two scenarios are paired by "
+        "seed. Shares are averaged over the window's months; profit is summed over the "
+        "year (list-price units)."
     )
     if overrides:
         intro += " Overrides: `" + " ".join(overrides) + "`."
-    md = ["# Case comparison", "", intro, "", markdown_table(head, rows), ""]
-    body = [f"<h1>Case comparison</h1><p>{html.escape(intro)}</p>", html_table(head, rows)]
+    md = ["# Case comparison", "", intro, "", *findings_section(study, out)]
+    md += ["## The comparison", "", markdown_table(head, rows), ""]
+    p_head, p_rows = profit_rows(study)
+    text = "The vendor's profit summed over each year: the options part from 2004."
+    md += ["## The vendor's profit by year", "", text, "", markdown_table(p_head, p_rows), ""]
+    m_head, m_rows = moved_rows(study)
+    text = (
+        f"Every vendor share of a segment more than {MOVED} apart between two options in a "
+        "year, 2004-2006, largest first."
+    )
+    md += ["## What else moved", "", text, ""]
+    md += [markdown_table(m_head, m_rows) if m_rows else "Nothing moved that far.", ""]
     if study.sellers:
         s_head, s_rows = seller_rows(study)
         text = (
             "Each seller's share of all units the market bought (its partners' sales with "
-            "its own), averaged over the window's months; the sellers' shares add up to 1. "
-            "Mean over seeds with its 95% confidence interval."
+            "its own), averaged over the window's months; the sellers' shares add up to 1."
         )
         title = "Every seller's share of the whole market"
         md += [f"## {title}", "", text, "", markdown_table(s_head, s_rows), ""]
-        body += [f"<h2>{title}</h2>", f"<p>{html.escape(text)}</p>", html_table(s_head, s_rows)]
     if study.ablation:
         a_head, a_rows = ablation_rows(study)
         text = (
             "Starting from `history`, each part of the relationship channel is switched "
             "off in turn (its levers at the traditional channel's values). Recovery: the "
             f"vendor's key-account share in {RECOVERY_WINDOW} over `stay_traditional`'s, "
-            "paired by seed. A part carries what the recovery loses without it."
+            "paired by seed. A part carries what the recovery loses without it; a negative "
+            "part works against the recovery (Findings give its mechanism)."
         )
         md += ["## What carries the recovery", "", text, "", markdown_table(a_head, a_rows), ""]
-        body += [
-            "<h2>What carries the recovery</h2>",
-            f"<p>{html.escape(text)}</p>",
-            html_table(a_head, a_rows),
-        ]
     md += ["## Figures", ""]
-    body.append("<h2>Figures</h2>")
     for path in paths:
         rel = path.relative_to(out).as_posix()
         md += [f"![{path.stem}]({rel})", ""]
-        body.append(
-            f'<p><img src="{html.escape(rel)}" alt="{path.stem}" style="max-width:100%"></p>'
-        )
     if study.failed:
-        md += ["## Failed runs", ""] + [f"- {json.dumps(f)}" for f in study.failed] + [""]
-        body += (
-            ["<h2>Failed runs</h2><ul>"]
-            + [f"<li>{html.escape(json.dumps(f))}</li>" for f in study.failed]
-            + ["</ul>"]
-        )
-    atomic_write_text(out / "report.md", "\n".join(md))
-    atomic_write_text(out / "report.html", html_page("Case comparison", body))
+        md += ["## Failed runs", ""] + [f"- `{json.dumps(f)}`" for f in study.failed] + [""]
+    write_markdown_report(out, "Case comparison", "\n".join(md))
     atomic_write_json(
         out / "summary.json",
         {

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from channelsim.analysis.report import html_page, html_table, markdown_table, save_figure
-from channelsim.experiment.io import atomic_write_text
+from channelsim.analysis.report import markdown_table, save_figure, write_markdown_report
 
 VENDOR = "#c8102e"
 GREY = "#888888"
@@ -121,21 +120,7 @@ def write_optimize_report(out_dir: Path, trials: pd.DataFrame, summary: dict[str
         lines += ["No trial finished: see `trials.csv` for the errors.", ""]
     if summary.get("error"):
         lines += [f"**The study did not finish:** {summary['error']}", ""]
-    text = "\n".join(lines)
-    atomic_write_text(out_dir / "report.md", text)
-    body = [f"<h1>Policy optimisation: {summary['experiment']}</h1>", f"<p>Objective: {goal}.</p>"]
-    body += ["<h2>Search space</h2>", html_table(["lever", "range"], space)]
-    if best is not None:
-        body += [
-            f"<h2>Best policy: trial {best['trial']}</h2>",
-            html_table(
-                ["lever", "value"], [[k, _num(v, ".6g")] for k, v in best["params"].items()]
-            ),
-            "<img src='convergence.png' style='max-width:100%'>",
-            "<h2>The ten best trials</h2>",
-            html_table(head, rows),
-        ]
-    atomic_write_text(out_dir / "report.html", html_page("channelsim optimize", body))
+    write_markdown_report(out_dir, "channelsim optimize", "\n".join(lines))
 
 
 # ---------------------------------------------------------------- sensitivity
@@ -230,9 +215,4 @@ def write_sensitivity_report(
         ]
     if summary.get("error"):
         lines += [f"**The analysis is incomplete:** {summary['error']}", ""]
-    atomic_write_text(out_dir / "report.md", "\n".join(lines))
-    body = [f"<h1>Sensitivity: {summary['experiment']}</h1>", f"<p>{how}.</p>"]
-    body += [html_table(["parameter", "range"], ranges)]
-    if len(table):
-        body += ["<img src='sensitivity.png' style='max-width:100%'>", html_table(head, rows)]
-    atomic_write_text(out_dir / "report.html", html_page("channelsim sensitivity", body))
+    write_markdown_report(out_dir, "channelsim sensitivity", "\n".join(lines))

@@ -4,7 +4,6 @@ the seeds that excludes 0)."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from channelsim.analysis.report import html_page, html_table, markdown_table, save_figure
+from channelsim.analysis.report import markdown_table, save_figure, write_markdown_report
 from channelsim.analysis.stats import mean_ci
 from channelsim.experiment.io import atomic_write_json, atomic_write_text
 
@@ -175,12 +174,7 @@ def write_map_report(out_dir: Path, table: pd.DataFrame, summary: dict[str, Any]
         body.append(
             f"Failed jobs, their cells compared without them: {', '.join(summary['failed_jobs'])}."
         )
-    markdown = "\n\n".join(["# Strategy map", *body, markdown_table(head, rows)])
-    atomic_write_text(out_dir / "report.md", markdown + "\n")
-    figure = ['<img src="map.png" alt="the map">'] if len(table) else []
-    page = html_page(
-        "Strategy map",
-        [*(f"<p>{html.escape(p)}</p>" for p in body), *figure, html_table(head, rows)],
-    )
-    atomic_write_text(out_dir / "report.html", page)
+    figure = ["![the map](map.png)"] if len(table) else []
+    parts = ["# Strategy map", *body, *figure, markdown_table(head, rows)]
+    write_markdown_report(out_dir, "Strategy map", "\n\n".join(parts))
     atomic_write_json(out_dir / "summary.json", summary)

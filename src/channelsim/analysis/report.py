@@ -7,14 +7,34 @@ import io
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from markdown_it import MarkdownIt
 
-from channelsim.experiment.io import atomic_write_bytes
+from channelsim.experiment.io import atomic_write_bytes, atomic_write_text
 
 STYLE = (
     "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
     "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
     "padding:4px 8px;text-align:left}th{background:#f3f3f3}"
 )
+
+
+# how every report states its intervals of quantities that cannot be negative
+BOUNDED = (
+    "bounded at 0 for quantities that cannot be negative (shares, counts, units, costs): "
+    "a t-interval's lower end below 0 is cut at 0."
+)
+MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+
+def markdown_html(text: str) -> str:
+    """A report's Markdown as HTML: code, links, tables and figures rendered."""
+    return MARKDOWN.render(text)
+
+
+def write_markdown_report(folder: Path, title: str, text: str) -> None:
+    """report.md and report.html (the same Markdown rendered), each written whole."""
+    atomic_write_text(folder / "report.md", text if text.endswith("\n") else text + "\n")
+    atomic_write_text(folder / "report.html", html_page(title, [markdown_html(text)]))
 
 
 def markdown_table(head: list[str], rows: list[list[str]]) -> str:

@@ -33,8 +33,11 @@ class Estimate:
         return f"{self.mean:{spec}} [{self.low:{spec}}, {self.high:{spec}}]"
 
 
-def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> Estimate:
-    """Mean and t-interval of independent values (NaN skipped)."""
+def mean_ci(
+    values: np.ndarray | pd.Series, level: float = 0.95, floor: float | None = None
+) -> Estimate:
+    """Mean and t-interval of independent values (NaN skipped); with `floor`, the interval
+    is bounded below by it (a quantity that cannot be negative: floor 0)."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     n = v.size
@@ -44,7 +47,8 @@ def mean_ci(values: np.ndarray | pd.Series, level: float = 0.95) -> Estimate:
     if n == 1:
         return Estimate(mean, float("nan"), float("nan"), 1)
     half = float(t_quantile(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
-    return Estimate(mean, mean - half, mean + half, n)
+    low = mean - half if floor is None else max(mean - half, floor)
+    return Estimate(mean, low, mean + half, n)
 
 
 def t_quantile(q: float, df: np.ndarray | pd.Series | float) -> np.ndarray | float:

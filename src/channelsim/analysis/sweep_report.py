@@ -3,7 +3,6 @@ per KPI, and figures, rebuilt from the sweep folder alone (``channelsim report``
 
 from __future__ import annotations
 
-import html
 import textwrap
 from pathlib import Path
 
@@ -12,27 +11,29 @@ import numpy as np
 import pandas as pd
 
 from channelsim.analysis.report import (
-    html_page,
-    html_table,
+    BOUNDED,
     markdown_table,
     save_figure,
     text_table,
+    write_markdown_report,
 )
 from channelsim.analysis.stats import mean_ci
 from channelsim.experiment.io import atomic_write_text
 from channelsim.experiment.sweep import collect, read_plan
-from channelsim.metrics import METRICS
+from channelsim.labels import kpi_label
+from channelsim.metrics import METRICS, nonnegative
 
-# KPIs of the first table and the figures, with how they read
+# KPIs of the first table and the figures, with their number format (their names are
+# the reports' shared labels, labels.kpi_label)
 HEADLINE = {
-    "share_vendor_key": ("vendor key-account share", ".3f"),
-    "share_vendor_total": ("vendor share, all units", ".3f"),
-    "profit_vendor": ("vendor profit / month", ".0f"),
-    "profit_resellers": ("reseller profit / month", ".0f"),
-    "partner_satisfaction": ("partner satisfaction", ".3f"),
-    "conflict_index": ("conflict index", ".3f"),
-    "win_rate_vendor_key": ("vendor key-account win rate", ".3f"),
-    "gray_market_units": ("gray-market units / month", ".0f"),
+    "share_vendor_key": ".3f",
+    "share_vendor_total": ".3f",
+    "profit_vendor": ".0f",
+    "profit_resellers": ".0f",
+    "partner_satisfaction": ".3f",
+    "conflict_index": ".3f",
+    "win_rate_vendor_key": ".3f",
+    "gray_market_units": ".0f",
 }
 # the KPIs of the terminal's table, with short titles
 CONSOLE = {
@@ -113,7 +114,7 @@ def group_stats(table: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFr
     for label, members in _groups(table, keys):
         for kpi in METRICS:
             values = members[kpi].to_numpy(dtype=float)
-            est = mean_ci(values)
+            est = mean_ci(values, floor=0.0 if nonnegative(kpi) else None)
             finite = values[~np.isnan(values)]
             rows.append(
                 {
@@ -180,19 +181,19 @@ def _estimate(row: pd.Series, spec: str) -> str:
 def headline_rows(stats: pd.DataFrame, kpis: list[str] | None = None) -> tuple[list, list]:
     """A table: one row a group, the headline KPIs as mean [95% CI]."""
     kpis = kpis or list(HEADLINE)
-    head = ["group", "n", *(HEADLINE.get(k, (k, ".3f"))[0] for k in kpis)]
+    head = ["group", "n", *(kpi_label(k) for k in kpis)]
     rows = []
     for label, these in stats.groupby("group", sort=False):
         by_kpi = these.set_index("kpi")
         n = int(by_kpi["n"].max()) if len(by_kpi) else 0
-        cells = [_estimate(by_kpi.loc[k], HEADLINE.get(k, (k, ".3f"))[1]) for k in kpis]
+        cells = [_estimate(by_kpi.loc[k], _spec(k)) for k in kpis]
         rows.append([label, str(n), *cells])
     return head, rows
 
 
 def _spec(kpi: str, value: float = 0.0) -> str:
     if kpi in HEADLINE:
-        return HEADLINE[kpi][1]
+        return HEADLINE[kpi]
     size = abs(value) if value == value else 0.0
     return ".0f" if size >= 1000 else ".1f" if size >= 10 else ".3f"
 
@@ -213,7 +214,7 @@ def figure_by_group(stats: pd.DataFrame, path: Path) -> Path:
         )
         ax.set_yticks(y, groups if ax in axes[:, 0] else [""] * len(groups), fontsize=7)
         ax.invert_yaxis()
-        ax.set_title(HEADLINE[kpi][0], fontsize=9)
+        ax.set_title(kpi_label(kpi), fontsize=9)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle("KPIs by group (final 12 months): mean and 95% confidence interval")
     fig.tight_layout()
@@ -257,7 +258,7 @@ def figure_over_time(monthly: pd.DataFrame, order: list[str], path: Path) -> Pat
             if not np.all(np.isnan(low)):
                 high = np.array([e.high for e in est])
                 ax.fill_between(wide.index, low, high, color=colour, alpha=0.15, lw=0)
-        ax.set_title(HEADLINE[metric][0], fontsize=10)
+        ax.set_title(kpi_label(metric), fontsize=10)
         ax.grid(alpha=0.3)
         if metric.startswith("share_"):
             ax.set_ylim(0, 1)
@@ -288,19 +289,14 @@ def write_sweep_report(sweep_dir: Path, table: pd.DataFrame | None = None) -> pd
         f"{len(table)} jobs: {len(ok)} ok, {len(failed)} failed; "
         f"{stats['group'].nunique()} groups ({', '.join(keys) or 'no swept keys'}) by "
         f"{len(seeds)} seeds. KPIs are each job's means over its final 12 months; a cell "
-        "is the mean over a group's ok jobs with its 95% confidence interval (Student t)."
+        "is the mean over a group's ok jobs with its 95% confidence interval (Student t), "
+        f"{BOUNDED}"
     )
     sweep_line = "channelsim sweep " + " ".join(plan.get("overrides", []))
     md = ["# Sweep report", "", intro, "", f"Sweep: `{sweep_line}`", ""]
-    body = [
-        "<h1>Sweep report</h1>",
-        f"<p>{html.escape(intro)}</p><p>Sweep: <code>{html.escape(sweep_line)}</code></p>",
-    ]
 
     def section(title: str, text: str, head: list[str], rows: list[list[str]]) -> None:
         md.extend([f"## {title}", "", text, "", markdown_table(head, rows), ""])
-        body.extend([f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>"])
-        body.append(html_table(head, rows))
 
     if len(ok):
         head, rows = headline_rows(stats)
@@ -312,7 +308,7 @@ def write_sweep_report(sweep_dir: Path, table: pd.DataFrame | None = None) -> pd
             ["KPI", "better", "best group", "mean [95% CI]", "clear of the runner-up"],
             [
                 [
-                    r["kpi"],
+                    kpi_label(r["kpi"]),
                     r["better"],
                     r["best group"],
                     _estimate(r, _spec(r["kpi"], r["mean"])),
@@ -334,15 +330,10 @@ def write_sweep_report(sweep_dir: Path, table: pd.DataFrame | None = None) -> pd
             path = figure_over_time(monthly, order, sweep_dir / "figures" / "over_time.png")
             figures.append(path)
         md += ["## Figures", ""]
-        body.append("<h2>Figures</h2>")
         for path in figures:
             rel = path.relative_to(sweep_dir).as_posix()
             caption = path.stem.replace("_", " ") + (note if path.stem == "over_time" else "")
             md += [f"![{caption}]({rel})", ""]
-            body.append(
-                f'<p><img src="{html.escape(rel)}" alt="{html.escape(caption)}" '
-                'style="max-width:100%"></p>'
-            )
         section(
             "Every KPI by group",
             "n, mean, standard deviation and 95% confidence interval (also in groups.csv).",
@@ -350,7 +341,7 @@ def write_sweep_report(sweep_dir: Path, table: pd.DataFrame | None = None) -> pd
             [
                 [
                     r["group"],
-                    r["kpi"],
+                    kpi_label(r["kpi"]),
                     str(r["n"]),
                     _fmt(r["mean"], _spec(r["kpi"], r["mean"])),
                     _fmt(r["sd"], _spec(r["kpi"], r["mean"])),
@@ -370,8 +361,7 @@ def write_sweep_report(sweep_dir: Path, table: pd.DataFrame | None = None) -> pd
                 for _, r in failed.iterrows()
             ],
         )
-    atomic_write_text(sweep_dir / "report.md", "\n".join(md))
-    atomic_write_text(sweep_dir / "report.html", html_page("Sweep report", body))
+    write_markdown_report(sweep_dir, "Sweep report", "\n".join(md))
     return stats
 
 
