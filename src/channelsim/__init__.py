@@ -3,8 +3,11 @@
 A vendor selling through distributors and resellers competes with a direct seller
 for accounts on price, relationships and service, under channel policies the user
 sets. Start with ``compose`` (a typed config), ``ChannelModel`` (or ``build_model``, which
-also builds the textbook ``PricingModel``), ``run``, ``run_seeds`` (one config at many
-seeds) and ``sweep``;
+also builds the textbook ``PricingModel``; its agents are ``Seller``, ``Reseller``,
+``Distributor`` and ``Account``), ``run``, ``run_seeds`` (one config at many seeds),
+``run_variants`` (several configs at the same seeds) and ``sweep``; ``estimates`` and
+``differences`` read their tables with 95% intervals, ``check_claims`` checks a worked
+answer's claims against them, and ``plot_over_time`` draws metrics against the calendar;
 ``optimize`` searches lever ranges for the best policy; ``map`` shows which strategy
 wins where over two market keys; ``sensitivity`` ranks levers
 and market uncertainties by their effect; ``run_case_study`` compares the case's
@@ -22,6 +25,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from channelsim.agents.account import Account
+    from channelsim.agents.distributor import Distributor
+    from channelsim.agents.reseller import Reseller
+    from channelsim.agents.seller import Seller
+    from channelsim.analysis.answers import (
+        check_claims,
+        differences,
+        estimates,
+        plot_over_time,
+    )
     from channelsim.api import (
         calibrate,
         check_facts,
@@ -30,6 +43,7 @@ if TYPE_CHECKING:
         run,
         run_case_study,
         run_seeds,
+        run_variants,
         sensitivity,
         sweep,
     )
@@ -48,8 +62,17 @@ EXPORTS = {
     "run": "channelsim.api",
     "run_case_study": "channelsim.api",
     "run_seeds": "channelsim.api",
+    "run_variants": "channelsim.api",
     "sensitivity": "channelsim.api",
     "sweep": "channelsim.api",
+    "check_claims": "channelsim.analysis.answers",
+    "differences": "channelsim.analysis.answers",
+    "estimates": "channelsim.analysis.answers",
+    "plot_over_time": "channelsim.analysis.answers",
+    "Account": "channelsim.agents.account",
+    "Distributor": "channelsim.agents.distributor",
+    "Reseller": "channelsim.agents.reseller",
+    "Seller": "channelsim.agents.seller",
     "ChannelConfig": "channelsim.config",
     "ConfigError": "channelsim.config",
     "compose": "channelsim.config",
@@ -62,21 +85,30 @@ EXPORTS = {
 
 __all__ = [
     "METRICS",
+    "Account",
     "ChannelConfig",
     "ChannelModel",
     "ConfigError",
+    "Distributor",
     "PricingModel",
+    "Reseller",
     "RunResult",
+    "Seller",
     "__version__",
     "build_model",
     "calibrate",
+    "check_claims",
     "check_facts",
     "compose",
+    "differences",
+    "estimates",
     "map",
     "optimize",
+    "plot_over_time",
     "run",
     "run_case_study",
     "run_seeds",
+    "run_variants",
     "sensitivity",
     "sweep",
 ]

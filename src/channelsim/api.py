@@ -1,13 +1,13 @@
-"""The notebook API: one run with its standard figures; one config at many seeds and a
-sweep, each into a tidy table; a policy search; a sensitivity analysis; the case
-comparison and the stylized facts.
+"""The notebook API: one run with its standard figures; one config at many seeds, several
+configs at the same seeds, and a sweep, each into a tidy table; a policy search; a
+sensitivity analysis; the case comparison and the stylized facts.
 
 Each function here runs what `experiment/` makes and reads it with `analysis/`."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from channelsim.config.compose import compose as compose_config
 from channelsim.config.compose import quote
 from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError
-from channelsim.experiment.batch import replicate, run_jobs
+from channelsim.experiment.batch import BatchResult, Job, replicate, run_jobs
 from channelsim.experiment.calibrate import CalibrateOutcome, plan_calibrate, run_calibrate
 from channelsim.experiment.case_study import run_scenarios
 from channelsim.experiment.facts import run_fact_jobs
@@ -80,20 +80,68 @@ def run_seeds(
 
     Returns:
         One row a month of a run: its ``seed``, then ``step``, ``date`` and every metric.
-        `channelsim.analysis.stats.yearly` summarises it by year with 95% intervals.
+        `channelsim.estimates` reads it with 95% intervals (e.g. by year: ``window="2005"``).
 
     Raises:
         ConfigError: a malformed override, or no seed.
         RuntimeError: a run failed (its seed and error).
     """
+    seeds = _seed_list(seeds)
+    config = compose_config(list(overrides), config_dir)
+    return _finished(run_jobs(replicate(config, seeds), n_jobs, progress, label="seeds"))
+
+
+def run_variants(
+    variants: Mapping[str, Sequence[str]],
+    seeds: Iterable[int] = range(20),
+    n_jobs: int | None = None,
+    *,
+    config_dir: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Several configs at the same seeds: every month of every run, in one tidy table.
+
+    Runs of two variants at one seed share their random draws wherever their configs
+    agree, so `channelsim.differences` can pair them by seed.
+
+    Args:
+        variants: each variant's name and its Hydra overrides (no sweeps), e.g.
+            ``{"stay": ["scenario=stay_traditional"], "history": ["scenario=history"]}``.
+        seeds: the seeds every variant runs at.
+        n_jobs: local worker processes (default: one per core; 1 runs in this process).
+
+    Returns:
+        One row a month of a run: its ``variant`` and ``seed``, then ``step``, ``date``
+        and every metric.
+
+    Raises:
+        ConfigError: a malformed override (before any run), no variant, or no seed.
+        RuntimeError: a run failed (its variant, seed and error).
+    """
+    seeds = _seed_list(seeds)
+    if not variants:
+        raise ConfigError("variants: expected at least one variant")
+    jobs: list[Job] = []
+    for name, overrides in variants.items():
+        config = compose_config(list(overrides), config_dir)
+        jobs += replicate(config, seeds, variant=name)
+    return _finished(run_jobs(jobs, n_jobs, progress, label="variants"))
+
+
+def _seed_list(seeds: Iterable[int]) -> list[int]:
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ConfigError("seeds: expected at least one seed")
-    config = compose_config(list(overrides), config_dir)
-    batch = run_jobs(replicate(config, seeds), n_jobs=n_jobs, progress=progress, label="seeds")
+    return seeds
+
+
+def _finished(batch: BatchResult) -> pd.DataFrame:
+    """The batch's table, or a RuntimeError naming the first failed run."""
     if batch.failed:
-        first = batch.failed[0]
-        raise RuntimeError(f"seed {first['seed']} failed: {first['error']}")
+        first = dict(batch.failed[0])
+        error = first.pop("error")
+        run = ", ".join(f"{key} {value}" for key, value in first.items())
+        raise RuntimeError(f"{run} failed: {error}")
     return batch.metrics
 
 
