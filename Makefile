@@ -63,6 +63,10 @@ $(VENV)/.viz: $(VENV)/.installed
 	@$(call step,installing channelsim[viz] into $(VENV),$(UV) pip install --python $(PY) --reinstall-package channelsim '.[viz]')
 	@rm -rf build; touch $@
 
+$(VENV)/.notebooks: $(VENV)/.installed
+	@$(call step,installing channelsim[notebooks] into $(VENV),$(UV) pip install --python $(PY) --reinstall-package channelsim '.[notebooks]')
+	@rm -rf build; touch $@
+
 # Debian packages: a Chinese font for figures and the page in the case's terms (--lang zh)
 # and, for the browser test, /usr/bin/chromium. Installed with apt, in one go, when missing
 # (as root; otherwise make says what to install and goes on).
@@ -88,7 +92,7 @@ debs-test:
 	test -x /usr/bin/chromium || debs="$$debs chromium"; \
 	$(call install_debs,$$debs,for --lang zh and the browser test)
 
-.PHONY: run test lint format clean install dashboard fonts debs-test bench golden levers-doc
+.PHONY: run test lint format clean install dashboard notebooks fonts debs-test bench golden levers-doc
 
 install: $(VENV)/.installed
 
@@ -98,6 +102,11 @@ run: $(VENV)/.installed fonts
 # the interactive page on http://127.0.0.1:8765 (ARGS="--lang zh --port 8800")
 dashboard: $(VENV)/.viz fonts
 	$(VENV)/bin/channelsim dashboard $(ARGS)
+
+# JupyterLab on notebooks/, from the project's venv (ARGS="--port 8899 --no-browser");
+# as root, as on a fresh CI machine, it must be told that is meant
+notebooks: $(VENV)/.notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(ARGS)
 
 # The suite on both cores; the tests import the installed package, not src/. Two test
 # processes (pytest-xdist) take a test file each at a time, longest first (tests/conftest.py);
