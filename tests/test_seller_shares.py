@@ -78,7 +78,9 @@ def test_each_sellers_share_is_its_mean_over_seeds_with_a_t_interval():
             for est in table[scenario][seller].values():
                 assert est.n == 2
                 assert est.mean == pytest.approx(mean, abs=1e-12)
-                assert (est.low, est.high) == pytest.approx((mean - half, mean + half), abs=1e-6)
+                # a share cannot be negative: its interval is bounded at 0
+                low = max(0.0, mean - half)
+                assert (est.low, est.high) == pytest.approx((low, mean + half), abs=1e-6)
 
 
 def test_the_seller_table_has_a_row_a_scenario_and_seller():
@@ -86,7 +88,7 @@ def test_the_seller_table_has_a_row_a_scenario_and_seller():
     head, rows = seller_rows(study)
     assert head == ["scenario", "seller", "2003", "2004-Q1", "2005-H2", "2006-H2"]
     assert [row[:2] for row in rows] == [[s, v] for s in SCENARIOS for v in THREE[0]]
-    assert rows[0][2:] == ["0.600 [-0.671, 1.871]"] * 4
+    assert rows[0][2:] == ["0.600 [0.000, 1.871]"] * 4  # t's lower end, -0.671, cut at 0
 
 
 def test_a_two_seller_market_has_two_rows_a_scenario():
