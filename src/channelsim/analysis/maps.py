@@ -4,6 +4,7 @@ the seeds that excludes 0)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +179,28 @@ def write_map_report(out_dir: Path, table: pd.DataFrame, summary: dict[str, Any]
     parts = ["# Strategy map", *body, *figure, markdown_table(head, rows)]
     write_markdown_report(out_dir, "Strategy map", "\n\n".join(parts))
     atomic_write_json(out_dir / "summary.json", summary)
+
+
+def read_map_folder(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A strategy map as `channelsim map` wrote it into `folder`: one row a cell (x, y,
+    winner, margin and its interval) and the summary, whose map.cells give each cell's
+    market as overrides.
+
+    Raises:
+        ValueError: the folder holds no map, or one whose summary records no cells.
+    """
+    try:
+        table = pd.read_csv(folder / "map.csv")
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            f"no strategy map there (map.csv and summary.json, as channelsim map writes them): "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
+    spec = summary.get("map") or {}
+    if "cells" not in spec:
+        raise ValueError("its summary.json records no cells: run the map again (channelsim map)")
+    cells = table.drop_duplicates(["x", "y"])[
+        ["x", "y", "winner", "margin", "margin_low", "margin_high"]
+    ]
+    return cells.reset_index(drop=True), summary

@@ -310,6 +310,7 @@ def run_map(
             }
             if plan.moved
             else None,
+            "cells": cell_overrides(plan),
         },
         "source": list(plan.source),
         "jobs": len(outcome.table),
@@ -317,6 +318,18 @@ def run_map(
         "runtime_s": round(time.perf_counter() - began, 3),
     }
     return MapOutcome(values, summary, outcome)
+
+
+def cell_overrides(plan: MapPlan) -> list[dict[str, Any]]:
+    """Each cell's market as overrides (its strategy and seed aside): what opens the cell
+    in one run, e.g. on the dashboard."""
+    cells: dict[tuple[float, float], list[str]] = {}
+    for job in plan.sweep.jobs:
+        cell = (float(job.values[plan.spec.x]), float(job.values[plan.spec.y]))
+        cells.setdefault(
+            cell, [o for o in job.overrides if not o.startswith(("strategy=", "seed=", "hydra."))]
+        )
+    return [{"x": x, "y": y, "overrides": overrides} for (x, y), overrides in cells.items()]
 
 
 def job_values(plan: MapPlan, jobs: pd.DataFrame) -> pd.DataFrame:
