@@ -18,7 +18,7 @@ export UV_NO_PROGRESS := 1
 unexport PYTHONDONTWRITEBYTECODE
 
 # the project's sources: the installed copy is rebuilt when one changes
-SOURCES := pyproject.toml $(shell find src -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
+SOURCES := pyproject.toml $(shell find src -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.csv' -o -name '*.json' \) 2>/dev/null)
 # the tests run sweeps on every launcher, the dashboard and the notebooks
 TEST_EXTRAS := dev,ray,slurm,viz,notebooks,optuna,sensitivity,calibrate
 
@@ -92,7 +92,7 @@ debs-test:
 	test -x /usr/bin/chromium || debs="$$debs chromium"; \
 	$(call install_debs,$$debs,for --lang zh and the browser test)
 
-.PHONY: run test lint format clean install dashboard notebooks fonts debs-test bench golden levers-doc
+.PHONY: run test lint format clean install dashboard notebooks screenshots fonts debs-test bench golden levers-doc
 
 install: $(VENV)/.installed
 
@@ -102,6 +102,11 @@ run: $(VENV)/.installed fonts
 # the interactive page on http://127.0.0.1:8765 (ARGS="--lang zh --port 8800")
 dashboard: $(VENV)/.viz fonts
 	$(VENV)/bin/channelsim dashboard $(ARGS)
+
+# the dashboard's pictures in docs/figures/ (dashboard.png, dashboard_compare.png,
+# dashboard_map.png), taken in Chromium with the browser tests' driver
+screenshots: $(VENV)/.dev debs-test fonts
+	$(PY) -m tests.screenshots
 
 # JupyterLab on notebooks/, from the project's venv (ARGS="--port 8899 --no-browser");
 # as root, as on a fresh CI machine, it must be told that is meant

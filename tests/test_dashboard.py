@@ -1,57 +1,121 @@
-"""The dashboard: its model adapter as SolaraViz uses it, and the page in a real browser
-(Playwright driving Debian's chromium against `channelsim dashboard` started as a user
-starts it). Every wait is bounded."""
+"""The dashboard: its runs, what it shows and the words of its figures' marks, then the
+page in a real browser (Playwright driving Debian's chromium against `channelsim
+dashboard` started as a user starts it; tests/driver.py): the run view, compare mode and
+the map page, in English and in Chinese. Every wait is bounded."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import socket
 import sys
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from channelsim import ConfigError, cli
-from channelsim.analysis.figures import network_figure, seller_shares_figure
+from channelsim.analysis.figures import (
+    change_marks,
+    change_text,
+    network_figure,
+    profits_figure,
+    seller_shares_figure,
+)
+from channelsim.analysis.maps import read_map_folder
 from channelsim.dashboard.app import (
+    BUILTIN_MAP,
+    OPENING,
     DashboardModel,
     LeverChoices,
+    Session,
     cases,
+    echoes,
     key_share_text,
-    model_params,
+    open_run,
     seller_names,
     total_share_text,
+    with_market,
 )
 from channelsim.experiment.run import metrics_frame
 from tests.conftest import SMALL
-from tests.serving import START_S, dashboard
+from tests.driver import chromium, expect_model, open_page, show, step
+from tests.serving import dashboard
 
-CHROMIUM = Path("/usr/bin/chromium")
 MARKET = tuple(SMALL)
 # the default market of five sellers, as small (the page takes market.KEY=VALUE only)
 SIZES = tuple(o for o in SMALL if o.startswith("market."))
 FIVE = ("market=china_pc_2002", *SIZES)
-WAIT_MS = 30_000  # one page update
 
 
-# ---------------------------------------------------------------- the adapter
-def test_solaraviz_accepts_the_inputs_and_rebuilds_the_model_from_them():
-    choices = LeverChoices()
-    params = model_params(choices, "en", MARKET)
-    model = DashboardModel(levers=choices, market=MARKET)
-    _check_model_params(model, params)  # what SolaraViz checks against __init__
-    inputs = {k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}
-    inputs.update(case="strategy: direct", seed=7)
-    rebuilt = type(model)(**_build_model_init_kwargs(model, inputs, **REBUILD))
-    assert (rebuilt.config.seed, rebuilt.config.scenario.name) == (7, "none")
-    assert rebuilt.strategy.name == "direct"
-    assert rebuilt.market.n_regions == 3
+# ---------------------------------------------------------------- the runs
+def test_a_run_opens_a_year_in():
+    model = open_run(market=MARKET)
+    assert (model.steps, model.date, OPENING) == (12, "2002-12", 12)
+    plain = DashboardModel(market=MARKET)
+    for _ in range(12):
+        plain.step()
+    pd.testing.assert_frame_equal(metrics_frame(model), metrics_frame(plain))
 
 
-REBUILD = {"add_scenario_when_empty": True, "require_model_accepts_scenario": True}
+def test_compare_mode_steps_two_runs_at_one_seed_together():
+    session = Session(market=MARKET)
+    session.seed = 3
+    session.reset("compare")
+    left, right = session.models["left"], session.models["right"]
+    assert (left.case, right.case) == ("history", "copy_direct")
+    assert left.config.seed == right.config.seed == 3
+    session.step("compare")
+    assert left.steps == right.steps == OPENING + 1
+    # until 2004 the two scenarios are the same run
+    pd.testing.assert_frame_equal(metrics_frame(left), metrics_frame(right))
+    assert session.models["run"].steps == OPENING  # the run view's run waits
+
+
+def test_levers_set_for_one_side_change_that_side_alone():
+    session = Session(market=MARKET)
+    session.reset("compare")
+    session.set_levers(("right",), "customer_care", True)
+    assert session.models["right"].strategy.customer_care
+    assert not session.models["left"].strategy.customer_care
+    session.reset("compare")  # the choice carries into the side's next run
+    assert session.models["right"].held_levers == {"customer_care": True}
+    assert session.models["left"].held_levers == {}
+    session.release(("left", "right"))
+    assert session.models["right"].held_levers == {}
+
+
+def test_a_map_cell_opens_its_market_under_its_winner():
+    session = Session(market=MARKET)
+    cell = {"x": 0.5, "y": 0.7, "overrides": ["market.population.in_house_it=0.5"]}
+    session.open_cell(cell, "direct", "x=0.5, y=0.7")
+    model = session.models["run"]
+    assert model.config.market.population.in_house_it == 0.5
+    assert (model.case, model.strategy.name, model.steps) == ("strategy: direct", "direct", 12)
+    assert model.market.n_regions == 3  # the page's own sizes still apply
+    session.open_cell(cell, "no clear winner", "x=0.5, y=0.7")
+    assert session.models["run"].case == "strategy: direct"  # the case picked before
+    session.leave_cell()
+    assert session.models["run"].config.market.population.in_house_it == 0.2
+
+
+def test_a_slider_snapping_a_preset_s_value_sets_nothing():
+    # the direct preset's training budget, 20, between a slider's steps of 50 would snap
+    assert echoes("training_budget", 20.0, 0.0) is False  # a step of 10: a real move
+    assert echoes("training_budget", 20.0, 24.0) is True
+    assert echoes("rebate_rate", 0.01, 0.01) and not echoes("rebate_rate", 0.01, 0.015)
+    assert echoes("customer_care", True, True) and not echoes("customer_care", True, False)
+    session = Session(market=MARKET)
+    session.set_levers(("run",), "training_budget", 50.0)
+    assert session.models["run"].held_levers == {"training_budget": 50.0}
+
+
+def test_a_cell_s_keys_win_over_the_page_s():
+    cell = ("market.n_regions=5", "market.growth=0.2")
+    page = ("market.n_regions=3", "market.global_accounts=8")
+    assert with_market(cell, page) == (*cell, "market.global_accounts=8")
 
 
 def test_the_adapter_builds_what_compose_builds():
@@ -97,12 +161,14 @@ def test_a_market_without_key_accounts_still_draws():
     assert fig.axes[0].get_title().startswith("The channel network")
 
 
-def test_key_share_is_shown_as_the_model_holds_it():
+def test_the_headline_key_share_is_the_mean_of_the_last_three_months():
     model = DashboardModel(market=MARKET)
     assert key_share_text(model) == "—"
-    for _ in range(4):
+    for _ in range(6):
         model.step()
-    assert key_share_text(model) == f"{model.last['share_vendor_key']:.3f}"
+    months = np.asarray(model.datacollector.model_vars["share_vendor_key"], dtype=float)
+    assert key_share_text(model) == f"{np.nanmean(months[-3:]):.3f}"
+    assert len(months) == 6 and not math.isclose(months[-1], np.nanmean(months[-3:]))
 
 
 def test_every_sellers_share_of_the_whole_market_is_shown_as_the_model_holds_it():
@@ -164,97 +230,173 @@ def test_a_port_in_use_is_one_line(capsys):
     assert f"cannot listen on 127.0.0.1:{port}" in err and "pick another with --port N" in err
 
 
+# ---------------------------------------------------------------- the marks' words
+@pytest.mark.parametrize(
+    ("label", "en", "zh"),
+    [
+        ("relationship_channel", "relationship channel", "关系型渠道"),
+        (
+            "levers: customer_care=True, rebate_rate=0.05",
+            "you set Customer care on, Rebate rate 0.05",
+            "手动设定: 客户关怀 开, 返利比例 0.05",
+        ),
+        (
+            "event: sellers.direct.consumer_reach=0.8",
+            "direct seller leaves the low end",
+            "直销厂商退出低端市场",
+        ),
+        ("event: sellers.dell.unit_cost=0.7", "dell: unit cost 0.7", "dell: unit cost 0.7"),
+        (
+            "acquisition: vendor buys 40% of globalbrands",
+            "vendor buys 40% of globalbrands",
+            "厂商收购globalbrands的40%",
+        ),
+        ("my_preset", "my_preset", "my_preset"),
+    ],
+)
+def test_a_change_is_marked_in_short_words_in_both_languages(label, en, zh):
+    assert (change_text(label, "en"), change_text(label, "zh")) == (en, zh)
+
+
+def test_marks_are_numbered_by_date_and_explained_under_the_figure():
+    dates = ["2004-01", "2004-02", "2004-03"]
+    changes = [("2004-03", "dual"), ("2004-01", "traditional_channel"), ("2004-02", "direct")]
+    assert change_marks(dates, changes) == [("2004-02", "direct sales"), ("2004-03", "dual model")]
+    metrics = pd.DataFrame(
+        {
+            "date": dates,
+            **{c: [1.0, 2.0, 3.0] for c in ("profit_vendor", "profit_direct", "profit_resellers")},
+        }
+    )
+    fig = profits_figure(metrics, changes)
+    numbers = [t.get_text() for t in fig.axes[0].texts]
+    assert numbers == ["1", "2"]  # horizontal, on the lines
+    assert all(t.get_rotation() == 0 for t in fig.axes[0].texts)
+    (legend,) = fig.texts
+    assert legend.get_text() == "Marked:  1  2004-02  direct sales      2  2004-03  dual model"
+
+
+# ---------------------------------------------------------------- the map
+def test_the_built_in_map_ships_and_every_cell_opens():
+    cells, summary = read_map_folder(BUILTIN_MAP)
+    spec = summary["map"]
+    assert (spec["x"], spec["y"]) == (
+        "market.population.in_house_it",
+        "market.sellers.direct.unit_cost",
+    )
+    assert len(cells) == len(spec["cells"]) == 25
+    assert set(cells["winner"]) <= {*spec["strategies"], "no clear winner"}
+    for cell in spec["cells"][::6]:
+        model = DashboardModel(market=with_market(tuple(cell["overrides"]), SIZES))
+        assert model.config.market.population.in_house_it == pytest.approx(cell["x"])
+        assert model.config.market.sellers["direct"].unit_cost == pytest.approx(cell["y"])
+
+
+def test_a_folder_without_a_map_is_one_line(tmp_path, capsys):
+    assert cli.main(["dashboard", "--map", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"channelsim: error: --map={tmp_path}: no strategy map there")
+    (tmp_path / "map.csv").write_text(
+        "x,y,strategy,mean,ci_low,ci_high,winner,margin,margin_low,margin_high\n"
+    )
+    (tmp_path / "summary.json").write_text(json.dumps({"map": {"x": "a", "y": "b"}}))
+    with pytest.raises(ValueError, match="records no cells"):
+        read_map_folder(tmp_path)
+
+
 # ---------------------------------------------------------------- the browser
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), (
-        "/usr/bin/chromium is missing: `make test` run as root installs it; "
-        "otherwise: apt-get install chromium (as root)"
-    )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
-def open_page(browser, url: str) -> Page:
-    """A new tab in a new browser context (its own cookies: its own session)."""
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(url)
-    expect(page.get_by_test_id("step")).to_have_text("0", timeout=START_S * 1000)
-    return page
-
-
-def expect_model(page: Page, model: DashboardModel) -> None:
-    """The page shows what `model` holds: its month, the vendor's key-account share and
-    every seller's share of the whole market."""
-    expect(page.get_by_test_id("step")).to_have_text(str(model.steps))
-    expect(page.get_by_test_id("month")).to_have_text(model.date)
-    expect(page.get_by_test_id("key-share")).to_have_text(key_share_text(model))
-    for seller in seller_names(model):
-        share = page.get_by_test_id(f"total-share-{seller}")
-        expect(share).to_have_text(total_share_text(model, seller))
-
-
-def test_step_switch_a_lever_and_reset_in_a_browser(browser, tmp_path):
+def test_the_run_view_compare_mode_and_the_map_in_a_browser(browser, tmp_path):
     with dashboard(tmp_path, *SIZES) as url:
         page = open_page(browser, url)
-        twin = DashboardModel(market=SIZES)  # the page's first run: history, seed 0
+        # the run view opens on history a year in: the numbers a student reads
+        twin = open_run(market=SIZES)
         expect_model(page, twin)
-        expect(page.get_by_test_id("month")).to_have_text("2002-01")
-        step = page.get_by_role("button", name="Step", exact=True)
-        for _ in range(5):  # the first projects close in the fourth month
-            step.click()
-            twin.step()
+        expect(page.get_by_test_id("month")).to_have_text("2002-12")
+        expect(page.get_by_test_id("seed")).to_have_text("0")
+        expect(page.get_by_text("Vendor's key-account share, 3-month mean")).to_be_visible()
+        for _ in range(3):
+            step(page, twin)
             expect_model(page, twin)
-        assert twin.date == "2002-05" and key_share_text(twin) != "—"
-
         care = page.get_by_test_id("policy-customer_care")
         expect(care).to_have_text("off")  # history starts with the traditional channel
         page.locator("label").filter(has_text=re.compile(r"^Customer care$")).click()
         expect(care).to_have_text("on")
         twin.set_levers(customer_care=True)
-        for _ in range(3):
-            step.click()
-            twin.step()
-            expect_model(page, twin)
-        assert twin.strategy.customer_care
-
+        step(page, twin)
+        expect_model(page, twin)
         expect(page.get_by_test_id("held")).to_have_text("Customer care on")
 
         other = open_page(browser, url)  # another person's tab: a run of its own
-        expect(other.get_by_test_id("policy-customer_care")).to_have_text("off")
         expect(other.get_by_test_id("held")).to_have_text("—")
-        other.get_by_role("button", name="Step", exact=True).click()
-        expect(other.get_by_test_id("step")).to_have_text("1")
+        step(other)
+        expect(other.get_by_test_id("step")).to_have_text(str(OPENING + 1))
         expect(page.get_by_test_id("step")).to_have_text(str(twin.steps))
         other.context.close()
 
         page.get_by_role("button", name="Reset", exact=True).click()
-        expect(page.get_by_test_id("step")).to_have_text("0")
-        expect(page.get_by_test_id("month")).to_have_text("2002-01")
-        expect(page.get_by_test_id("key-share")).to_have_text("—")
+        expect(page.get_by_test_id("step")).to_have_text(str(OPENING))
         expect(care).to_have_text("on")  # the choice carries into the new run
-        expect(page.get_by_test_id("held")).to_have_text("Customer care on")
-
         page.get_by_role("button", name="Release my levers").click()
         expect(page.get_by_test_id("held")).to_have_text("—")
-        page.get_by_role("button", name="Reset", exact=True).click()
-        expect(page.get_by_test_id("step")).to_have_text("0")
-        expect(care).to_have_text("off")  # released: the scenario's own policy again
+
+        # compare mode: history and copy_direct at the same seed, stepping together
+        show(page, "Compare")
+        left, right = (open_run(case, 0, None, SIZES) for case in ("history", "copy_direct"))
+        expect_model(page, left, "left-")
+        expect_model(page, right, "right-")
+        expect(page.get_by_test_id("right-name")).to_have_text("right: copy_direct")
+        for _ in range(13):  # into 2004, where the two roads part
+            step(page, left, right, prefix="left-")
+        expect_model(page, left, "left-")
+        expect_model(page, right, "right-")
+        assert total_share_text(left, "vendor") != total_share_text(right, "vendor")
+        page.get_by_role("button", name="right", exact=True).click()
+        page.locator("label").filter(has_text=re.compile(r"^Customer care$")).click()
+        right.set_levers(customer_care=True)
+        expect(page.get_by_test_id("right-held")).to_have_text("Customer care on")
+        expect(page.get_by_test_id("left-held")).to_have_text("—")
+        step(page, left, right, prefix="left-")
+        expect_model(page, right, "right-")
+
+        # the map page: a click on a cell runs its market in the run view
+        show(page, "Strategy map")
+        cells, summary = read_map_folder(BUILTIN_MAP)
+        expect(page.locator("[data-testid^=cell-]")).to_have_count(len(cells))
+        case = page.get_by_test_id("cell-0.25-0.81")
+        expect(case).to_contain_text("★")
+        expect(case).to_contain_text("relationship channel")
+        case.click()
+        expect(page.get_by_test_id("cell")).to_have_text("Market: map cell x=0.25, y=0.81")
+        cell = min(summary["map"]["cells"], key=lambda c: abs(c["x"] - 0.25) + abs(c["y"] - 0.81))
+        there = open_run(
+            "strategy: relationship_channel", 0, None, with_market(tuple(cell["overrides"]), SIZES)
+        )
+        expect_model(page, there)
         page.context.close()
 
 
-def test_the_page_in_chinese_shows_the_cases_terms(browser, tmp_path):
+def test_the_page_in_chinese(browser, tmp_path):
     with dashboard(tmp_path, "--lang", "zh", *SIZES) as url:
         page = open_page(browser, url)
-        page.get_by_role("button", name="Step", exact=True).click()
-        expect(page.get_by_test_id("step")).to_have_text("1")
-        for words in ("渠道策略模拟", "厂商大客户份额", "客户关怀", "项目报备", "当前渠道政策"):
+        twin = open_run(market=SIZES, lang="zh")
+        expect_model(page, twin)
+        step(page, twin)
+        expect_model(page, twin)
+        for words in ("渠道策略模拟", "厂商大客户份额(3个月均值)", "客户关怀", "项目报备"):
             expect(page.get_by_text(words).first).to_be_visible()
         expect(page.get_by_text("当前渠道政策 (传统渠道):")).to_be_visible()
-        expect(page.get_by_text("历史路径", exact=True)).to_be_visible()  # the case picked
         expect(page.get_by_text("整体市场份额").first).to_be_visible()
-        expect(page.locator("img")).to_have_count(5)  # four charts and the network
+        show(page, "对比")
+        expect(page.get_by_test_id("right-name")).to_have_text("右: 模仿直销")
+        left = open_run("history", 0, None, SIZES, "zh")
+        expect_model(page, left, "left-")
+        show(page, "策略地图")
+        expect(page.get_by_test_id("cell-0.25-0.81")).to_contain_text("关系型渠道")
         page.context.close()

@@ -79,6 +79,14 @@ def test_every_config_file_is_in_the_installed_package():
     assert ours == shipped
 
 
+def test_the_dashboard_s_built_in_map_is_in_the_installed_package():
+    shipped = resources.files("channelsim.dashboard") / "map_china"
+    ours = SOURCE / "dashboard" / "map_china"
+    assert {p.name for p in ours.iterdir()} == {"map.csv", "summary.json"}
+    for name in ("map.csv", "summary.json"):
+        assert (shipped / name).read_bytes() == (ours / name).read_bytes()
+
+
 def test_every_command_of_the_installed_script_has_help(tmp_path):
     from channelsim.cli import COMMANDS
 

@@ -361,19 +361,28 @@ SPECS = {
         summary="the interactive page in a browser (http://127.0.0.1:8765)",
         usage="[OPTIONS] [market.KEY=VALUE...]",
         about=(
-            "Serves the page until interrupted: pick a scenario, strategy, seed and levers, "
-            "and watch the market month by month. market.KEY=VALUE overrides set the market "
-            "of every session (a smaller one runs faster). Needs the viz extra."
+            "Serves the page until interrupted. It opens on the case's history a year in; "
+            "pick a scenario or strategy, a seed and levers, and step or play the market "
+            "month by month; compare two runs at the same seed side by side; open the "
+            "strategy map and click a cell to run its market. market.KEY=VALUE overrides set "
+            "the market of every session (a smaller one runs faster). Needs the viz extra."
         ),
         options=(
             Option(("--port",), "port", "N", "the port (default 8765)"),
             Option(("--host",), "host", "H", "the address (default 127.0.0.1; 0.0.0.0: any)"),
+            Option(
+                ("--map",),
+                "map",
+                "DIR",
+                "the strategy map page's map: a folder channelsim map wrote (default: the "
+                "built-in map_china)",
+            ),
             LANG,
         ),
         examples=(
             "channelsim dashboard",
             "channelsim dashboard --port 9000 --lang zh",
-            "channelsim dashboard --host 0.0.0.0 market.n_regions=3",
+            "channelsim dashboard --host 0.0.0.0 --map results/my_map market.n_regions=3",
         ),
     ),
     "validate": CommandSpec(
@@ -1182,6 +1191,14 @@ def command_dashboard(args: list[str], out=None) -> int:
             raise UsageError(f"{o!r} is not allowed here: the page takes market.KEY=VALUE only")
     # one line now for a bad market value, not on the page
     _refuse_market(compose_run(overrides).config, "dashboard")
+    map_dir = given.get("map")
+    if map_dir is not None:
+        from channelsim.analysis.maps import read_map_folder
+
+        try:
+            read_map_folder(Path(map_dir))
+        except ValueError as exc:
+            raise UsageError(f"--map={map_dir}: {exc}") from None
     try:
         serve(
             host=host,
@@ -1189,6 +1206,7 @@ def command_dashboard(args: list[str], out=None) -> int:
             lang=lang,
             market=tuple(overrides),
             out=out,
+            map_dir=map_dir,
         )
     except DashboardError as exc:
         raise UsageError(str(exc)) from None

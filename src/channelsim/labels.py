@@ -54,11 +54,47 @@ TERMS: dict[str, tuple[str, str]] = {
     "release": ("Release my levers", "取消手动设定"),
     "title": ("channelsim — channel strategy", "channelsim — 渠道策略模拟"),
     "start_hint": ("Step or play to start the run.", "点击 Step 或 ▶ 开始运行。"),
+    "compare_title": (
+        "Side by side, the same seed ({months}-month means)",
+        "同一随机种子下的对比({months}个月均值)",
+    ),
+    "tab_run": ("Run", "运行"),
+    "tab_compare": ("Compare", "对比"),
+    "tab_map": ("Strategy map", "策略地图"),
+    "side_left": ("left", "左"),
+    "side_right": ("right", "右"),
+    "side_both": ("both", "两边"),
+    "levers_apply": ("Levers apply to", "杠杆作用于"),
+    "smoothed_headline": (
+        "Vendor's key-account share, {months}-month mean",
+        "厂商大客户份额({months}个月均值)",
+    ),
+    "market_cell": ("Market: map cell {cell}", "市场: 地图格 {cell}"),
+    "default_market": ("Back to the default market", "回到默认市场"),
+    "map_hint": (
+        "Each cell names the strategy that earns the vendor most there ({kpi}, {window}; "
+        "paired over {seeds} seeds), with its lead over the runner-up; grey: no clear winner. "
+        "★ the case's market. Click a cell to open that market in the run view.",
+        "每格显示在该市场中厂商获利最多的策略({kpi}, {window}; {seeds}个随机种子配对比较)"
+        "及其领先幅度; 灰色: 无明显胜者。★ 案例所在市场。点击一格, 在运行视图中打开该市场。",
+    ),
+    "no_winner": ("no clear winner", "无明显胜者"),
+    "map_source": ("Map: {where}", "地图: {where}"),
+    "builtin_map": (
+        "built in (channelsim map experiment=map_china)",
+        "内置(channelsim map experiment=map_china)",
+    ),
     # the strategy presets (marked on the time axis when a scenario switches to one)
-    "preset_direct": ("direct", "直销模式"),
-    "preset_traditional_channel": ("traditional_channel", "传统渠道"),
-    "preset_relationship_channel": ("relationship_channel", "关系型渠道"),
-    "preset_dual": ("dual", "深双化模式"),
+    "preset_direct": ("direct sales", "直销模式"),
+    "preset_traditional_channel": ("traditional channel", "传统渠道"),
+    "preset_relationship_channel": ("relationship channel", "关系型渠道"),
+    "preset_dual": ("dual model", "深双化模式"),
+    "preset_direct_seller": ("the direct seller's policy", "直销厂商的政策"),
+    # a dated change marked on a time axis: a number on the line, its words in a legend
+    "marks": ("Marked", "标记"),
+    "you_set": ("you set {levers}", "手动设定: {levers}"),
+    "event_change": ("{seller}: {what} {value}", "{seller}: {what} {value}"),
+    "acquisition_change": ("{buyer} buys {share} of {seller}", "{buyer}收购{seller}的{share}"),
     # the case study's scenarios and figures
     "history": ("history", "历史路径"),
     "stay_traditional": ("stay_traditional", "维持传统渠道"),

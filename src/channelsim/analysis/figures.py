@@ -5,6 +5,7 @@ once); `run_figures` writes them as PNG files. Labels come in English or Chinese
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from matplotlib.lines import Line2D
 
 from channelsim.analysis.report import save_figure
 from channelsim.domain import Segment
-from channelsim.labels import font_rc, preset_label, term
+from channelsim.labels import LEVERS, font_rc, lever_label, preset_label, term
 from channelsim.metrics import metric_sellers
 from channelsim.network import node, stocking_sellers, supply_sources
 
@@ -32,25 +33,101 @@ VENDOR, DIRECT = "#c8102e", "#0076ce"
 SMOOTH = 3  # months in the rolling mean drawn over the monthly shares
 
 
-def _mark_changes(
-    ax: Axes, dates: list[str], changes: list[tuple[str, str]], lang: str = "en"
-) -> None:
-    """A dashed line at each policy change, labelled, on a monthly axis."""
-    for date, label in changes:
-        label = preset_label(label, lang)
-        if date in dates and dates.index(date) > 0:
-            x = dates.index(date)
-            ax.axvline(x, color="grey", lw=0.8, ls="--")
-            low, high = ax.get_ylim()
-            ax.text(
-                x,
-                low + 0.02 * (high - low),
-                f" {label}",
-                fontsize=7,
-                va="bottom",
-                color="grey",
-                rotation=90,
-            )
+def change_text(label: str, lang: str = "en") -> str:
+    """A dated change's words, short, in `lang`, from its label in `ChannelModel.changes`:
+    a strategy preset's name, the levers a person set (``levers: k=v, ...``), a market
+    event (``event: k=v, ...``) or an acquisition."""
+    kind, _, rest = label.partition(": ")
+    if kind == "levers" and rest:
+        levers = ", ".join(_setting_text(part, lang) for part in rest.split(", "))
+        return term("you_set", lang, levers=levers)
+    if kind == "event" and rest:
+        return "; ".join(_event_text(part, lang) for part in rest.split(", "))
+    deal = re.fullmatch(r"(\S+) buys (\S+) of (\S+)", rest) if kind == "acquisition" else None
+    if deal:
+        buyer, share, seller = deal.groups()
+        return term(
+            "acquisition_change",
+            lang,
+            buyer=seller_term(buyer, lang),
+            share=share,
+            seller=seller_term(seller, lang),
+        )
+    return preset_label(label, lang)
+
+
+def _setting_text(setting: str, lang: str) -> str:
+    """``customer_care=True`` as the page shows a lever: ``Customer care on``."""
+    name, _, value = setting.partition("=")
+    if value in ("True", "False"):
+        value = term("on" if value == "True" else "off", lang)
+    return f"{lever_label(name, lang) if name in LEVERS else name.replace('_', ' ')} {value}"
+
+
+# market events the case's scenarios date, in words
+EVENT_TERMS = {"sellers.direct.consumer_reach": "event_low_end"}
+
+
+def _event_text(setting: str, lang: str) -> str:
+    """``sellers.direct.consumer_reach=0.8`` in words: the case's own events by name, any
+    other as its seller (if any), key and value."""
+    key, _, value = setting.partition("=")
+    if key in EVENT_TERMS:
+        return term(EVENT_TERMS[key], lang)
+    parts = key.split(".")
+    seller = seller_term(parts[1], lang) if parts[0] == "sellers" and len(parts) > 2 else ""
+    name = parts[-1].replace("_", " ")
+    return (
+        term("event_change", lang, seller=seller, what=name, value=value)
+        if seller
+        else (f"{name} {value}")
+    )
+
+
+def change_marks(
+    dates: list[str], changes: list[tuple[str, str]], lang: str = "en"
+) -> list[tuple[str, str]]:
+    """The changes after the first month that fall on the axis, by date: (date, words)."""
+    inside = [(d, change_text(label, lang)) for d, label in changes if d in dates[1:]]
+    return sorted(inside, key=lambda mark: mark[0])
+
+
+def _mark_changes(ax: Axes, dates: list[str], marks: list[tuple[str, str]]) -> None:
+    """A dashed line at each change, numbered at the top (the figure's legend of marks
+    gives the words); numbers of one month stack down."""
+    stacked: dict[int, int] = {}
+    for number, (date, _) in enumerate(marks, 1):
+        x = dates.index(date)
+        level = stacked.get(x, 0)
+        stacked[x] = level + 1
+        ax.axvline(x, color="grey", lw=0.8, ls="--")
+        ax.annotate(
+            str(number),
+            (x, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, -9 - 12 * level),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7,
+            color="dimgrey",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "grey", "lw": 0.5},
+        )
+
+
+def _marks_legend(fig: Figure, marks: list[tuple[str, str]], lang: str) -> None:
+    """The numbered marks' dates and words below the figure, three to a line."""
+    if not marks:
+        return
+    items = [f"{n}  {date}  {words}" for n, (date, words) in enumerate(marks, 1)]
+    lines = ["      ".join(items[i : i + 3]) for i in range(0, len(items), 3)]
+    fig.text(
+        0.01,
+        0,
+        f"{term('marks', lang)}:  " + "\n".join(lines),
+        fontsize=8,
+        va="top",
+        color="dimgrey",
+    )
 
 
 def _date_axis(ax: Axes, dates: list[str]) -> None:
@@ -64,6 +141,7 @@ def shares_figure(
     """Vendor against direct seller: share of units bought in each segment, month by month,
     with a rolling mean, key accounts first."""
     dates, x = list(metrics["date"]), range(len(metrics))
+    marks = change_marks(dates, changes, lang)
     with mpl.rc_context(font_rc(lang)):
         fig = Figure(figsize=(10, 6.5))
         axes = fig.subplots(2, 2, sharex=True)
@@ -77,9 +155,10 @@ def shares_figure(
             ax.set_ylim(0, 1)
             ax.set_title(term(seg, lang), fontweight="bold" if seg == "key" else "normal")
             _date_axis(ax, dates)
-            _mark_changes(ax, dates, changes, lang)
+            _mark_changes(ax, dates, marks)
         axes[0, 0].legend(loc="lower left", fontsize=8)
         fig.suptitle(term("shares_title", lang))
+        _marks_legend(fig, marks, lang)
     return fig
 
 
@@ -110,6 +189,7 @@ def seller_shares_figure(
     given."""
     dates, x = list(metrics["date"]), range(len(metrics))
     sellers = market_sellers(metrics) if sellers is None else sellers
+    marks = change_marks(dates, changes, lang)
     with mpl.rc_context(font_rc(lang)):
         fig = Figure(figsize=(10, 4))
         ax = fig.subplots()
@@ -122,8 +202,9 @@ def seller_shares_figure(
         ax.set_ylabel(term("seller_share_axis", lang))
         ax.set_title(term("seller_shares_title", lang, months=SMOOTH))
         _date_axis(ax, dates)
-        _mark_changes(ax, dates, changes, lang)
+        _mark_changes(ax, dates, marks)
         ax.legend(fontsize=8, loc="upper left", ncol=len(sellers))
+        _marks_legend(fig, marks, lang)
     return fig
 
 
@@ -140,6 +221,7 @@ def _lines(
 ) -> Figure:
     """One panel of metrics over time: (column, term, colour) per line."""
     dates = list(metrics["date"])
+    marks = change_marks(dates, changes, lang)
     with mpl.rc_context(font_rc(lang)):
         fig = Figure(figsize=(8, 4))
         ax = fig.subplots()
@@ -152,8 +234,9 @@ def _lines(
         ax.set_ylabel(term(ylabel, lang) if ylabel else "")
         ax.set_title(term(title, lang))
         _date_axis(ax, dates)
-        _mark_changes(ax, dates, changes, lang)
+        _mark_changes(ax, dates, marks)
         ax.legend(fontsize=8)
+        _marks_legend(fig, marks, lang)
     return fig
 
 
@@ -180,6 +263,59 @@ conflict_figure = partial(
     ylim=(0, 1),
 )
 conflict_figure.__doc__ = "Channel conflict index and mean partner satisfaction, month by month."
+
+
+def key_shares_figure(
+    metrics: pd.DataFrame, changes: list[tuple[str, str]] = (), lang: str = "en"
+) -> Figure:
+    """Key accounts, the headline: the vendor's and the direct seller's share of the
+    key-account units bought, month by month (thin) and as a rolling mean."""
+    dates, x = list(metrics["date"]), range(len(metrics))
+    marks = change_marks(dates, changes, lang)
+    with mpl.rc_context(font_rc(lang)):
+        fig = Figure(figsize=(6.4, 3.6))
+        ax = fig.subplots()
+        for who, colour in (("vendor", VENDOR), ("direct", DIRECT)):
+            series = metrics[f"share_{who}_key"]
+            ax.plot(x, series, color=colour, lw=0.6, alpha=0.35)
+            smooth = series.rolling(SMOOTH, min_periods=1).mean()
+            ax.plot(
+                x,
+                smooth,
+                color=colour,
+                label=f"{term(who, lang)} ({term('smoothed', lang, months=SMOOTH)})",
+            )
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(term("key_share_axis", lang))
+        ax.set_title(term("key_share_title", lang))
+        _date_axis(ax, dates)
+        _mark_changes(ax, dates, marks)
+        ax.legend(fontsize=8, loc="upper left")
+        _marks_legend(fig, marks, lang)
+    return fig
+
+
+def compare_figure(runs: list[tuple[str, pd.DataFrame]], lang: str = "en") -> Figure:
+    """Two or more runs overlaid, month by month: the vendor's key-account share and its
+    profit, each as a rolling mean; a run a colour, named as given."""
+    colours = ["#c8102e", "#0076ce", "#2e7d32", "#7b3294"]
+    with mpl.rc_context(font_rc(lang)):
+        fig = Figure(figsize=(11, 3.6))
+        axes = fig.subplots(1, 2)
+        panels = (("share_vendor_key", "key_share_axis"), ("profit_vendor", "vendor_profit_axis"))
+        for ax, (column, axis) in zip(axes, panels, strict=True):
+            for (name, metrics), colour in zip(runs, colours, strict=False):
+                smooth = metrics[column].rolling(SMOOTH, min_periods=1).mean()
+                ax.plot(range(len(metrics)), smooth, color=colour, label=name)
+            ax.set_ylabel(term(axis, lang), fontsize=9)
+            longest = max((m for _, m in runs), key=len)
+            _date_axis(ax, list(longest["date"]))
+            ax.grid(alpha=0.3)
+        axes[0].set_ylim(0, 1)
+        axes[1].axhline(0, color="black", lw=0.5)
+        axes[0].legend(fontsize=8, loc="upper left")
+        fig.suptitle(term("compare_title", lang, months=SMOOTH))
+    return fig
 
 
 def run_figures(

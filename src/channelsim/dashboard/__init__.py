@@ -1,4 +1,5 @@
-"""The dashboard (`channelsim dashboard`): Mesa's SolaraViz around a ChannelModel.
+"""The dashboard (`channelsim dashboard`): a Solara page around ChannelModels, for a class.
 
-`app` is the Solara page (it needs the `viz` extra); `server` serves it.
+`app` is the page (it needs the `viz` extra): a run view, compare mode and the strategy
+map (the built-in one in `map_china/`); `server` serves it.
 """

@@ -1,12 +1,13 @@
-"""The dashboard page: Mesa's SolaraViz runs a ChannelModel month by month.
+"""The dashboard page, for a class: replay the case month by month, compare two policies
+side by side, and open the strategy map.
 
-SolaraViz's sidebar holds Step, Play and Reset and the run's inputs (scenario or
-strategy, seed); Reset rebuilds the model as ``DashboardModel(**inputs)``, a thin
-adapter that composes channelsim's typed config from them. The main area shows what
-the running model holds: the month, the vendor's key-account share and every seller's
-share of the whole market, the policy in force, levers that change it from the next
-month on, charts with the policy changes marked, the channel network, and what each
-lever means in the case's terms.
+Each browser session holds its own runs (`Session`). The run view steps one
+ChannelModel; compare mode steps two at the same seed together, each with its scenario or
+strategy and its own levers; the map page shows which strategy wins where, and a click on
+a cell opens that market in the run view. A run opens a year in (`OPENING`), so the page
+never starts empty. Step, Play and Reset are the page's own, built with Solara (Mesa's
+SolaraViz shows a render interval, a thread switch and a raw time, which are not for a
+class, and steps one model only).
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update, update_counter
 
 from channelsim.analysis.figures import (
+    SMOOTH,
+    compare_figure,
     conflict_figure,
+    key_shares_figure,
     network_figure,
     network_layout,
     profits_figure,
@@ -30,13 +34,16 @@ from channelsim.analysis.figures import (
     seller_term,
     shares_figure,
 )
+from channelsim.analysis.maps import read_map_folder
 from channelsim.analysis.report import figure_png
 from channelsim.config import compose
 from channelsim.config.compose import group_options
 from channelsim.experiment.run import metrics_frame
+from channelsim.experiment.studies import override_key
 from channelsim.labels import (
     LEVERS,
     check_lang,
+    kpi_label,
     lever_label,
     lever_meaning,
     preset_label,
@@ -47,37 +54,56 @@ from channelsim.model import ChannelModel
 SCENARIOS = ("history", "stay_traditional", "copy_direct")
 STRATEGY_PREFIX = "strategy: "
 START = {"case": "history", "seed": 0}
+# compare mode opens on the case's road taken against the one its rival took
+COMPARE_START = {"left": "history", "right": "copy_direct"}
+OPENING = 12  # months a new run opens with: its first year drawn, never an empty page
+PLAY_S = 0.25  # seconds between months while playing
+MODES = ("run", "compare", "map")
+SIDES = {"run": ("run",), "compare": ("left", "right")}
 # the levers' input ranges on the page (the schema allows wider)
 SLIDERS: dict[str, tuple[float, float, float]] = {
     "rebate_rate": (0.0, 0.10, 0.005),
-    "training_budget": (0.0, 1000.0, 50.0),
+    "training_budget": (0.0, 1000.0, 10.0),
     "am_turnover": (0.0, 0.20, 0.01),
     "audit_probability": (0.0, 1.0, 0.05),
     "online_price_gap": (-0.10, 0.20, 0.01),
 }
+# the built-in strategy map: map_china at its full size (channelsim map experiment=map_china)
+BUILTIN_MAP = Path(__file__).parent / "map_china"
+WINNER_COLOURS = {
+    "relationship_channel": "#c8102e",
+    "traditional_channel": "#8c6d31",
+    "direct": "#0076ce",
+    "dual": "#7b3294",
+}
+NO_WINNER = "no clear winner"
 
 
 @dataclass
 class Settings:
-    """What the page was started with (`channelsim dashboard --lang ...`)."""
+    """What the page was started with (`channelsim dashboard --lang ... --map DIR`)."""
 
     lang: str = "en"
     market: tuple[str, ...] = ()  # market overrides, e.g. a small market for a class
+    map_dir: Path = BUILTIN_MAP
 
 
 SETTINGS = Settings()
 
 
-def configure(lang: str = "en", market: tuple[str, ...] = ()) -> None:
-    """Set the language and market of pages opened from now on."""
+def configure(
+    lang: str = "en", market: tuple[str, ...] = (), map_dir: str | Path | None = None
+) -> None:
+    """Set the language, market and strategy map of pages opened from now on."""
     SETTINGS.lang = check_lang(lang)
     SETTINGS.market = tuple(market)
+    SETTINGS.map_dir = Path(map_dir) if map_dir is not None else BUILTIN_MAP
 
 
 @dataclass
 class LeverChoices:
-    """The levers a person set on the page in one session; a Reset starts the new run
-    with them in force from its first month."""
+    """The levers a person set on the page for one run; a Reset starts the new run with
+    them in force from its first month."""
 
     values: dict[str, Any] = field(default_factory=dict)
 
@@ -91,6 +117,11 @@ def cases(lang: str = "en") -> dict[str, str]:
     return out
 
 
+def case_label(case: str, lang: str) -> str:
+    """A case's label in `lang` (the inverse of `cases`)."""
+    return next((shown for shown, c in cases(lang).items() if c == case), case)
+
+
 def resolve_case(case: str) -> str:
     """A case from its label in either language (or the case itself)."""
     for lang in ("en", "zh"):
@@ -100,15 +131,14 @@ def resolve_case(case: str) -> str:
 
 
 class DashboardModel(ChannelModel):
-    """A ChannelModel built from the dashboard's inputs as keyword arguments (SolaraViz
-    rebuilds it with ``type(model)(**inputs)`` on Reset).
+    """A ChannelModel built from the page's choices.
 
     Args:
         case: a scenario name (a dated timeline of strategies) or ``"strategy: NAME"``
             (one strategy throughout).
         seed: the run's seed.
         levers: the levers the person set on the page, in force from the first month.
-        market: market overrides (``market.KEY=VALUE``).
+        market: overrides of the market (``market.KEY=VALUE``, or a map cell's).
         lang: ``en`` or ``zh``.
     """
 
@@ -144,13 +174,111 @@ class DashboardModel(ChannelModel):
             super().set_levers(**levers)
 
 
+def open_run(
+    case: str = START["case"],
+    seed: int = START["seed"],
+    levers: LeverChoices | None = None,
+    market: tuple[str, ...] = (),
+    lang: str = "en",
+    months: int = OPENING,
+) -> DashboardModel:
+    """A run as the page opens it: built, then stepped through its first `months`."""
+    model = DashboardModel(case, seed, levers, market, lang)
+    for _ in range(min(months, model.config.steps)):
+        model.step()
+    return model
+
+
+def with_market(cell: tuple[str, ...], market: tuple[str, ...]) -> tuple[str, ...]:
+    """A map cell's overrides, then the page's own market overrides but those of keys the
+    cell sets (the cell is the market asked for; sizes still apply)."""
+    taken = {override_key(o) for o in cell}
+    return (*cell, *(o for o in market if override_key(o) not in taken))
+
+
+class Session:
+    """One browser session's runs: the run view's, compare mode's two, their cases, seed
+    and levers, and the map cell whose market they run in, if any."""
+
+    def __init__(self, lang: str = "en", market: tuple[str, ...] = ()) -> None:
+        self.lang, self.market = lang, tuple(market)
+        self.seed = START["seed"]
+        self.cell: tuple[str, ...] = ()  # a map cell's market overrides
+        self.cell_name = ""
+        self.cases = {"run": START["case"], **COMPARE_START}
+        self.choices = {side: LeverChoices() for side in ("run", "left", "right")}
+        self.models: dict[str, DashboardModel] = {}
+        self.lock = threading.RLock()
+        self.reset("run")
+
+    def sides(self, mode: str) -> tuple[str, ...]:
+        return SIDES.get(mode, ())
+
+    def ready(self, mode: str) -> None:
+        """Open the mode's runs if they are not open yet (compare mode's on first use)."""
+        if any(side not in self.models for side in self.sides(mode)):
+            self.reset(mode)
+
+    def reset(self, mode: str) -> None:
+        """New runs for the mode's sides, from their cases, the seed, their levers and the
+        market, each opened a year in."""
+        market = with_market(self.cell, self.market)
+        with self.lock:
+            for side in self.sides(mode):
+                self.models[side] = open_run(
+                    self.cases[side], self.seed, self.choices[side], market, self.lang
+                )
+
+    def step(self, mode: str) -> None:
+        """One month of every run of the mode still running (compare mode's together)."""
+        with self.lock:
+            for side in self.sides(mode):
+                if self.models[side].running:
+                    self.models[side].step()
+
+    def running(self, mode: str) -> bool:
+        return any(self.models[side].running for side in self.sides(mode))
+
+    def set_levers(self, sides: tuple[str, ...], name: str, value: Any) -> None:
+        for side in sides:
+            self.choices[side].values[name] = value
+            self.models[side].set_levers(**{name: value})
+
+    def release(self, sides: tuple[str, ...]) -> None:
+        for side in sides:
+            self.choices[side].values.clear()
+            self.models[side].release_levers()
+
+    def open_cell(self, cell: dict[str, Any], winner: str, name: str) -> None:
+        """Run the map cell's market under its winning strategy (the scenario picked
+        before, if the cell has no clear winner)."""
+        self.cell, self.cell_name = tuple(cell["overrides"]), name
+        if winner in group_options("strategy", None):
+            self.cases["run"] = STRATEGY_PREFIX + winner
+        self.models.pop("left", None), self.models.pop("right", None)
+        self.reset("run")
+
+    def leave_cell(self) -> None:
+        self.cell, self.cell_name = (), ""
+        self.models.pop("left", None), self.models.pop("right", None)
+        self.reset("run")
+
+
 # ------------------------------------------------------------------ what is shown
+def smoothed(model: ChannelModel, metric: str, months: int = SMOOTH) -> float:
+    """The metric's mean over the model's last `months` months (NaN months skipped);
+    NaN before the first month or when none has a value."""
+    values = np.asarray(model.datacollector.model_vars.get(metric, [])[-months:], dtype=float)
+    if model.steps == 0 or not np.isfinite(values).any():
+        return math.nan
+    return float(np.nanmean(values))
+
+
 def key_share_text(model: ChannelModel) -> str:
-    """The vendor's key-account share last month, as the page shows it."""
-    value = model.last["share_vendor_key"]
-    if model.steps == 0 or value is None or math.isnan(value):
-        return "—"
-    return f"{value:.3f}"
+    """The vendor's key-account share as the page's headline shows it: its mean over the
+    last `SMOOTH` months (one month's share jumps with the few projects that close)."""
+    value = smoothed(model, "share_vendor_key")
+    return "—" if math.isnan(value) else f"{value:.3f}"
 
 
 def seller_names(model: ChannelModel) -> list[str]:
@@ -167,136 +295,241 @@ def total_share_text(model: ChannelModel, seller: str) -> str:
     return f"{value:.3f}"
 
 
+def echoes(name: str, current: Any, value: Any) -> bool:
+    """Whether an input's new value is only the lever's current one as the input holds it
+    (a slider snaps a value between its steps to the nearest and reports it): a person
+    moving a slider moves it a whole step."""
+    if isinstance(current, bool) or name not in SLIDERS:
+        return value == current
+    return abs(float(value) - float(current)) < SLIDERS[name][2] / 2 + 1e-9
+
+
 def on_off(value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return term("on" if value else "off", lang)
     return f"{value:g}"
 
 
+def held_text(model: ChannelModel, lang: str) -> str:
+    """The levers a person holds in the run, as the page lists them."""
+    return ", ".join(
+        f"{lever_label(k, lang) if k in LEVERS else k} {on_off(v, lang)}"
+        for k, v in model.held_levers.items()
+    )
+
+
+def cell_name(x: float, y: float) -> str:
+    return f"x={x:g}, y={y:g}"
+
+
 def _png(fig: Figure) -> bytes:
-    return figure_png(fig, dpi=80)
+    return figure_png(fig, dpi=90)
 
 
 def _testid(testid: str, text: str, tag: str = "span") -> None:
     solara.v.Html(tag=tag, attributes={"data-testid": testid}, children=[text])
 
 
+# ------------------------------------------------------------------ components
 @solara.component
-def Status(model: DashboardModel) -> None:
-    """The month, the vendor's key-account share, every seller's share of the whole
-    market and the policy in force."""
-    update_counter.get()
+def Status(model: DashboardModel, tick: int, prefix: str = "", compact: bool = False) -> None:
+    """The month, the vendor's key-account share (smoothed), every seller's share of the
+    whole market and the policy in force, as of `tick` (the session's count of changes:
+    a new one draws it again). Test ids carry `prefix` in compare mode."""
     lang = model.lang
-    with solara.Card():
-        with solara.Row():
+    with solara.Card(style={"padding": "6px 12px"}):
+        with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
             solara.Text(f"{term('month', lang)}:")
-            _testid("month", model.date, tag="b")
+            _testid(f"{prefix}month", model.date, tag="b")
             solara.Text("(")
-            _testid("step", str(model.steps))
+            _testid(f"{prefix}step", str(model.steps))
             solara.Text(f"/ {model.config.steps})")
-            solara.Text(f"{term('key_share_now', lang)}:")
-            _testid("key-share", key_share_text(model), tag="b")
+            solara.Text(f"{term('smoothed_headline', lang, months=SMOOTH)}:")
+            solara.v.Html(
+                tag="b",
+                attributes={"data-testid": f"{prefix}key-share"},
+                style_="font-size: 1.4em",
+                children=[key_share_text(model)],
+            )
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Text(f"{term('total_shares_now', lang)}:")
             for seller in seller_names(model):
                 solara.Text(f"{seller_term(seller, lang)}:")
-                _testid(f"total-share-{seller}", total_share_text(model, seller))
+                _testid(f"{prefix}total-share-{seller}", total_share_text(model, seller))
         with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.Text(f"{term('policy', lang)} ({preset_label(model.strategy.name, lang)}):")
-            for name in LEVERS:
-                solara.Text(f"{lever_label(name, lang)}:")
-                _testid(f"policy-{name}", on_off(getattr(model.strategy, name), lang))
-        held = ", ".join(
-            f"{lever_label(k, lang) if k in LEVERS else k} {on_off(v, lang)}"
-            for k, v in model.held_levers.items()
-        )
+            policy = f"{term('policy', lang)} ({preset_label(model.strategy.name, lang)})"
+            solara.Text(policy if compact else f"{policy}:")
+            if not compact:
+                for name in LEVERS:
+                    solara.Text(f"{lever_label(name, lang)}:")
+                    _testid(f"{prefix}policy-{name}", on_off(getattr(model.strategy, name), lang))
         with solara.Row():
             solara.Text(f"{term('held', lang)}:")
-            _testid("held", held or "—")
+            _testid(f"{prefix}held", held_text(model, lang) or "—")
 
 
 @solara.component
-def Levers(model: DashboardModel, choices: LeverChoices) -> None:
-    """Inputs for the main levers, showing the policy in force and changing it in the
-    running model from the next month on (and in the runs a Reset starts)."""
-    update_counter.get()
-    lang = model.lang
+def Picture(draw, dependencies: list, width: str = "100%") -> None:
+    """A figure drawn to PNG when its dependencies change."""
+    picture = solara.use_memo(draw, dependencies)
+    if picture:
+        solara.Image(picture, width=width)
 
-    def setter(name: str):
-        def set_value(value: Any) -> None:
-            choices.values[name] = value
-            model.set_levers(**{name: value})
-            force_update()
 
-        return set_value
+PANEL = (6.4, 3.6)  # inches: a chart in half the page's width, its words readable
 
-    def release() -> None:
-        choices.values.clear()
-        model.release_levers()
-        force_update()
 
-    with solara.Card(term("levers", lang)):
-        solara.Button(term("release", lang), on_click=release, text=True)
-        for name in LEVERS:
-            value = getattr(model.strategy, name)
-            label = lever_label(name, lang)
-            if isinstance(value, bool):
-                solara.Checkbox(label=label, value=value, on_value=setter(name))
-            else:
-                lo, hi, step = SLIDERS[name]
-                solara.SliderFloat(
-                    f"{label}: {value:g}",
-                    value=float(value),
-                    min=lo,
-                    max=hi,
-                    step=step,
-                    on_value=setter(name),
-                )
+def _drawn(model: DashboardModel, build, *args) -> bytes:
+    """One of the run's charts as PNG, at the size of half the page's width."""
+    with model.lock:
+        metrics, changes = metrics_frame(model), list(model.changes)
+    fig = build(metrics, changes, model.lang, *args)
+    if len(fig.axes) == 1:
+        fig.set_size_inches(*PANEL)
+        ax = fig.axes[0]
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles, labels, fontsize=8, loc="upper left", ncol=min(3, len(labels)))
+    return _png(fig)
 
 
 @solara.component
-def Charts(model: DashboardModel) -> None:
-    """Shares by segment, every seller's share of the whole market, profits, and conflict
-    with satisfaction, as the run goes."""
-    counter = update_counter.get()
+def RunView(session: Session, tick: int) -> None:
+    """One run: the headline numbers, the key accounts and every seller's share, profits
+    and conflict, shares by segment, the channel network and what the levers mean."""
+    model = session.models["run"]
     lang = model.lang
-
-    def draw() -> list[bytes]:
-        with model.lock:
-            if model.steps == 0:
-                return []
-            metrics, changes = metrics_frame(model), list(model.changes)
-            sellers = seller_names(model)
-        return [
-            _png(shares_figure(metrics, changes, lang)),
-            _png(seller_shares_figure(metrics, changes, lang, sellers)),
-            _png(profits_figure(metrics, changes, lang)),
-            _png(conflict_figure(metrics, changes, lang)),
-        ]
-
-    pictures = solara.use_memo(draw, [model, model.steps, len(model.changes), counter])
-    if not pictures:
-        solara.Info(term("start_hint", lang))
-        return
-    solara.Image(pictures[0], width="100%")
-    solara.Image(pictures[1], width="100%")
+    keys = [model, model.steps, len(model.changes), tick]
+    Status(model, tick)
     with solara.Columns([1, 1]):
-        solara.Image(pictures[2], width="100%")
-        solara.Image(pictures[3], width="100%")
+        Picture(lambda: _drawn(model, key_shares_figure), keys)
+        Picture(lambda: _drawn(model, seller_shares_figure, seller_names(model)), keys)
+    with solara.Columns([1, 1]):
+        Picture(lambda: _drawn(model, profits_figure), keys)
+        Picture(lambda: _drawn(model, conflict_figure), keys)
+    Picture(lambda: _drawn(model, shares_figure), keys, width="80%")
+    with solara.Columns([1, 1]):
+        Picture(lambda: _network(model), keys)
+        Meanings(lang)
+
+
+def _network(model: DashboardModel) -> bytes:
+    with model.lock:
+        figure = network_figure(model, model.layout, model.lang)
+    return _png(figure)
+
+
+def side_name(session: Session, side: str) -> str:
+    """A compare side as the page names it: its side, case and the levers held."""
+    lang = session.lang
+    held = held_text(session.models[side], lang)
+    name = f"{term(f'side_{side}', lang)}: {case_label(session.cases[side], lang)}"
+    return name + (f" + {held}" if held else "")
 
 
 @solara.component
-def Network(model: DashboardModel) -> None:
-    """The channel network as it stands."""
-    counter = update_counter.get()
+def CompareView(session: Session, tick: int) -> None:
+    """Two runs at the same seed, stepping together: each side's numbers and every
+    seller's share side by side, and the two overlaid."""
+    left, right = session.models["left"], session.models["right"]
+    keys = [left, right, left.steps, right.steps, tick]
 
-    def draw() -> bytes:
-        with model.lock:
-            figure = network_figure(model, model.layout, model.lang)
-        return _png(figure)
+    def overlay() -> bytes:
+        runs = []
+        for side in ("left", "right"):
+            with session.models[side].lock:
+                runs.append((side_name(session, side), metrics_frame(session.models[side])))
+        return _png(compare_figure(runs, session.lang))
 
-    picture = solara.use_memo(draw, [model, model.steps, counter])
-    solara.Image(picture, width="100%")
+    Picture(overlay, keys)
+    with solara.Columns([1, 1]):
+        for side, model in (("left", left), ("right", right)):
+            with solara.Column():
+                solara.v.Html(
+                    tag="h3",
+                    attributes={"data-testid": f"{side}-name"},
+                    children=[side_name(session, side)],
+                )
+                Status(model, tick, prefix=f"{side}-", compact=True)
+                Picture(lambda m=model: _drawn(m, seller_shares_figure, seller_names(m)), keys)
+
+
+@solara.component
+def MapView(session: Session, on_open) -> None:
+    """The strategy map as a grid of cells, each its winner's colour; a click opens the
+    cell's market in the run view."""
+    lang = session.lang
+    try:
+        cells, summary = read_map_folder(SETTINGS.map_dir)
+    except ValueError as exc:
+        solara.Error(f"{SETTINGS.map_dir}: {exc}")
+        return
+    spec = summary["map"]
+    overrides = {(c["x"], c["y"]): c for c in spec["cells"]}
+    source = tuple(summary.get("source") or ())
+    solara.Text(
+        term(
+            "map_hint",
+            lang,
+            kpi=kpi_label(spec["kpi"]),
+            window=spec["window"],
+            seeds=spec["seeds"],
+        )
+    )
+    xs, ys = sorted(cells["x"].unique()), sorted(cells["y"].unique(), reverse=True)
+    nearest = (
+        (min(xs, key=lambda v: abs(v - source[0])), min(ys, key=lambda v: abs(v - source[1])))
+        if len(source) == 2
+        else None
+    )
+    by_cell = cells.set_index(["x", "y"])
+    with solara.Row(style={"align-items": "center"}):
+        solara.Text(f"y: {spec['y']}", style={"writing-mode": "vertical-rl"})
+        with solara.Column(gap="4px"):
+            for y in ys:
+                with solara.Row(gap="4px", style={"align-items": "center"}):
+                    solara.Text(f"{y:g}", style={"width": "3em", "text-align": "right"})
+                    for x in xs:
+                        row = by_cell.loc[(x, y)]
+                        winner = str(row["winner"])
+                        shown = (
+                            term("no_winner", lang)
+                            if winner == NO_WINNER
+                            else (preset_label(winner, lang))
+                        )
+                        lead = "" if winner == NO_WINNER else f"+{row['margin']:,.0f}"
+                        star = " ★" if (x, y) == nearest else ""
+                        words = solara.v.Html(
+                            tag="div",
+                            style_="white-space: normal; line-height: 1.25; text-transform: none; "
+                            "letter-spacing: normal; font-size: 0.85em",
+                            children=[shown, solara.v.Html(tag="br"), f"{lead}{star}"],
+                        )
+                        solara.Button(
+                            children=[words],
+                            on_click=lambda x=x, y=y, w=winner: on_open(
+                                overrides[(x, y)], w, cell_name(x, y)
+                            ),
+                            color=WINNER_COLOURS.get(winner, "#9e9e9e"),
+                            dark=True,
+                            style={"width": "11em", "height": "3.4em", "padding": "0 4px"},
+                            attributes={"data-testid": f"cell-{x:g}-{y:g}"},
+                        )
+            with solara.Row(gap="4px"):
+                solara.Text("", style={"width": "3em"})
+                for x in xs:
+                    solara.Text(f"{x:g}", style={"width": "11em", "text-align": "center"})
+            solara.Text(f"x: {spec['x']}")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for strategy in [*spec["strategies"], NO_WINNER]:
+            colour = WINNER_COLOURS.get(strategy, "#9e9e9e")
+            shown = (
+                term("no_winner", lang) if strategy == NO_WINNER else preset_label(strategy, lang)
+            )
+            solara.v.Html(
+                tag="span",
+                style_=f"background: {colour}; color: white; padding: 2px 8px; border-radius: 4px",
+                children=[shown],
+            )
 
 
 @solara.component
@@ -314,56 +547,177 @@ def Meanings(lang: str) -> None:
 
 
 @solara.component
-def Dashboard(model: solara.Reactive[DashboardModel], choices: LeverChoices) -> None:
-    """The main area, beside SolaraViz's sidebar."""
-    current = model.value
-    with solara.Column(style={"width": "100%"}):
-        Status(current)
-        with solara.Columns([2, 1]):
-            Charts(current)
-            Levers(current, choices)
-        with solara.Columns([1, 1]):
-            Network(current)
-            Meanings(current.lang)
+def Controls(
+    session: Session, mode: str, playing: solara.Reactive[bool], redraw, tick: int
+) -> None:
+    """The run's choices (scenario or strategy, the seed) and Step, Play and Reset, as of
+    `tick`."""
+    lang = session.lang
+
+    def choose(side: str):
+        def pick(label: str) -> None:
+            session.cases[side] = resolve_case(label)
+            session.reset(mode)
+            redraw()
+
+        return pick
+
+    def set_seed(seed: int) -> None:
+        session.seed = int(seed)
+        session.reset(mode)
+        redraw()
+
+    def step() -> None:
+        session.step(mode)
+        redraw()
+
+    def reset() -> None:
+        playing.set(False)
+        session.reset(mode)
+        redraw()
+
+    shown = f"{term('scenario', lang)} / {term('strategy', lang)}"
+    for side in session.sides(mode):
+        label = shown if side == "run" else f"{term(f'side_{side}', lang)}: {shown}"
+        solara.Select(
+            label=label,
+            value=case_label(session.cases[side], lang),
+            values=list(cases(lang)),
+            on_value=choose(side),
+        )
+    with solara.Row(style={"align-items": "baseline"}):
+        solara.Text(f"{term('seed', lang)}:")
+        _testid("seed", str(session.seed), tag="b")
+    solara.SliderInt("", value=session.seed, min=0, max=99, on_value=set_seed, thumb_label=False)
+    running = session.running(mode)
+    with solara.Row():
+        solara.Button("Step", on_click=step, disabled=not running or playing.value)
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=not running,
+        )
+        solara.Button("Reset", on_click=reset)
+    if session.cell:
+        _testid("cell", term("market_cell", lang, cell=session.cell_name), tag="p")
+
+        def leave() -> None:
+            session.leave_cell()
+            redraw()
+
+        solara.Button(term("default_market", lang), on_click=leave, text=True)
 
 
-def model_params(choices: LeverChoices, lang: str, market: tuple[str, ...]) -> dict[str, Any]:
-    """SolaraViz's inputs, rebuilt into a model on Reset (fixed values pass through)."""
-    return {
-        "case": {
-            "type": "Select",
-            "value": term(START["case"], lang),
-            "values": list(cases(lang)),
-            "label": f"{term('scenario', lang)} / {term('strategy', lang)}",
-        },
-        "seed": {
-            "type": "SliderInt",
-            "value": START["seed"],
-            "min": 0,
-            "max": 99,
-            "step": 1,
-            "label": term("seed", lang),
-        },
-        "levers": choices,
-        "market": market,
-        "lang": lang,
-    }
+@solara.component
+def Levers(session: Session, mode: str, redraw, tick: int) -> None:
+    """Inputs for the main levers: they show the policy in force and change it in the
+    running models from the next month on (and in the runs a Reset starts). In compare
+    mode they apply to the left run, the right one or both."""
+    lang = session.lang
+    target = solara.use_reactive("both")
+    if mode == "compare":
+        solara.Text(f"{term('levers_apply', lang)}:")
+        solara.ToggleButtonsSingle(
+            value=target.value,
+            on_value=target.set,
+            children=[
+                solara.Button(term(f"side_{s}", lang), value=s) for s in ("left", "right", "both")
+            ],
+        )
+        sides = ("left", "right") if target.value == "both" else (target.value,)
+    else:
+        sides = ("run",)
+    shown = session.models[sides[0]]
+
+    def setter(name: str):
+        def set_value(value: Any) -> None:
+            if all(echoes(name, getattr(session.models[s].strategy, name), value) for s in sides):
+                return  # an input echoing the value it was given: nothing was chosen
+            session.set_levers(sides, name, value)
+            redraw()
+
+        return set_value
+
+    def release() -> None:
+        session.release(sides)
+        redraw()
+
+    with solara.Card(term("levers", lang), style={"padding": "6px"}):
+        with solara.Row():
+            solara.Button(term("release", lang), on_click=release, text=True)
+        for name in LEVERS:
+            value = getattr(shown.strategy, name)
+            label = lever_label(name, lang)
+            if isinstance(value, bool):
+                solara.Checkbox(label=label, value=value, on_value=setter(name))
+            else:
+                lo, hi, step = SLIDERS[name]
+                with solara.Column(gap="0px"):
+                    solara.Text(f"{label}: {value:g}", style={"font-size": "0.9em"})
+                    solara.SliderFloat(
+                        "",
+                        value=float(value),
+                        min=lo,
+                        max=hi,
+                        step=step,
+                        on_value=setter(name),
+                        thumb_label=False,
+                    )
 
 
 @solara.component
 def Page() -> None:
-    """One browser session: its own lever choices and its own model."""
-    lang, market = SETTINGS.lang, SETTINGS.market
-    choices = solara.use_memo(LeverChoices, [])
-    start = solara.use_memo(
-        lambda: DashboardModel(levers=choices, market=market, lang=lang, **START), []
-    )
-    model = solara.use_reactive(start)
-    SolaraViz(
-        model,
-        components=[],
-        model_params=model_params(choices, lang, market),
-        name=term("title", lang),
-        play_interval=200,
-    )
-    Dashboard(model, choices)
+    """One browser session: its own runs, in three views."""
+    lang = SETTINGS.lang
+    session = solara.use_memo(lambda: Session(SETTINGS.lang, SETTINGS.market), [])
+    tick = solara.use_reactive(0)
+    tab = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    mode = MODES[tab.value]
+    if mode in SIDES:
+        session.ready(mode)
+
+    def redraw() -> None:
+        tick.set(tick.value + 1)
+
+    def play(cancel: threading.Event) -> None:
+        while playing.value and not cancel.is_set():
+            if not session.running(mode):
+                playing.set(False)
+                break
+            session.step(mode)
+            redraw()
+            cancel.wait(PLAY_S)
+
+    solara.use_thread(play, dependencies=[playing.value, mode])
+
+    def open_cell(cell: dict[str, Any], winner: str, name: str) -> None:
+        playing.set(False)
+        session.open_cell(cell, winner, name)
+        tab.set(0)
+        redraw()
+
+    def switch(index: int) -> None:
+        playing.set(False)
+        tab.set(index)
+
+    solara.Title(term("title", lang))
+    with solara.Sidebar():
+        if mode in SIDES:
+            Controls(session, mode, playing, redraw, tick.value)
+            Levers(session, mode, redraw, tick.value)
+        else:
+            where = SETTINGS.map_dir
+            shown = term("builtin_map", lang) if where == BUILTIN_MAP else str(where)
+            solara.Markdown(term("map_source", lang, where=shown))
+    with solara.lab.Tabs(value=tab.value, on_value=switch):
+        solara.lab.Tab(term("tab_run", lang))
+        solara.lab.Tab(term("tab_compare", lang))
+        solara.lab.Tab(term("tab_map", lang))
+    with solara.Column(style={"width": "100%"}):
+        if mode == "run":
+            RunView(session, tick.value)
+        elif mode == "compare":
+            CompareView(session, tick.value)
+        else:
+            MapView(session, open_cell)

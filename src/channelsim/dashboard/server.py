@@ -35,6 +35,7 @@ def serve(
     lang: str = "en",
     market: tuple[str, ...] = (),
     out: TextIO | None = None,
+    map_dir: str | None = None,
 ) -> None:
     """Serve the page until interrupted; print its address once it is up."""
     out = out or sys.stdout
@@ -56,7 +57,7 @@ def serve(
     check_port(host, port)
     # a page served over plain http on this machine: Solara's cookie advice does not apply
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
-    app.configure(lang=lang, market=market)
+    app.configure(lang=lang, market=market, map_dir=map_dir)
     settings.theme.title = term("title", lang)  # the browser tab's title, not Solara's
     # one language a server: its fonts are set once for every session's thread
     matplotlib.rcParams.update(font_rc(lang))
