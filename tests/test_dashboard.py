@@ -20,6 +20,7 @@ from channelsim import ConfigError, cli
 from channelsim.analysis.figures import (
     change_marks,
     change_text,
+    compare_figure,
     network_figure,
     profits_figure,
     seller_shares_figure,
@@ -274,6 +275,22 @@ def test_marks_are_numbered_by_date_and_explained_under_the_figure():
     assert all(t.get_rotation() == 0 for t in fig.axes[0].texts)
     (legend,) = fig.texts
     assert legend.get_text() == "Marked:  1  2004-02  direct sales      2  2004-03  dual model"
+
+
+def test_the_overlay_names_each_side_s_changes_with_the_side():
+    left, right = (open_run(case, 0, None, MARKET) for case in ("history", "copy_direct"))
+    for _ in range(20):  # to 2004-08
+        left.step()
+        right.step()
+    runs = [(name, metrics_frame(m), list(m.changes)) for name, m in (("A", left), ("B", right))]
+    fig = compare_figure(runs)
+    assert [line.get_label() for line in fig.axes[0].get_lines()[:2]] == ["A", "B"]
+    legend = fig.texts[-1]  # after the title
+    assert legend.get_text() == (
+        "Marked:  1  2004-01  A: relationship channel      2  2004-01  B: direct sales      "
+        "3  2004-08  A: direct seller leaves the low end\n4  2004-08  B: direct seller leaves "
+        "the low end"
+    )
 
 
 # ---------------------------------------------------------------- the map

@@ -295,26 +295,39 @@ def key_shares_figure(
     return fig
 
 
-def compare_figure(runs: list[tuple[str, pd.DataFrame]], lang: str = "en") -> Figure:
+def compare_figure(
+    runs: list[tuple[str, pd.DataFrame, list[tuple[str, str]]]], lang: str = "en"
+) -> Figure:
     """Two or more runs overlaid, month by month: the vendor's key-account share and its
-    profit, each as a rolling mean; a run a colour, named as given."""
+    profit, each as a rolling mean; a run a colour, named as given, and each run's policy
+    changes numbered, named with the run's name under the chart."""
     colours = ["#c8102e", "#0076ce", "#2e7d32", "#7b3294"]
+    dates = list(max((m for _, m, _ in runs), key=len)["date"])
+    marks = sorted(
+        (
+            (date, f"{name}: {words}")
+            for name, metrics, changes in runs
+            for date, words in change_marks(list(metrics["date"]), changes, lang)
+        ),
+        key=lambda mark: mark[0],
+    )
     with mpl.rc_context(font_rc(lang)):
         fig = Figure(figsize=(11, 3.6))
         axes = fig.subplots(1, 2)
         panels = (("share_vendor_key", "key_share_axis"), ("profit_vendor", "vendor_profit_axis"))
         for ax, (column, axis) in zip(axes, panels, strict=True):
-            for (name, metrics), colour in zip(runs, colours, strict=False):
+            for (name, metrics, _), colour in zip(runs, colours, strict=False):
                 smooth = metrics[column].rolling(SMOOTH, min_periods=1).mean()
                 ax.plot(range(len(metrics)), smooth, color=colour, label=name)
             ax.set_ylabel(term(axis, lang), fontsize=9)
-            longest = max((m for _, m in runs), key=len)
-            _date_axis(ax, list(longest["date"]))
+            _date_axis(ax, dates)
+            _mark_changes(ax, dates, marks)
             ax.grid(alpha=0.3)
         axes[0].set_ylim(0, 1)
         axes[1].axhline(0, color="black", lw=0.5)
-        axes[0].legend(fontsize=8, loc="upper left")
+        axes[0].legend(fontsize=8, loc="lower left")
         fig.suptitle(term("compare_title", lang, months=SMOOTH))
+        _marks_legend(fig, marks, lang)
     return fig
 
 

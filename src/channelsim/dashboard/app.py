@@ -436,8 +436,9 @@ def CompareView(session: Session, tick: int) -> None:
     def overlay() -> bytes:
         runs = []
         for side in ("left", "right"):
-            with session.models[side].lock:
-                runs.append((side_name(session, side), metrics_frame(session.models[side])))
+            model = session.models[side]
+            with model.lock:
+                runs.append((side_name(session, side), metrics_frame(model), list(model.changes)))
         return _png(compare_figure(runs, session.lang))
 
     Picture(overlay, keys)
