@@ -363,6 +363,19 @@ def test_the_run_view_compare_mode_and_the_map_in_a_browser(browser, tmp_path):
         page.get_by_role("button", name="Release my levers").click()
         expect(page.get_by_test_id("held")).to_have_text("—")
 
+        # Play steps on its own until Pause; Step waits while it plays
+        shown, step_button = page.get_by_test_id("step"), page.get_by_role("button", name="Step")
+        page.get_by_role("button", name="Play", exact=True).click()
+        expect(step_button).to_be_disabled()
+        expect(shown).to_have_text(re.compile(r"^(1[5-9]|[2-6]\d)$"))  # three months on
+        page.get_by_role("button", name="Pause", exact=True).click()
+        expect(step_button).to_be_enabled()
+        paused = int(shown.inner_text())
+        step(page)
+        expect(shown).to_have_text(str(paused + 1))
+        page.get_by_role("button", name="Reset", exact=True).click()
+        expect(shown).to_have_text(str(OPENING))
+
         # compare mode: history and copy_direct at the same seed, stepping together
         show(page, "Compare")
         left, right = (open_run(case, 0, None, SIZES) for case in ("history", "copy_direct"))

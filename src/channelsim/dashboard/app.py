@@ -572,6 +572,10 @@ def Controls(
         session.step(mode)
         redraw()
 
+    def toggle() -> None:
+        with session.lock:  # a month under way ends first; none starts after a Pause
+            playing.set(not playing.value)
+
     def reset() -> None:
         playing.set(False)
         session.reset(mode)
@@ -595,7 +599,7 @@ def Controls(
         solara.Button("Step", on_click=step, disabled=not running or playing.value)
         solara.Button(
             "Pause" if playing.value else "Play",
-            on_click=lambda: playing.set(not playing.value),
+            on_click=toggle,
             disabled=not running,
         )
         solara.Button("Reset", on_click=reset)
@@ -682,11 +686,14 @@ def Page() -> None:
         tick.set(tick.value + 1)
 
     def play(cancel: threading.Event) -> None:
-        while playing.value and not cancel.is_set():
-            if not session.running(mode):
-                playing.set(False)
-                break
-            session.step(mode)
+        while True:
+            with session.lock:  # Pause takes the lock too: no month starts after it
+                if not playing.value or cancel.is_set():
+                    break
+                if not session.running(mode):
+                    playing.set(False)
+                    break
+                session.step(mode)
             redraw()
             cancel.wait(PLAY_S)
 
