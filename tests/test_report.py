@@ -109,8 +109,8 @@ def test_the_profit_sentence_says_when_the_ranking_changes_with_the_year():
         make_runs(profit_by_year={"copy_direct": {"2004": 500.0, "2005": 500.0}})
     )
     assert text.startswith("Until 2003 the options are the same run.")
-    assert "changes with the year: `copy_direct` in 2004 (2400 [2400, 2400] over" in text
-    assert "`history` in 2006 (1200 [1200, 1200] over `copy_direct`)" in text
+    assert "changes with the year: `copy_direct` in 2004 (2,400 [2,400, 2,400] over" in text
+    assert "`history` in 2006 (1,200 [1,200, 1,200] over `copy_direct`)" in text
     # history ahead in every year: one leader, said once
     text = profit_by_year_sentence(make_runs())
     assert "`history` earns the vendor the most profit in every later year" in text
@@ -206,7 +206,7 @@ def test_the_report_opens_with_findings_and_shows_profit_by_year(tmp_path):
     assert lines[6].startswith("- **vendor key-account share, 2005-H2:** `history` leads")
     assert "[experiments/case_study/README.md](../../experiments/case_study/README.md)" in report
     assert "| scenario | 2002 | 2003 | 2004 | 2005 | 2006 |" in report
-    assert "| history | 3780 [3533, 4027] |" in report  # 12 months of 300 + 10·seed
+    assert "| history | 3,780 [3,533, 4,027] |" in report  # 12 months of 300 + 10·seed
     assert "## What else moved" in report and "| mid-market | 2004 | history |" in report
     assert "| vendor profit, 2006 (sum) |" in report  # the shared labels
     page = (out / "report.html").read_text()

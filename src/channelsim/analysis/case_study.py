@@ -56,7 +56,7 @@ MEASURES = (
     ("share_vendor_key", "2003-H2", "mean", ".3f"),
     ("share_vendor_key", "2005-H2", "mean", ".3f"),
     ("share_vendor_key", "2006-H2", "mean", ".3f"),
-    ("profit_vendor", "2006", "sum", ".0f"),
+    ("profit_vendor", "2006", "sum", ",.0f"),
     ("partner_satisfaction", "2006", "mean", ".3f"),
     ("conflict_index", "2006", "mean", ".3f"),
 )
@@ -247,7 +247,7 @@ def ablation_rows(study: CaseStudy, effects: bool = True) -> tuple[list[str], li
                 variant,
                 est["recovery"].text(".3f"),
                 carried.text(".3f") + share if part else "",
-                est["profit"].text(".0f") if part and "profit" in est else "",
+                est["profit"].text(",.0f") if part and "profit" in est else "",
                 est["conflict"].text(".3f") if part and "conflict" in est else "",
             ]
         )
@@ -448,7 +448,7 @@ def profit_rows(study: CaseStudy) -> tuple[list[str], list[list[str]]]:
     """The vendor's profit summed over each year, 2002-2006: one row a scenario."""
     by_year = yearly_profit(study.runs)
     head = ["scenario", *YEARS]
-    rows = [[s, *(by_year[s][y].text(".0f") for y in YEARS)] for s in SCENARIOS]
+    rows = [[s, *(by_year[s][y].text(",.0f") for y in YEARS)] for s in SCENARIOS]
     return head, rows
 
 

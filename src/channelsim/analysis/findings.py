@@ -24,7 +24,7 @@ HEADLINES = (
     ("share_vendor_key", "2005-H2", "mean", ".3f"),
     ("share_vendor_key", "2006-H2", "mean", ".3f"),
     ("share_vendor_total", "2006", "mean", ".3f"),
-    ("profit_vendor", "2006", "sum", ".0f"),
+    ("profit_vendor", "2006", "sum", ",.0f"),
 )
 YEARS = ("2002", "2003", "2004", "2005", "2006")
 SEGMENTS = {
@@ -133,7 +133,7 @@ def profit_by_year_sentence(runs: pd.DataFrame) -> str:
             same.append(year)
             continue
         diff = lead(values, values2)
-        how = f"{diff.text('.0f')} over `{second}`"
+        how = f"{diff.text(',.0f')} over `{second}`"
         if not diff.excludes_zero():
             how += ", not clear of it"
         leaders.setdefault(best, []).append(f"{year} ({how})")
@@ -283,7 +283,7 @@ def ablation_sentences(ablation: dict[str, dict[str, Estimate]], window: str) ->
         if carried.high >= 0:
             continue
         effects = ", ".join(
-            f"its 2006 {name} {e[name].text('.0f' if name == 'profit' else '.3f')}"
+            f"its 2006 {name} {e[name].text(',.0f' if name == 'profit' else '.3f')}"
             for name in ("profit", "conflict")
             if name in e
         )
