@@ -56,7 +56,7 @@ MEASURES = (
     ("share_vendor_key", "2003-H2", "mean", ".3f"),
     ("share_vendor_key", "2005-H2", "mean", ".3f"),
     ("share_vendor_key", "2006-H2", "mean", ".3f"),
-    ("profit_vendor", "2006", "sum", ",.0f"),
+    ("profit_vendor", "2006", "sum", ".0f"),
     ("partner_satisfaction", "2006", "mean", ".3f"),
     ("conflict_index", "2006", "mean", ".3f"),
 )
