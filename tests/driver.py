@@ -65,15 +65,20 @@ def step(page: Page, *twins: DashboardModel, prefix: str = "") -> None:
     """Click Step once and wait for the month to change; the twins step with the page."""
     shown = page.get_by_test_id(f"{prefix}step")
     before = shown.inner_text()
-    page.get_by_role("button", name="Step", exact=True).click()
+    button = page.get_by_role("button", name="Step", exact=True)
+    expect(button).to_be_enabled()
+    button.click()
     expect(shown).not_to_have_text(before)
     for twin in twins:
         twin.step()
 
 
 def show(page: Page, tab: str) -> None:
-    """Open a view by its tab's name (Run, Compare, Strategy map or theirs in Chinese)."""
+    """Open a view by its tab's name (Run, Compare, Strategy map or theirs in Chinese),
+    once it is drawn: a click on a control being drawn anew can be lost."""
     page.get_by_role("tab", name=tab).click()
+    expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+    settle(page)
 
 
 def settle(page: Page) -> None:

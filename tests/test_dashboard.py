@@ -387,8 +387,12 @@ def test_the_run_view_compare_mode_and_the_map_in_a_browser(browser, tmp_path):
         expect_model(page, left, "left-")
         expect_model(page, right, "right-")
         assert total_share_text(left, "vendor") != total_share_text(right, "vendor")
-        page.get_by_role("button", name="right", exact=True).click()
+        toggle = page.get_by_role("button", name="right", exact=True)
+        toggle.click()
+        expect(toggle).to_have_class(re.compile(r"v-btn--active"))  # the panel shows right's
+        expect(page.get_by_role("checkbox", name="Customer care")).not_to_be_checked()
         page.locator("label").filter(has_text=re.compile(r"^Customer care$")).click()
+        expect(page.get_by_role("checkbox", name="Customer care")).to_be_checked()
         right.set_levers(customer_care=True)
         expect(page.get_by_test_id("right-held")).to_have_text("Customer care on")
         expect(page.get_by_test_id("left-held")).to_have_text("—")
