@@ -20,7 +20,6 @@ import ast
 import json
 import math
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
 from nbclient import NotebookClient
 
 import channelsim
+from tests.serving import free_port
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -237,12 +237,6 @@ def test_every_question_has_claims_that_hold_in_the_stored_output(path):
                 f"{path.name}, cell {i}: {row['metric']}, {row['compare']}: claimed "
                 f"{row['sign']}, but the interval is [{row['low']}, {row['high']}]"
             )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_jupyter_lab_starts_and_serves(tmp_path):

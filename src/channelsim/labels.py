@@ -53,7 +53,6 @@ TERMS: dict[str, tuple[str, str]] = {
     "held": ("Held by you through the scenario's switches", "手动设定(情景切换时保持)"),
     "release": ("Release my levers", "取消手动设定"),
     "title": ("channelsim — channel strategy", "channelsim — 渠道策略模拟"),
-    "start_hint": ("Step or play to start the run.", "点击 Step 或 ▶ 开始运行。"),
     "compare_title": (
         "Side by side, the same seed ({months}-month means)",
         "同一随机种子下的对比({months}个月均值)",

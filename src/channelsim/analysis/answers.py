@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from channelsim.analysis.case_study import EVENTS
-from channelsim.analysis.stats import mean_ci, t_quantile
+from channelsim.analysis.stats import mean_ci
 from channelsim.domain import window as window_months
 from channelsim.labels import kpi_label, term
 
@@ -308,14 +308,15 @@ def plot_over_time(
                 wide = frame.set_index("date")[[metric]]
             wide = wide.sort_index().rolling(smooth, min_periods=1).mean()
             x = _months(wide.index)
-            mean, half = _mean_band(wide.to_numpy(dtype=float))
+            est = [mean_ci(row) for row in wide.to_numpy(dtype=float)]  # a month a row
+            mean = np.array([e.mean for e in est])
             name = labels.get(metric, kpi_label(metric))
             if group is not None:
                 name = labels.get(group, str(group)) + (f": {name}" if len(metrics) > 1 else "")
             (line,) = ax.plot(x, mean, label=name)
             if wide.shape[1] > 1:
                 band = {"color": line.get_color(), "alpha": 0.2, "lw": 0}
-                ax.fill_between(x, mean - half, mean + half, **band)
+                ax.fill_between(x, [e.low for e in est], [e.high for e in est], **band)
     case = [(date, term(key)) for date, key in EVENTS]
     _mark_events(ax, runs["date"], case if events is True else (events or ()))
     ax.xaxis.set_major_locator(mdates.YearLocator())
@@ -326,18 +327,6 @@ def plot_over_time(
     if len(ax.get_lines()) > 1:
         ax.legend(fontsize=8)
     return ax
-
-
-def _mean_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's mean over its values (NaN skipped) and the half-width of its 95%
-    interval; NaN where a row has no value, or one for the interval."""
-    n = np.sum(~np.isnan(values), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nansum(values, axis=1) / n
-        squares = np.nansum((values - mean[:, None]) ** 2, axis=1)
-        sd = np.sqrt(squares / (n - 1))
-        half = t_quantile(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-    return mean, np.where(n > 1, half, np.nan)
 
 
 def _mark_events(ax: Axes, dates: pd.Series, events: Sequence[tuple[str, str]]) -> None:

@@ -12,6 +12,7 @@ class, and steps one model only).
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -108,8 +109,10 @@ class LeverChoices:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+@functools.cache
 def cases(lang: str = "en") -> dict[str, str]:
-    """The choices of the scenario-or-strategy input: label shown -> case."""
+    """The choices of the scenario-or-strategy input: label shown -> case (the packaged
+    presets: read once, not at every drawing of the page)."""
     out = {term(name, lang): name for name in SCENARIOS}
     for name in group_options("strategy", None):
         shown = f"{term('strategy', lang)}: {preset_label(name, lang)}" if lang == "zh" else None
@@ -253,14 +256,19 @@ class Session:
         """Run the map cell's market under its winning strategy (the scenario picked
         before, if the cell has no clear winner)."""
         self.cell, self.cell_name = tuple(cell["overrides"]), name
-        if winner in group_options("strategy", None):
+        if STRATEGY_PREFIX + winner in cases().values():
             self.cases["run"] = STRATEGY_PREFIX + winner
-        self.models.pop("left", None), self.models.pop("right", None)
-        self.reset("run")
+        self.new_market()
 
     def leave_cell(self) -> None:
         self.cell, self.cell_name = (), ""
-        self.models.pop("left", None), self.models.pop("right", None)
+        self.new_market()
+
+    def new_market(self) -> None:
+        """The run view's run anew in the market now chosen; compare mode's two are opened
+        in it when next shown."""
+        for side in SIDES["compare"]:
+            self.models.pop(side, None)
         self.reset("run")
 
 
