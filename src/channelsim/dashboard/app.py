@@ -590,14 +590,17 @@ def Controls(
         redraw()
 
     shown = f"{term('scenario', lang)} / {term('strategy', lang)}"
-    for side in session.sides(mode):
-        label = shown if side == "run" else f"{term(f'side_{side}', lang)}: {shown}"
-        solara.Select(
-            label=label,
-            value=case_label(session.cases[side], lang),
-            values=list(cases(lang)),
-            on_value=choose(side),
-        )
+    # one column of choices whatever the mode: the controls after it stay the same
+    # widgets when the mode changes, so a click on Step meanwhile is not lost
+    with solara.Column(gap="0px"):
+        for side in session.sides(mode):
+            label = shown if side == "run" else f"{term(f'side_{side}', lang)}: {shown}"
+            solara.Select(
+                label=label,
+                value=case_label(session.cases[side], lang),
+                values=list(cases(lang)),
+                on_value=choose(side),
+            )
     with solara.Row(style={"align-items": "baseline"}):
         solara.Text(f"{term('seed', lang)}:")
         _testid("seed", str(session.seed), tag="b")
@@ -628,18 +631,19 @@ def Levers(session: Session, mode: str, redraw, tick: int) -> None:
     mode they apply to the left run, the right one or both."""
     lang = session.lang
     target = solara.use_reactive("both")
-    if mode == "compare":
-        solara.Text(f"{term('levers_apply', lang)}:")
-        solara.ToggleButtonsSingle(
-            value=target.value,
-            on_value=target.set,
-            children=[
-                solara.Button(term(f"side_{s}", lang), value=s) for s in ("left", "right", "both")
-            ],
-        )
-        sides = ("left", "right") if target.value == "both" else (target.value,)
-    else:
-        sides = ("run",)
+    sides = ("run",)
+    with solara.Column(gap="0px"):  # as in Controls: the inputs after it stay the same
+        if mode == "compare":
+            solara.Text(f"{term('levers_apply', lang)}:")
+            solara.ToggleButtonsSingle(
+                value=target.value,
+                on_value=target.set,
+                children=[
+                    solara.Button(term(f"side_{s}", lang), value=s)
+                    for s in ("left", "right", "both")
+                ],
+            )
+            sides = ("left", "right") if target.value == "both" else (target.value,)
     shown = session.models[sides[0]]
 
     def setter(name: str):
