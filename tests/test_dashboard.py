@@ -376,8 +376,13 @@ def test_the_run_view_compare_mode_and_the_map_in_a_browser(browser, tmp_path):
         page.get_by_role("button", name="Reset", exact=True).click()
         expect(shown).to_have_text(str(OPENING))
 
-        # compare mode: history and copy_direct at the same seed, stepping together
+        # compare mode: history and copy_direct at the same seed, stepping together; the
+        # Step button stays the same one (the page draws the new view before the sidebar:
+        # a click on a button about to be replaced would be lost)
+        before = step_button.element_handle()
         show(page, "Compare")
+        expect(page.get_by_text("Levers apply to:")).to_be_visible()  # the sidebar redrawn
+        assert before.evaluate("button => button.isConnected")
         left, right = (open_run(case, 0, None, SIZES) for case in ("history", "copy_direct"))
         expect_model(page, left, "left-")
         expect_model(page, right, "right-")
