@@ -79,7 +79,8 @@ ANALYSIS_MAY_IMPORT = {
     "config.validate": {"schema_rows"},  # the levers' documentation (their downsides)
     "experiment.io": None,
     "experiment.sweep": {"collect", "read_plan"},  # a sweep folder's tables
-    "experiment.case_study": {"PARTS", "SCENARIOS"},
+    # the scenarios, and their dated changes as their presets give them (no run)
+    "experiment.case_study": {"PARTS", "SCENARIOS", "scenario_changes"},
     "experiment.theory": {"Row", "duopoly", "C_VALUES", "encroachment"},
     # a calibration's loss profile, read off its table of evaluations, and how its best
     # values are named

@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from channelsim.analysis.case_study import mark_events, read_study, readme_link, write_study
+from channelsim.analysis.case_study import (
+    CaseStudy,
+    read_study,
+    readme_link,
+    seller_figure,
+    study_marks,
+    write_study,
+)
 from channelsim.analysis.findings import (
     ablation_sentences,
     headline_sentences,
@@ -22,6 +29,7 @@ from channelsim.analysis.findings import (
 )
 from channelsim.analysis.report import markdown_html
 from channelsim.analysis.stats import Estimate, mean_ci
+from channelsim.experiment.case_study import scenario_changes
 from channelsim.labels import kpi_label
 from channelsim.metrics import METRICS, nonnegative, seller_metrics
 
@@ -218,16 +226,30 @@ def test_readme_link_outside_the_source_tree_names_the_path(tmp_path):
     assert readme_link(tmp_path) == "`experiments/case_study/README.md` in the channelsim project"
 
 
-def test_every_event_line_carries_its_label():
-    fig, ax = plt.subplots()
-    mark_events(ax, DATES)
-    assert [t.get_text() for t in ax.texts] == [
-        "relationship channel",
-        "direct seller leaves the low end",
-        "deep dual model",
+def test_the_study_marks_each_change_once_and_a_scenario_s_own_with_its_name():
+    study = CaseStudy(pd.DataFrame(), {}, {}, [0], changes=scenario_changes())
+    assert study_marks(study, DATES) == [
+        ("2004-01", "history: relationship channel"),
+        ("2004-01", "copy_direct: direct sales"),
+        ("2004-08", "direct seller leaves the low end"),
+        ("2005-05", "vendor buys 40% of globalbrands"),
+        ("2006-01", "history: dual model"),
     ]
-    mark_events(ax, DATES, "zh")
-    assert ax.texts[-1].get_text() == "深双化模式"
+    assert study_marks(study, DATES, "zh")[2] == ("2004-08", "直销厂商退出低端市场")
+    assert study_marks(CaseStudy(pd.DataFrame(), {}, {}, [0]), DATES) == []
+
+
+def test_a_figure_over_time_numbers_the_changes_on_every_panel_and_names_them_underneath():
+    study = read_study(make_runs(), [], list(SEEDS), ablation=False, changes=scenario_changes())
+    fig = seller_figure(study)
+    for ax in fig.axes:
+        assert [t.get_text() for t in ax.texts] == ["1", "2", "3", "4", "5"]
+    (legend,) = (t for t in fig.texts if t.get_text() != fig.get_suptitle())
+    assert legend.get_text().splitlines() == [
+        "Marked:  1  2004-01  history: relationship channel      "
+        "2  2004-01  copy_direct: direct sales      3  2004-08  direct seller leaves the low end",
+        "4  2005-05  vendor buys 40% of globalbrands      5  2006-01  history: dual model",
+    ]
     plt.close(fig)
 
 

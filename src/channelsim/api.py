@@ -25,7 +25,7 @@ from channelsim.config.schema import ChannelConfig
 from channelsim.config.validate import ConfigError
 from channelsim.experiment.batch import BatchResult, Job, replicate, run_jobs
 from channelsim.experiment.calibrate import CalibrateOutcome, plan_calibrate, run_calibrate
-from channelsim.experiment.case_study import run_scenarios
+from channelsim.experiment.case_study import run_scenarios, scenario_changes
 from channelsim.experiment.facts import run_fact_jobs
 from channelsim.experiment.optimize import OptimizeOutcome, plan_optimize, run_optimize
 from channelsim.experiment.run import RunResult
@@ -376,7 +376,8 @@ def run_case_study(
     seed_list = list(range(base_seed, base_seed + seeds))
     batch = run_scenarios(seed_list, overrides, config_dir, ablation, n_jobs, progress)
     runtime_s = time.perf_counter() - began
-    study = read_study(batch.metrics, batch.failed, seed_list, ablation, runtime_s)
+    changes = scenario_changes(overrides, config_dir)
+    study = read_study(batch.metrics, batch.failed, seed_list, ablation, runtime_s, changes)
     if out_dir is not None:
         write_study(study, Path(out_dir), overrides, lang)
     return study

@@ -116,9 +116,7 @@ TERMS: dict[str, tuple[str, str]] = {
         "Vendor profit (3-month means, 95% bands)",
         "厂商利润(3个月均值,95%区间)",
     ),
-    "event_relationship": ("relationship channel", "关系型渠道"),
     "event_low_end": ("direct seller leaves the low end", "直销厂商退出低端市场"),
-    "event_dual": ("deep dual model", "深双化模式"),
     "ablation_axis": (
         "key-share recovery in {window} carried by the part (dashed: the whole recovery)",
         "{window}大客户份额回升中该部分的贡献(虚线:全部回升)",

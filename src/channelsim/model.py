@@ -335,7 +335,7 @@ class ChannelModel(mesa.Model):
         re-plans accounts at once."""
         self.strategy, changes = self.timeline.apply(self.date, self.strategy, self.market)
         for change in changes:
-            self.changes.append((self.date, change.strategy or change_label(change)))
+            self.changes.append((self.date, change.label))
             if change.acquisition:
                 self.acquire(**change.acquisition)
         if any(
@@ -544,15 +544,6 @@ def start_relationship(seller) -> np.ndarray:
     """The most a seller's own relationship with an account can be at the start, by
     segment (mid, key, global): each account's is drawn uniformly up to it."""
     return np.array([seller.relationship_mid, seller.relationship_key, seller.relationship_global])
-
-
-def change_label(change) -> str:
-    """A short label for a dated change that switches no preset."""
-    if change.acquisition:
-        deal = change.acquisition
-        return f"acquisition: {deal['buyer']} buys {deal['share']:.0%} of {deal['seller']}"
-    parts = [f"{k}={v}" for k, v in {**change.market, **change.levers}.items()]
-    return ("event: " if change.market else "levers: ") + ", ".join(parts)
 
 
 def _metric(model: ChannelModel, name: str) -> float:

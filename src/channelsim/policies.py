@@ -47,6 +47,18 @@ class Change:
     source: str = ""
     acquisition: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def label(self) -> str:
+        """A short label, as `ChannelModel.changes` records it: the strategy preset it
+        switches to, else the acquisition, the market event or the levers it sets."""
+        if self.strategy:
+            return self.strategy
+        if self.acquisition:
+            deal = self.acquisition
+            return f"acquisition: {deal['buyer']} buys {deal['share']:.0%} of {deal['seller']}"
+        parts = [f"{k}={v}" for k, v in {**self.market, **self.levers}.items()]
+        return ("event: " if self.market else "levers: ") + ", ".join(parts)
+
 
 class Timeline:
     """Dated policy changes and external events, applied at the start of their month."""

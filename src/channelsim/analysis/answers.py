@@ -9,6 +9,7 @@ told apart by their group column and their `seed`.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -20,10 +21,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from channelsim.analysis.case_study import EVENTS
+from channelsim.analysis.figures import change_text
 from channelsim.analysis.stats import mean_ci
 from channelsim.domain import window as window_months
-from channelsim.labels import kpi_label, term
+from channelsim.experiment.case_study import scenario_changes
+from channelsim.labels import kpi_label
 
 # a claim's sign, and what its difference's 95% interval must do for it to hold
 SIGNS = {"+": "above 0", "-": "below 0", "0": "includes 0"}
@@ -278,9 +280,11 @@ def plot_over_time(
         by: a column whose groups get a line each (e.g. ``scenario``); None: one group.
         ax: the axes to draw on; None: a new figure's.
         smooth: months in a rolling mean drawn in place of the monthly values.
-        events: True: the case's (2004-01 the relationship channel, 2004-08 the direct
-            seller leaves the low end, 2006-01 the dual model); False: none; or a list
-            of (``YYYY-MM``, label). Each inside the runs' months is a dashed line.
+        events: True: the case's, as scenario `history` dates them (2004-01 the
+            relationship channel, 2004-08 the direct seller leaves the low end, 2005-05
+            the vendor buys part of the global brands, 2006-01 the dual model); False:
+            none; or a list of (``YYYY-MM``, label). Each inside the runs' months is a
+            dashed line.
         labels: a line's name in the legend, by group or metric (default: the group,
             the metric's name as the reports give it).
 
@@ -317,8 +321,7 @@ def plot_over_time(
             if wide.shape[1] > 1:
                 band = {"color": line.get_color(), "alpha": 0.2, "lw": 0}
                 ax.fill_between(x, [e.low for e in est], [e.high for e in est], **band)
-    case = [(date, term(key)) for date, key in EVENTS]
-    _mark_events(ax, runs["date"], case if events is True else (events or ()))
+    _mark_events(ax, runs["date"], case_events() if events is True else (events or ()))
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
@@ -327,6 +330,13 @@ def plot_over_time(
     if len(ax.get_lines()) > 1:
         ax.legend(fontsize=8)
     return ax
+
+
+@functools.cache
+def case_events() -> list[tuple[str, str]]:
+    """The case's dated changes, as scenario `history` makes them: (``YYYY-MM``, words)."""
+    changes = scenario_changes(scenarios=["history"])["history"]
+    return [(date, change_text(label)) for date, label in changes]
 
 
 def _mark_events(ax: Axes, dates: pd.Series, events: Sequence[tuple[str, str]]) -> None:

@@ -18,7 +18,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from channelsim.analysis.figures import market_sellers, seller_colours, seller_term
+from channelsim.analysis.figures import (
+    change_marks,
+    mark_changes,
+    market_sellers,
+    marks_legend,
+    merge_marks,
+    seller_colours,
+    seller_term,
+)
 from channelsim.analysis.findings import (
     MOVED,
     SEGMENTS,
@@ -69,14 +77,9 @@ README = "experiments/case_study/README.md"  # the study's full discussion
 # the windows of every seller's share of the whole market: before the relationship
 # channel, as it starts, as it has won key accounts back, and under the dual model
 SELLER_WINDOWS = ("2003", "2004-Q1", "2005-H2", "2006-H2")
+
+
 # the case's events on every time axis: date and its label's term
-EVENTS = (
-    ("2004-01", "event_relationship"),
-    ("2004-08", "event_low_end"),
-    ("2006-01", "event_dual"),
-)
-
-
 @dataclass
 class CaseStudy:
     """What the case comparison produced."""
@@ -91,6 +94,8 @@ class CaseStudy:
     sellers: dict[str, dict[str, dict[str, Estimate]]] = field(default_factory=dict)
     out_dir: Path | None = None
     runtime_s: float = 0.0
+    # per scenario, its dated changes as its runs record them (`ChannelModel.changes`)
+    changes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def summarise(runs: pd.DataFrame) -> dict[str, dict[str, Estimate]]:
@@ -179,9 +184,12 @@ def read_study(
     seeds: list[int],
     ablation: bool = True,
     runtime_s: float = 0.0,
+    changes: dict[str, list[tuple[str, str]]] | None = None,
 ) -> CaseStudy:
-    """The comparison read from the runs of `experiment.case_study.run_scenarios`; a
-    scenario with no finished run leaves nothing to compare (an empty table)."""
+    """The comparison read from the runs of `experiment.case_study.run_scenarios` (and
+    the scenarios' dated changes, of `experiment.case_study.scenario_changes`, which the
+    figures mark); a scenario with no finished run leaves nothing to compare (an empty
+    table)."""
     done = set(runs["scenario"]) if not runs.empty else set()
     comparable = not failed or set(SCENARIOS) <= done
     return CaseStudy(
@@ -192,6 +200,7 @@ def read_study(
         failed=failed,
         sellers=summarise_sellers(runs) if comparable else {},
         runtime_s=runtime_s,
+        changes=changes or {},
     )
 
 
@@ -284,24 +293,20 @@ def _band(
     return list(dates)
 
 
-def mark_events(ax: plt.Axes, dates: list[str], lang: str = "en") -> None:
-    """The case's events as dashed lines, each labelled at the top of the panel."""
-    for date, key in EVENTS:
-        if date in dates:
-            x = dates.index(date)
-            ax.axvline(x, color="grey", lw=0.6, ls="--")
-            ax.annotate(
-                term(key, lang),
-                xy=(x, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(2, -3),
-                textcoords="offset points",
-                rotation=90,
-                va="top",
-                ha="left",
-                fontsize=7,
-                color="0.35",
-            )
+def study_marks(study: CaseStudy, dates: list[str], lang: str = "en") -> list[tuple[str, str]]:
+    """The scenarios' dated changes on the figures' axis, numbered by date: a change every
+    scenario makes once (the case's market events), any other with its scenario's name."""
+    return merge_marks(
+        [(term(s, lang), change_marks(dates, study.changes.get(s, []), lang)) for s in SCENARIOS]
+    )
+
+
+def _mark(study: CaseStudy, fig: plt.Figure, axes, dates: list[str], lang: str) -> None:
+    """The scenarios' changes on every panel of `fig`, numbered, named under it."""
+    marks = study_marks(study, dates, lang)
+    for ax in np.ravel(axes):
+        mark_changes(ax, dates, marks)
+    marks_legend(fig, marks, lang)
 
 
 def seller_figure(study: CaseStudy, lang: str = "en") -> plt.Figure:
@@ -313,8 +318,8 @@ def seller_figure(study: CaseStudy, lang: str = "en") -> plt.Figure:
             metric, label = f"share_{seller}_total", seller_term(seller, lang)
             dates = _band(ax, study.runs, metric, scenario, lang=lang, colour=colour, label=label)
         ax.set_ylim(0, 1)
-        mark_events(ax, dates, lang)
         ax.set_title(term(scenario, lang))
+    _mark(study, fig, axes, dates, lang)
     axes[0].set_ylabel(term("seller_share_axis", lang))
     axes[0].legend(fontsize=8, loc="upper left")
     fig.suptitle(term("seller_band_title", lang))
@@ -335,7 +340,7 @@ def _figures(study: CaseStudy, folder: Path, lang: str) -> list[Path]:
     for scenario in SCENARIOS:
         dates = _band(ax, runs, "share_vendor_key", scenario, lang=lang)
     ax.set_ylim(0, 1)
-    mark_events(ax, dates, lang)
+    _mark(study, fig, ax, dates, lang)
     ax.set_ylabel(term("key_share_axis", lang))
     ax.set_title(term("key_band_title", lang, seeds=len(study.seeds)))
     ax.legend(fontsize=8)
@@ -347,8 +352,8 @@ def _figures(study: CaseStudy, folder: Path, lang: str) -> list[Path]:
         for scenario in SCENARIOS:
             dates = _band(ax, runs, f"share_vendor_{seg}", scenario, smooth=6, lang=lang)
         ax.set_ylim(0, 1)
-        mark_events(ax, dates, lang)
         ax.set_title(term(seg, lang))
+    _mark(study, fig, axes, dates, lang)
     axes[0, 0].legend(fontsize=8)
     fig.suptitle(term("segment_band_title", lang))
     paths.append(folder / "segment_shares.png")
@@ -361,7 +366,7 @@ def _figures(study: CaseStudy, folder: Path, lang: str) -> list[Path]:
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for scenario in SCENARIOS:
         dates = _band(ax, runs, "profit_vendor", scenario, smooth=3, lang=lang)
-    mark_events(ax, dates, lang)
+    _mark(study, fig, ax, dates, lang)
     ax.set_ylabel(term("vendor_profit_axis", lang))
     ax.set_title(term("vendor_profit_title", lang))
     ax.legend(fontsize=8)

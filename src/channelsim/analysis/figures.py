@@ -92,7 +92,17 @@ def change_marks(
     return sorted(inside, key=lambda mark: mark[0])
 
 
-def _mark_changes(ax: Axes, dates: list[str], marks: list[tuple[str, str]]) -> None:
+def merge_marks(named: list[tuple[str, list[tuple[str, str]]]]) -> list[tuple[str, str]]:
+    """Several runs' marks on one axis, by date: a change every run makes once, in its own
+    words; any other named with the run that makes it (``name: words``)."""
+    if not named:
+        return []
+    common = [m for m in named[0][1] if all(m in marks for _, marks in named[1:])]
+    own = [(d, f"{name}: {w}") for name, marks in named for d, w in marks if (d, w) not in common]
+    return sorted(common + own, key=lambda mark: mark[0])
+
+
+def mark_changes(ax: Axes, dates: list[str], marks: list[tuple[str, str]]) -> None:
     """A dashed line at each change, numbered at the top (the figure's legend of marks
     gives the words); numbers of one month stack down."""
     stacked: dict[int, int] = {}
@@ -114,7 +124,7 @@ def _mark_changes(ax: Axes, dates: list[str], marks: list[tuple[str, str]]) -> N
         )
 
 
-def _marks_legend(fig: Figure, marks: list[tuple[str, str]], lang: str) -> None:
+def marks_legend(fig: Figure, marks: list[tuple[str, str]], lang: str) -> None:
     """The numbered marks' dates and words below the figure, three to a line."""
     if not marks:
         return
@@ -155,10 +165,10 @@ def shares_figure(
             ax.set_ylim(0, 1)
             ax.set_title(term(seg, lang), fontweight="bold" if seg == "key" else "normal")
             _date_axis(ax, dates)
-            _mark_changes(ax, dates, marks)
+            mark_changes(ax, dates, marks)
         axes[0, 0].legend(loc="lower left", fontsize=8)
         fig.suptitle(term("shares_title", lang))
-        _marks_legend(fig, marks, lang)
+        marks_legend(fig, marks, lang)
     return fig
 
 
@@ -202,9 +212,9 @@ def seller_shares_figure(
         ax.set_ylabel(term("seller_share_axis", lang))
         ax.set_title(term("seller_shares_title", lang, months=SMOOTH))
         _date_axis(ax, dates)
-        _mark_changes(ax, dates, marks)
+        mark_changes(ax, dates, marks)
         ax.legend(fontsize=8, loc="upper left", ncol=len(sellers))
-        _marks_legend(fig, marks, lang)
+        marks_legend(fig, marks, lang)
     return fig
 
 
@@ -234,9 +244,9 @@ def _lines(
         ax.set_ylabel(term(ylabel, lang) if ylabel else "")
         ax.set_title(term(title, lang))
         _date_axis(ax, dates)
-        _mark_changes(ax, dates, marks)
+        mark_changes(ax, dates, marks)
         ax.legend(fontsize=8)
-        _marks_legend(fig, marks, lang)
+        marks_legend(fig, marks, lang)
     return fig
 
 
@@ -289,9 +299,9 @@ def key_shares_figure(
         ax.set_ylabel(term("key_share_axis", lang))
         ax.set_title(term("key_share_title", lang))
         _date_axis(ax, dates)
-        _mark_changes(ax, dates, marks)
+        mark_changes(ax, dates, marks)
         ax.legend(fontsize=8, loc="upper left")
-        _marks_legend(fig, marks, lang)
+        marks_legend(fig, marks, lang)
     return fig
 
 
@@ -299,17 +309,13 @@ def compare_figure(
     runs: list[tuple[str, pd.DataFrame, list[tuple[str, str]]]], lang: str = "en"
 ) -> Figure:
     """Two or more runs overlaid, month by month: the vendor's key-account share and its
-    profit, each as a rolling mean; a run a colour, named as given, and each run's policy
-    changes numbered, named with the run's name under the chart."""
+    profit, each as a rolling mean; a run a colour, named as given, and the runs' policy
+    changes numbered and named under the chart (with the run's name, unless every run
+    makes the change)."""
     colours = ["#c8102e", "#0076ce", "#2e7d32", "#7b3294"]
     dates = list(max((m for _, m, _ in runs), key=len)["date"])
-    marks = sorted(
-        (
-            (date, f"{name}: {words}")
-            for name, metrics, changes in runs
-            for date, words in change_marks(list(metrics["date"]), changes, lang)
-        ),
-        key=lambda mark: mark[0],
+    marks = merge_marks(
+        [(name, change_marks(list(m["date"]), changes, lang)) for name, m, changes in runs]
     )
     with mpl.rc_context(font_rc(lang)):
         fig = Figure(figsize=(11, 3.6))
@@ -321,13 +327,13 @@ def compare_figure(
                 ax.plot(range(len(metrics)), smooth, color=colour, label=name)
             ax.set_ylabel(term(axis, lang), fontsize=9)
             _date_axis(ax, dates)
-            _mark_changes(ax, dates, marks)
+            mark_changes(ax, dates, marks)
             ax.grid(alpha=0.3)
         axes[0].set_ylim(0, 1)
         axes[1].axhline(0, color="black", lw=0.5)
         axes[0].legend(fontsize=8, loc="lower left")
         fig.suptitle(term("compare_title", lang, months=SMOOTH))
-        _marks_legend(fig, marks, lang)
+        marks_legend(fig, marks, lang)
     return fig
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from channelsim.config.compose import compose
 from channelsim.experiment.batch import BatchResult, Job, replicate, run_jobs
+from channelsim.policies import Timeline
 
 SCENARIOS = ("history", "stay_traditional", "copy_direct")
 # the relationship channel's parts (CASE.md sections 3 and 5), each as the levers that make
@@ -76,6 +77,20 @@ def scenario_jobs(
             cfg = compose([*overrides, "scenario=history", *extra], config_dir)
             jobs += replicate(cfg, seeds, scenario="history", variant=variant)
     return jobs
+
+
+def scenario_changes(
+    overrides: Sequence[str] = (),
+    config_dir: str | None = None,
+    scenarios: Sequence[str] = SCENARIOS,
+) -> dict[str, list[tuple[str, str]]]:
+    """Each scenario's dated changes, (date, label) as its runs record them in
+    `ChannelModel.changes`: the figures mark them."""
+    out = {}
+    for scenario in scenarios:
+        config = compose([*overrides, f"scenario={scenario}"], config_dir)
+        out[scenario] = [(change.date, change.label) for change in Timeline(config).changes]
+    return out
 
 
 def run_scenarios(
