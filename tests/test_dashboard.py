@@ -337,6 +337,7 @@ def test_the_run_view_compare_mode_and_the_map_in_a_browser(browser, tmp_path):
         expect(page.get_by_test_id("month")).to_have_text("2002-12")
         expect(page.get_by_test_id("seed")).to_have_text("0")
         expect(page.get_by_text("Vendor's key-account share, 3-month mean")).to_be_visible()
+        expect(page.get_by_text("This website runs on")).to_have_count(0)  # nothing over it
         for _ in range(3):
             step(page, twin)
             expect_model(page, twin)

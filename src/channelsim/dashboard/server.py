@@ -59,6 +59,7 @@ def serve(
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     app.configure(lang=lang, market=market, map_dir=map_dir)
     settings.theme.title = term("title", lang)  # the browser tab's title, not Solara's
+    settings.theme.show_banner = False  # its corner banner covered the charts beneath it
     # one language a server: its fonts are set once for every session's thread
     matplotlib.rcParams.update(font_rc(lang))
     shown = f"[{host}]" if ":" in host else host
