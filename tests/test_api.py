@@ -13,7 +13,14 @@ import pandas as pd
 import pytest
 
 import channelsim
-from channelsim import ConfigError, check_claims, differences, estimates, plot_over_time
+from channelsim import (
+    ConfigError,
+    check_claims,
+    differences,
+    estimates,
+    plot_over_time,
+    scenario_events,
+)
 
 from .conftest import SMALL
 
@@ -193,6 +200,36 @@ def test_plot_over_time_draws_dates_bands_and_the_case_s_events():
     ]
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert "2004" in ticks
+
+
+def test_the_default_events_are_history_s_dated_changes_after_its_start():
+    dates = [f"{y}-{m:02d}" for y in range(2002, 2007) for m in range(1, 13)]
+    ax = plot_over_time(monthly({("a", 0): [0.5] * 60}, dates), "m")
+    assert [(t.get_text().strip()) for t in ax.texts] == [
+        "relationship channel",
+        "direct seller leaves the low end",
+        "vendor buys 40% of global brands",
+        "dual model",
+    ]
+    assert scenario_events() == [
+        ("2004-01", "relationship channel"),
+        ("2004-08", "direct seller leaves the low end"),
+        ("2005-05", "vendor buys 40% of global brands"),
+        ("2006-01", "dual model"),
+    ]
+
+
+def test_a_scenario_s_events_in_its_own_market_and_language():
+    assert scenario_events("us_history", market="us_pc_1996") == [
+        ("1998-11", "Online store on, Online price below retail 0.0, product differentiation 0.5"),
+        ("2002-05", "compaq buys 100% of hp"),
+    ]
+    assert scenario_events("copy_direct", lang="zh")[0] == ("2004-01", "直销模式")
+    events = scenario_events()
+    events.clear()  # the caller's own list: the next call is whole
+    assert len(scenario_events()) == 4
+    with pytest.raises(ConfigError, match="scenario"):
+        scenario_events("nope")
 
 
 def test_plot_over_time_one_line_a_group_and_own_events():

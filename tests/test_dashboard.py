@@ -187,8 +187,8 @@ def test_every_sellers_share_of_the_whole_market_is_shown_as_the_model_holds_it(
 @pytest.mark.parametrize(
     ("lang", "names"),
     [
-        ("en", ["vendor", "direct seller", "globalbrands", "localbrands", "others"]),
-        ("zh", ["厂商", "直销厂商", "globalbrands", "localbrands", "others"]),
+        ("en", ["vendor", "direct seller", "global brands", "local brands", "others"]),
+        ("zh", ["厂商", "直销厂商", "国际品牌", "本土品牌", "其他"]),
     ],
 )
 def test_the_seller_chart_names_every_seller(lang, names):
@@ -249,9 +249,10 @@ def test_a_port_in_use_is_one_line(capsys):
         ("event: sellers.dell.unit_cost=0.7", "dell: unit cost 0.7", "dell: unit cost 0.7"),
         (
             "acquisition: vendor buys 40% of globalbrands",
-            "vendor buys 40% of globalbrands",
-            "厂商收购globalbrands的40%",
+            "vendor buys 40% of global brands",
+            "厂商收购国际品牌的40%",
         ),
+        ("policy: customer_care=True", "Customer care on", "客户关怀 开"),  # a scenario's
         ("my_preset", "my_preset", "my_preset"),
     ],
 )

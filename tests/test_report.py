@@ -232,23 +232,28 @@ def test_the_study_marks_each_change_once_and_a_scenario_s_own_with_its_name():
         ("2004-01", "history: relationship channel"),
         ("2004-01", "copy_direct: direct sales"),
         ("2004-08", "direct seller leaves the low end"),
-        ("2005-05", "vendor buys 40% of globalbrands"),
+        ("2005-05", "vendor buys 40% of global brands"),
         ("2006-01", "history: dual model"),
     ]
     assert study_marks(study, DATES, "zh")[2] == ("2004-08", "直销厂商退出低端市场")
     assert study_marks(CaseStudy(pd.DataFrame(), {}, {}, [0]), DATES) == []
+    two = {s: changes for s, changes in study.changes.items() if s != "stay_traditional"}
+    assert study_marks(CaseStudy(pd.DataFrame(), {}, {}, [0], changes=two), DATES)[2:4] == [
+        ("2004-08", "direct seller leaves the low end"),  # shared by the scenarios given
+        ("2005-05", "vendor buys 40% of global brands"),
+    ]
 
 
-def test_a_figure_over_time_numbers_the_changes_on_every_panel_and_names_them_underneath():
-    study = read_study(make_runs(), [], list(SEEDS), ablation=False, changes=scenario_changes())
+def test_a_scenario_s_panel_shows_its_own_marks_numbered_as_named_underneath():
+    study = read_study(make_runs(), [], list(SEEDS), ablation=False)  # the presets' changes
     fig = seller_figure(study)
-    for ax in fig.axes:
-        assert [t.get_text() for t in ax.texts] == ["1", "2", "3", "4", "5"]
+    shown = [[t.get_text() for t in ax.texts] for ax in fig.axes]
+    assert shown == [["1", "3", "4", "5"], ["3", "4"], ["2", "3", "4"]]  # as SCENARIOS
     (legend,) = (t for t in fig.texts if t.get_text() != fig.get_suptitle())
     assert legend.get_text().splitlines() == [
         "Marked:  1  2004-01  history: relationship channel      "
         "2  2004-01  copy_direct: direct sales      3  2004-08  direct seller leaves the low end",
-        "4  2005-05  vendor buys 40% of globalbrands      5  2006-01  history: dual model",
+        "4  2005-05  vendor buys 40% of global brands      5  2006-01  history: dual model",
     ]
     plt.close(fig)
 

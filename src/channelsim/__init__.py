@@ -7,7 +7,8 @@ also builds the textbook ``PricingModel``; its agents are ``Seller``, ``Reseller
 ``Distributor`` and ``Account``), ``run``, ``run_seeds`` (one config at many seeds),
 ``run_variants`` (several configs at the same seeds) and ``sweep``; ``estimates`` and
 ``differences`` read their tables with 95% intervals, ``check_claims`` checks a worked
-answer's claims against them, and ``plot_over_time`` draws metrics against the calendar;
+answer's claims against them, and ``plot_over_time`` draws metrics against the calendar
+with a scenario's dated changes (``scenario_events``) marked;
 ``optimize`` searches lever ranges for the best policy; ``map`` shows which strategy
 wins where over two market keys; ``sensitivity`` ranks levers
 and market uncertainties by their effect; ``run_case_study`` compares the case's
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         differences,
         estimates,
         plot_over_time,
+        scenario_events,
     )
     from channelsim.api import (
         calibrate,
@@ -69,6 +71,7 @@ EXPORTS = {
     "differences": "channelsim.analysis.answers",
     "estimates": "channelsim.analysis.answers",
     "plot_over_time": "channelsim.analysis.answers",
+    "scenario_events": "channelsim.analysis.answers",
     "Account": "channelsim.agents.account",
     "Distributor": "channelsim.agents.distributor",
     "Reseller": "channelsim.agents.reseller",
@@ -109,6 +112,7 @@ __all__ = [
     "run_case_study",
     "run_seeds",
     "run_variants",
+    "scenario_events",
     "sensitivity",
     "sweep",
 ]

@@ -13,6 +13,10 @@ LANGS = ("en", "zh")
 TERMS: dict[str, tuple[str, str]] = {
     "vendor": ("vendor", "厂商"),
     "direct": ("direct seller", "直销厂商"),
+    # the default market's other sellers (market.sellers), as a legend names them
+    "globalbrands": ("global brands", "国际品牌"),
+    "localbrands": ("local brands", "本土品牌"),
+    "others": ("others", "其他"),
     "resellers": ("resellers (all)", "代理商(合计)"),
     "reseller": ("reseller", "代理商"),
     "distributor": ("distributor", "分销商"),

@@ -50,14 +50,15 @@ class Change:
     @property
     def label(self) -> str:
         """A short label, as `ChannelModel.changes` records it: the strategy preset it
-        switches to, else the acquisition, the market event or the levers it sets."""
+        switches to, else the acquisition, the market event or the levers it sets
+        (``policy: k=v``; levers a person sets mid-run are ``levers: k=v``)."""
         if self.strategy:
             return self.strategy
         if self.acquisition:
             deal = self.acquisition
             return f"acquisition: {deal['buyer']} buys {deal['share']:.0%} of {deal['seller']}"
         parts = [f"{k}={v}" for k, v in {**self.market, **self.levers}.items()]
-        return ("event: " if self.market else "levers: ") + ", ".join(parts)
+        return ("event: " if self.market else "policy: ") + ", ".join(parts)
 
 
 class Timeline:

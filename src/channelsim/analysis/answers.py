@@ -280,10 +280,11 @@ def plot_over_time(
         by: a column whose groups get a line each (e.g. ``scenario``); None: one group.
         ax: the axes to draw on; None: a new figure's.
         smooth: months in a rolling mean drawn in place of the monthly values.
-        events: True: the case's, as scenario `history` dates them (2004-01 the
-            relationship channel, 2004-08 the direct seller leaves the low end, 2005-05
-            the vendor buys part of the global brands, 2006-01 the dual model); False:
-            none; or a list of (``YYYY-MM``, label). Each inside the runs' months is a
+        events: True: the case's, as scenario `history` dates them
+            (`scenario_events`: 2004-01 the relationship channel, 2004-08 the direct
+            seller leaves the low end, 2005-05 the vendor buys 40% of the global brands,
+            2006-01 the dual model); False: none; or a list of (``YYYY-MM``, label), such
+            as another scenario's `scenario_events`. Each inside the runs' months is a
             dashed line.
         labels: a line's name in the legend, by group or metric (default: the group,
             the metric's name as the reports give it).
@@ -321,7 +322,7 @@ def plot_over_time(
             if wide.shape[1] > 1:
                 band = {"color": line.get_color(), "alpha": 0.2, "lw": 0}
                 ax.fill_between(x, [e.low for e in est], [e.high for e in est], **band)
-    _mark_events(ax, runs["date"], case_events() if events is True else (events or ()))
+    _mark_events(ax, runs["date"], scenario_events() if events is True else (events or ()))
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
@@ -332,11 +333,40 @@ def plot_over_time(
     return ax
 
 
+def scenario_events(
+    scenario: str = "history",
+    market: str | None = None,
+    lang: str = "en",
+    config_dir: str | None = None,
+) -> list[tuple[str, str]]:
+    """A scenario's dated changes after its first month, in words: its policy switches,
+    market events and acquisitions, as `plot_over_time` marks them (its `events`).
+
+    Args:
+        scenario: a scenario preset's name (``history``, ``copy_direct``, ``us_history``
+            ...).
+        market: the market preset it runs in (``us_pc_1996`` for ``us_history``); None:
+            the default market.
+        lang: ``en``, or ``zh`` for the case's Chinese terms.
+        config_dir: a folder of your own presets.
+
+    Returns:
+        (``YYYY-MM``, words) by date, e.g. ``("2004-08", "direct seller leaves the low
+        end")``.
+
+    Raises:
+        ConfigError: an unknown scenario or market (one line).
+    """
+    return list(_events(scenario, market, lang, config_dir))
+
+
 @functools.cache
-def case_events() -> list[tuple[str, str]]:
-    """The case's dated changes, as scenario `history` makes them: (``YYYY-MM``, words)."""
-    changes = scenario_changes(scenarios=["history"])["history"]
-    return [(date, change_text(label)) for date, label in changes]
+def _events(
+    scenario: str, market: str | None, lang: str, config_dir: str | None
+) -> tuple[tuple[str, str], ...]:
+    overrides = [f"market={market}"] if market else []
+    changes = scenario_changes(overrides, config_dir, [scenario])[scenario]
+    return tuple((date, change_text(label, lang)) for date, label in changes)
 
 
 def _mark_events(ax: Axes, dates: pd.Series, events: Sequence[tuple[str, str]]) -> None:

@@ -49,7 +49,7 @@ from channelsim.analysis.report import (
     write_markdown_report,
 )
 from channelsim.analysis.stats import Estimate, mean_ci, per_run
-from channelsim.experiment.case_study import PARTS, SCENARIOS
+from channelsim.experiment.case_study import PARTS, SCENARIOS, scenario_changes
 from channelsim.experiment.io import (
     atomic_write_json,
     atomic_write_parquet,
@@ -79,7 +79,6 @@ README = "experiments/case_study/README.md"  # the study's full discussion
 SELLER_WINDOWS = ("2003", "2004-Q1", "2005-H2", "2006-H2")
 
 
-# the case's events on every time axis: date and its label's term
 @dataclass
 class CaseStudy:
     """What the case comparison produced."""
@@ -94,7 +93,7 @@ class CaseStudy:
     sellers: dict[str, dict[str, dict[str, Estimate]]] = field(default_factory=dict)
     out_dir: Path | None = None
     runtime_s: float = 0.0
-    # per scenario, its dated changes as its runs record them (`ChannelModel.changes`)
+    # per scenario, its dated changes after the start, read from its preset: (date, label)
     changes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
@@ -188,8 +187,8 @@ def read_study(
 ) -> CaseStudy:
     """The comparison read from the runs of `experiment.case_study.run_scenarios` (and
     the scenarios' dated changes, of `experiment.case_study.scenario_changes`, which the
-    figures mark); a scenario with no finished run leaves nothing to compare (an empty
-    table)."""
+    figures mark; None: those of the package's presets); a scenario with no finished run
+    leaves nothing to compare (an empty table)."""
     done = set(runs["scenario"]) if not runs.empty else set()
     comparable = not failed or set(SCENARIOS) <= done
     return CaseStudy(
@@ -200,7 +199,7 @@ def read_study(
         failed=failed,
         sellers=summarise_sellers(runs) if comparable else {},
         runtime_s=runtime_s,
-        changes=changes or {},
+        changes=scenario_changes() if changes is None else changes,
     )
 
 
@@ -297,16 +296,43 @@ def study_marks(study: CaseStudy, dates: list[str], lang: str = "en") -> list[tu
     """The scenarios' dated changes on the figures' axis, numbered by date: a change every
     scenario makes once (the case's market events), any other with its scenario's name."""
     return merge_marks(
-        [(term(s, lang), change_marks(dates, study.changes.get(s, []), lang)) for s in SCENARIOS]
+        [
+            (term(s, lang), change_marks(dates, study.changes[s], lang))
+            for s in SCENARIOS
+            if s in study.changes
+        ]
     )
 
 
-def _mark(study: CaseStudy, fig: plt.Figure, axes, dates: list[str], lang: str) -> None:
-    """The scenarios' changes on every panel of `fig`, numbered, named under it."""
+def _mark(
+    study: CaseStudy,
+    fig: plt.Figure,
+    axes,
+    dates: list[str],
+    lang: str,
+    panels: Sequence[str] = (),
+) -> None:
+    """The scenarios' changes on every panel of `fig`, numbered, named under it; with
+    `panels` (a scenario a panel), a panel shows its scenario's marks alone."""
     marks = study_marks(study, dates, lang)
-    for ax in np.ravel(axes):
-        mark_changes(ax, dates, marks)
+    for ax, scenario in zip(np.ravel(axes), panels or [None] * np.size(axes), strict=True):
+        mark_changes(ax, dates, marks, _scenario_marks(study, dates, lang, marks, scenario))
     marks_legend(fig, marks, lang)
+
+
+def _scenario_marks(
+    study: CaseStudy, dates: list[str], lang: str, marks: list, scenario: str | None
+) -> set[int] | None:
+    """The numbers of the marks `scenario` makes (None: every mark's)."""
+    if scenario is None:
+        return None
+    own = set(change_marks(dates, study.changes.get(scenario, []), lang))
+    named = f"{term(scenario, lang)}: "
+    return {
+        number
+        for number, (date, words) in enumerate(marks, 1)
+        if (date, words) in own or (date, words.removeprefix(named)) in own
+    }
 
 
 def seller_figure(study: CaseStudy, lang: str = "en") -> plt.Figure:
@@ -319,7 +345,7 @@ def seller_figure(study: CaseStudy, lang: str = "en") -> plt.Figure:
             dates = _band(ax, study.runs, metric, scenario, lang=lang, colour=colour, label=label)
         ax.set_ylim(0, 1)
         ax.set_title(term(scenario, lang))
-    _mark(study, fig, axes, dates, lang)
+    _mark(study, fig, axes, dates, lang, panels=SCENARIOS)
     axes[0].set_ylabel(term("seller_share_axis", lang))
     axes[0].legend(fontsize=8, loc="upper left")
     fig.suptitle(term("seller_band_title", lang))

@@ -35,12 +35,13 @@ SMOOTH = 3  # months in the rolling mean drawn over the monthly shares
 
 def change_text(label: str, lang: str = "en") -> str:
     """A dated change's words, short, in `lang`, from its label in `ChannelModel.changes`:
-    a strategy preset's name, the levers a person set (``levers: k=v, ...``), a market
-    event (``event: k=v, ...``) or an acquisition."""
+    a strategy preset's name, the levers a person set (``levers: k=v, ...``), levers a
+    scenario sets (``policy: k=v, ...``), a market event (``event: k=v, ...``) or an
+    acquisition."""
     kind, _, rest = label.partition(": ")
-    if kind == "levers" and rest:
+    if kind in ("levers", "policy") and rest:  # set on the page; a scenario's dated levers
         levers = ", ".join(_setting_text(part, lang) for part in rest.split(", "))
-        return term("you_set", lang, levers=levers)
+        return term("you_set", lang, levers=levers) if kind == "levers" else levers
     if kind == "event" and rest:
         return "; ".join(_event_text(part, lang) for part in rest.split(", "))
     deal = re.fullmatch(r"(\S+) buys (\S+) of (\S+)", rest) if kind == "acquisition" else None
@@ -102,11 +103,16 @@ def merge_marks(named: list[tuple[str, list[tuple[str, str]]]]) -> list[tuple[st
     return sorted(common + own, key=lambda mark: mark[0])
 
 
-def mark_changes(ax: Axes, dates: list[str], marks: list[tuple[str, str]]) -> None:
+def mark_changes(
+    ax: Axes, dates: list[str], marks: list[tuple[str, str]], shown: set[int] | None = None
+) -> None:
     """A dashed line at each change, numbered at the top (the figure's legend of marks
-    gives the words); numbers of one month stack down."""
+    gives the words); numbers of one month stack down. With `shown`, only the marks of
+    those numbers are drawn (a panel showing one run of several)."""
     stacked: dict[int, int] = {}
     for number, (date, _) in enumerate(marks, 1):
+        if shown is not None and number not in shown:
+            continue
         x = dates.index(date)
         level = stacked.get(x, 0)
         stacked[x] = level + 1
@@ -397,8 +403,12 @@ def network_layout(model: ChannelModel, max_key_per_region: int = 12) -> dict[st
 
 
 def seller_term(name: str, lang: str) -> str:
-    """A seller's name in a legend: the vendor's and the direct seller's in `lang`."""
-    return term(name, lang) if name in ("vendor", "direct") else name
+    """A seller's name in a legend: the default market's sellers in `lang`, any other as
+    its market names it."""
+    return term(name, lang) if name in SELLER_TERMS else name
+
+
+SELLER_TERMS = ("vendor", "direct", "globalbrands", "localbrands", "others")
 
 
 def network_figure(

@@ -84,12 +84,16 @@ def scenario_changes(
     config_dir: str | None = None,
     scenarios: Sequence[str] = SCENARIOS,
 ) -> dict[str, list[tuple[str, str]]]:
-    """Each scenario's dated changes, (date, label) as its runs record them in
-    `ChannelModel.changes`: the figures mark them."""
+    """Each scenario's dated changes after its first month, read from its preset: (date,
+    label), the label `ChannelModel.changes` records. The figures mark them."""
     out = {}
     for scenario in scenarios:
         config = compose([*overrides, f"scenario={scenario}"], config_dir)
-        out[scenario] = [(change.date, change.label) for change in Timeline(config).changes]
+        out[scenario] = [
+            (change.date, change.label)
+            for change in Timeline(config).changes
+            if change.date > config.market.start
+        ]
     return out
 
 
