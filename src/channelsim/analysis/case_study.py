@@ -20,6 +20,7 @@ import pandas as pd
 
 from channelsim.analysis.figures import (
     change_marks,
+    date_axis,
     mark_changes,
     market_sellers,
     marks_legend,
@@ -287,8 +288,7 @@ def _band(
     mean = np.array([e.mean for e in est])
     ax.plot(x, mean, color=colour, label=label or term(scenario, lang))
     ax.fill_between(x, [e.low for e in est], [e.high for e in est], color=colour, alpha=0.2, lw=0)
-    ticks = [i for i, d in enumerate(dates) if d.endswith("-01")]
-    ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
+    date_axis(ax, list(dates))
     return list(dates)
 
 

@@ -146,9 +146,22 @@ def marks_legend(fig: Figure, marks: list[tuple[str, str]], lang: str) -> None:
     )
 
 
-def _date_axis(ax: Axes, dates: list[str]) -> None:
+def date_axis(ax: Axes, dates: list[str]) -> None:
+    """A monthly axis (a month an x) labelled with the year at each January."""
     ticks = [i for i, d in enumerate(dates) if d.endswith("-01")] or [0]
     ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
+
+
+def _vendor_and_direct(ax: Axes, metrics: pd.DataFrame, segment: str, lang: str) -> None:
+    """The vendor's and the direct seller's share of a segment's units, month by month
+    (thin) and as a rolling mean."""
+    x = range(len(metrics))
+    for who, colour in (("vendor", VENDOR), ("direct", DIRECT)):
+        series = metrics[f"share_{who}_{segment}"]
+        ax.plot(x, series, color=colour, lw=0.6, alpha=0.35)
+        smooth = series.rolling(SMOOTH, min_periods=1).mean()
+        label = f"{term(who, lang)} ({term('smoothed', lang, months=SMOOTH)})"
+        ax.plot(x, smooth, color=colour, label=label)
 
 
 def shares_figure(
@@ -156,21 +169,16 @@ def shares_figure(
 ) -> Figure:
     """Vendor against direct seller: share of units bought in each segment, month by month,
     with a rolling mean, key accounts first."""
-    dates, x = list(metrics["date"]), range(len(metrics))
+    dates = list(metrics["date"])
     marks = change_marks(dates, changes, lang)
     with mpl.rc_context(font_rc(lang)):
         fig = Figure(figsize=(10, 6.5))
         axes = fig.subplots(2, 2, sharex=True)
         for ax, seg in zip(axes.ravel(), SEGMENTS, strict=True):
-            for who, color in (("vendor", VENDOR), ("direct", DIRECT)):
-                series = metrics[f"share_{who}_{seg}"]
-                ax.plot(x, series, color=color, lw=0.6, alpha=0.35)
-                smooth = series.rolling(SMOOTH, min_periods=1).mean()
-                label = f"{term(who, lang)} ({term('smoothed', lang, months=SMOOTH)})"
-                ax.plot(x, smooth, color=color, label=label)
+            _vendor_and_direct(ax, metrics, seg, lang)
             ax.set_ylim(0, 1)
             ax.set_title(term(seg, lang), fontweight="bold" if seg == "key" else "normal")
-            _date_axis(ax, dates)
+            date_axis(ax, dates)
             mark_changes(ax, dates, marks)
         axes[0, 0].legend(loc="lower left", fontsize=8)
         fig.suptitle(term("shares_title", lang))
@@ -217,7 +225,7 @@ def seller_shares_figure(
         ax.set_ylim(0, 1)
         ax.set_ylabel(term("seller_share_axis", lang))
         ax.set_title(term("seller_shares_title", lang, months=SMOOTH))
-        _date_axis(ax, dates)
+        date_axis(ax, dates)
         mark_changes(ax, dates, marks)
         ax.legend(fontsize=8, loc="upper left", ncol=len(sellers))
         marks_legend(fig, marks, lang)
@@ -249,7 +257,7 @@ def _lines(
             ax.set_ylim(*ylim)
         ax.set_ylabel(term(ylabel, lang) if ylabel else "")
         ax.set_title(term(title, lang))
-        _date_axis(ax, dates)
+        date_axis(ax, dates)
         mark_changes(ax, dates, marks)
         ax.legend(fontsize=8)
         marks_legend(fig, marks, lang)
@@ -286,25 +294,16 @@ def key_shares_figure(
 ) -> Figure:
     """Key accounts, the headline: the vendor's and the direct seller's share of the
     key-account units bought, month by month (thin) and as a rolling mean."""
-    dates, x = list(metrics["date"]), range(len(metrics))
+    dates = list(metrics["date"])
     marks = change_marks(dates, changes, lang)
     with mpl.rc_context(font_rc(lang)):
         fig = Figure(figsize=(6.4, 3.6))
         ax = fig.subplots()
-        for who, colour in (("vendor", VENDOR), ("direct", DIRECT)):
-            series = metrics[f"share_{who}_key"]
-            ax.plot(x, series, color=colour, lw=0.6, alpha=0.35)
-            smooth = series.rolling(SMOOTH, min_periods=1).mean()
-            ax.plot(
-                x,
-                smooth,
-                color=colour,
-                label=f"{term(who, lang)} ({term('smoothed', lang, months=SMOOTH)})",
-            )
+        _vendor_and_direct(ax, metrics, "key", lang)
         ax.set_ylim(0, 1)
         ax.set_ylabel(term("key_share_axis", lang))
         ax.set_title(term("key_share_title", lang))
-        _date_axis(ax, dates)
+        date_axis(ax, dates)
         mark_changes(ax, dates, marks)
         ax.legend(fontsize=8, loc="upper left")
         marks_legend(fig, marks, lang)
@@ -332,7 +331,7 @@ def compare_figure(
                 smooth = metrics[column].rolling(SMOOTH, min_periods=1).mean()
                 ax.plot(range(len(metrics)), smooth, color=colour, label=name)
             ax.set_ylabel(term(axis, lang), fontsize=9)
-            _date_axis(ax, dates)
+            date_axis(ax, dates)
             mark_changes(ax, dates, marks)
             ax.grid(alpha=0.3)
         axes[0].set_ylim(0, 1)

@@ -326,6 +326,15 @@ def held_text(model: ChannelModel, lang: str) -> str:
     )
 
 
+def winner_label(winner: str, lang: str) -> str:
+    """A map cell's winner as the page names it: its strategy, or no clear winner."""
+    return term("no_winner", lang) if winner == NO_WINNER else preset_label(winner, lang)
+
+
+def winner_colour(winner: str) -> str:
+    return WINNER_COLOURS.get(winner, "#9e9e9e")  # grey: no clear winner
+
+
 def cell_name(x: float, y: float) -> str:
     return f"x={x:g}, y={y:g}"
 
@@ -334,8 +343,8 @@ def _png(fig: Figure) -> bytes:
     return figure_png(fig, dpi=90)
 
 
-def _testid(testid: str, text: str, tag: str = "span") -> None:
-    solara.v.Html(tag=tag, attributes={"data-testid": testid}, children=[text])
+def _testid(testid: str, text: str, tag: str = "span", style: str = "") -> None:
+    solara.v.Html(tag=tag, attributes={"data-testid": testid}, style_=style, children=[text])
 
 
 # ------------------------------------------------------------------ components
@@ -353,12 +362,7 @@ def Status(model: DashboardModel, tick: int, prefix: str = "", compact: bool = F
             _testid(f"{prefix}step", str(model.steps))
             solara.Text(f"/ {model.config.steps})")
             solara.Text(f"{term('smoothed_headline', lang, months=SMOOTH)}:")
-            solara.v.Html(
-                tag="b",
-                attributes={"data-testid": f"{prefix}key-share"},
-                style_="font-size: 1.4em",
-                children=[key_share_text(model)],
-            )
+            _testid(f"{prefix}key-share", key_share_text(model), tag="b", style="font-size: 1.4em")
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Text(f"{term('total_shares_now', lang)}:")
             for seller in seller_names(model):
@@ -500,11 +504,7 @@ def MapView(session: Session, on_open) -> None:
                     for x in xs:
                         row = by_cell.loc[(x, y)]
                         winner = str(row["winner"])
-                        shown = (
-                            term("no_winner", lang)
-                            if winner == NO_WINNER
-                            else (preset_label(winner, lang))
-                        )
+                        shown = winner_label(winner, lang)
                         lead = "" if winner == NO_WINNER else f"+{row['margin']:,.0f}"
                         star = " ★" if (x, y) == nearest else ""
                         words = solara.v.Html(
@@ -518,7 +518,7 @@ def MapView(session: Session, on_open) -> None:
                             on_click=lambda x=x, y=y, w=winner: on_open(
                                 overrides[(x, y)], w, cell_name(x, y)
                             ),
-                            color=WINNER_COLOURS.get(winner, "#9e9e9e"),
+                            color=winner_colour(winner),
                             dark=True,
                             style={"width": "11em", "height": "3.4em", "padding": "0 4px"},
                             attributes={"data-testid": f"cell-{x:g}-{y:g}"},
@@ -530,14 +530,11 @@ def MapView(session: Session, on_open) -> None:
             solara.Text(f"x: {spec['x']}")
     with solara.Row(style={"flex-wrap": "wrap"}):
         for strategy in [*spec["strategies"], NO_WINNER]:
-            colour = WINNER_COLOURS.get(strategy, "#9e9e9e")
-            shown = (
-                term("no_winner", lang) if strategy == NO_WINNER else preset_label(strategy, lang)
-            )
             solara.v.Html(
                 tag="span",
-                style_=f"background: {colour}; color: white; padding: 2px 8px; border-radius: 4px",
-                children=[shown],
+                style_=f"background: {winner_colour(strategy)}; color: white; padding: 2px 8px; "
+                "border-radius: 4px",
+                children=[winner_label(strategy, lang)],
             )
 
 
